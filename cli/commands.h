@@ -1,0 +1,21 @@
+/* The subcommand table: one X-macro list gives dispatch, usage and `tops --help`.
+ * X(name, function, one-line summary). Each function lives in cli/cmd_<name>.c and receives the
+ * argv after the subcommand name with global flags already removed. Returns the exit status. */
+#ifndef TOPS_COMMANDS_H
+#define TOPS_COMMANDS_H
+
+#define TOPS_COMMANDS(X) \
+	X("ui",       cmd_ui,       "open the console (the default when no subcommand is given)") \
+	X("get",      cmd_get,      "list or watch pods, pvc, deployments, replicasets, statefulsets, events, services") \
+	X("top",      cmd_top,      "CPU and memory of pods or usage of PVCs, from Prometheus") \
+	X("render",   cmd_render,   "render a chart like `helm template`") \
+	X("eval",     cmd_eval,     "evaluate a template snippet with the chart functions") \
+	X("validate", cmd_validate, "validate manifests against Kubernetes JSON schemas (kubeconform-compatible)") \
+	X("diff",     cmd_diff,     "show what applying a rendered chart would change; exit 1 if anything") \
+	X("version",  cmd_version,  "print the version")
+
+#define X(name, fn, help) int fn(int argc, char **argv);
+TOPS_COMMANDS(X)
+#undef X
+
+#endif

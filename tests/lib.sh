@@ -1,0 +1,63 @@
+# Shared helpers for shell test suites. Source it: . "$TOPS_ROOT/tests/lib.sh"
+# Protocol: each check prints exactly one line "PASS: name", "FAIL: name: why" or "SKIP: reason".
+set -u
+TOPS_ROOT=${TOPS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+export PATH="$TOPS_ROOT/bin:$PATH"
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/tops-test.XXXXXX")
+export HOME="$TEST_TMP/home"; mkdir -p "$HOME"
+export TZ=UTC LANG=C.UTF-8
+_cleanup_fns=()
+on_exit() { _cleanup_fns+=("$1"); }
+_run_cleanup() { local f; for f in "${_cleanup_fns[@]}"; do $f || true; done; rm -rf "$TEST_TMP"; }
+trap _run_cleanup EXIT
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1${2:+: $2}"; }
+skip() { echo "SKIP: $1"; }
+# check NAME CMD...: PASS when CMD exits 0.
+check() { local n=$1; shift; if "$@" >"$TEST_TMP/check.out" 2>&1; then pass "$n"; else fail "$n" "$(tail -3 "$TEST_TMP/check.out" | tr '\n' ' ')"; fi; }
+# check_eq NAME EXPECTED ACTUAL
+check_eq() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected [$2] got [$3]"; fi; }
+# wait_until TIMEOUT_S CMD...: poll CMD every 0.1 s until it succeeds.
+wait_until() { local t=$1; shift; local end=$((SECONDS + t)); while ! "$@" >/dev/null 2>&1; do [ $SECONDS -ge $end ] && return 1; sleep 0.1; done; return 0; }
+
+have_kubectl() { command -v kubectl >/dev/null 2>&1 && kubectl version --client >/dev/null 2>&1; }
+# kctl: the real kubectl with a private cache dir, against $KUBECONFIG.
+kctl() { kubectl --cache-dir "$TEST_TMP/kcache" "$@"; }
+
+# kubesim_start [kubesim args...]: starts bin/kubesim on a free loopback port; sets KUBESIM_URL,
+# KUBESIM_PID, KUBESIM_PORT and exports KUBECONFIG (a kubeconfig pointing at it).
+kubesim_start() {
+  local out="$TEST_TMP/kubesim.$$.$RANDOM.out"
+  "$TOPS_ROOT/bin/kubesim" --listen 127.0.0.1:0 "$@" >"$out" 2>"$out.err" &
+  KUBESIM_PID=$!
+  if ! wait_until 20 grep -q '^kubesim: listening on ' "$out"; then
+    echo "kubesim did not start: $(cat "$out.err")" >&2; return 1
+  fi
+  KUBESIM_URL=$(sed -n 's/^kubesim: listening on //p' "$out" | head -1)
+  KUBESIM_PORT=${KUBESIM_URL##*:}
+  export KUBECONFIG="$TEST_TMP/kubeconfig"
+  cat >"$KUBECONFIG" <<EOK
+apiVersion: v1
+kind: Config
+clusters:
+- name: sim
+  cluster:
+    server: $KUBESIM_URL
+contexts:
+- name: sim
+  context:
+    cluster: sim
+    user: sim
+    namespace: testops
+current-context: sim
+users:
+- name: sim
+  user:
+    token: sim-token
+EOK
+  on_exit kubesim_stop
+}
+kubesim_stop() { [ -n "${KUBESIM_PID:-}" ] && kill "$KUBESIM_PID" 2>/dev/null && wait "$KUBESIM_PID" 2>/dev/null; KUBESIM_PID=; return 0; }
+# sim_fault JSON: POST a fault to kubesim's admin API.
+sim_fault() { curl -s -X POST -H 'Content-Type: application/json' -d "$1" "$KUBESIM_URL/sim/v1/faults" >/dev/null; }

@@ -1,0 +1,47 @@
+#!/bin/bash
+# Run every test suite and print the closing line "N passed, M failed, K skipped".
+# Protocol for scripts: each test prints one line "PASS: name", "FAIL: name" or "SKIP: reason".
+# cmocka binaries are counted from their own summary lines.
+# TESTS_ONLY=pattern limits the run to suites whose path matches the pattern.
+cd "$(dirname "$0")/.."
+export TOPS_ROOT="$PWD"
+export PATH="$PWD/bin:$PATH"
+LOG_DIR=${LOG_DIR:-$PWD/tmp/test-logs}
+mkdir -p "$LOG_DIR"
+pass=0; fail=0; skip=0; failed_list=""
+
+want() { [ -z "${TESTS_ONLY:-}" ] || [[ "$1" == *$TESTS_ONLY* ]]; }
+
+count_cmocka() { # $1 binary
+  local name log p f rc
+  name=$(basename "$1"); log="$LOG_DIR/$name.log"
+  timeout 300 "$1" >"$log" 2>&1; rc=$?
+  p=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | grep -oE '[0-9]+' | head -1)
+  f=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$log" | grep -oE '[0-9]+' | head -1)
+  s=$(grep -E '^\[  SKIPPED \] [0-9]+ test' "$log" | grep -oE '[0-9]+' | head -1)
+  p=${p:-0}; f=${f:-0}; s=${s:-0}
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+  pass=$((pass+p)); fail=$((fail+f)); skip=$((skip+s))
+  if [ "$f" != 0 ]; then failed_list="$failed_list $name"; echo "FAIL: $name (see $log)"; tail -20 "$log";
+  else echo "ok: $name ($p passed)"; fi
+}
+
+count_script() { # $1 script
+  local name log p f s rc
+  name=${1#tests/}; log="$LOG_DIR/$(echo "$name" | tr / _).log"
+  timeout "${SUITE_TIMEOUT:-400}" bash "$1" >"$log" 2>&1; rc=$?
+  p=$(grep -c '^PASS: ' "$log"); f=$(grep -c '^FAIL: ' "$log"); s=$(grep -c '^SKIP: ' "$log")
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; echo "FAIL: $name exited $rc" >>"$log"; fi
+  pass=$((pass+p)); fail=$((fail+f)); skip=$((skip+s))
+  if [ "$f" != 0 ]; then failed_list="$failed_list $name"; echo "FAIL: $name ($p passed, $f failed; see $log)"; grep -E '^(FAIL|SKIP): ' "$log" | head -20
+  else echo "ok: $name ($p passed, $s skipped)"; grep '^SKIP: ' "$log" | head -5; fi
+}
+
+for t in bin/test/test_*; do [ -x "$t" ] && want "$t" && count_cmocka "$t"; done
+for dir in tests/conformance tests/integration tests/screen tests/fuzz; do
+  for t in "$dir"/t_*.sh; do [ -f "$t" ] && want "$t" && count_script "$t"; done
+done
+
+[ -n "$failed_list" ] && echo "failed suites:$failed_list"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
