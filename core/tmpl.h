@@ -67,4 +67,12 @@ void tmpl_exec_pos(struct tmpl_exec *ex, int *line, int *col);
 int tmpl_exec_named(struct tmpl_exec *ex, const char *name, struct value *dot, struct strbuf *out,
 		    struct tops_err *err);
 
+/* Parses text as a new template `name` in a private clone of the current set (so its defines do
+ * not leak back) and executes it with dot into out (Helm's tpl). */
+int tmpl_exec_text(struct tmpl_exec *ex, const char *name, const char *text, size_t len,
+		   struct value *dot, struct strbuf *out, struct tops_err *err);
+/* Nesting depth of tmpl_exec_named/tmpl_exec_text calls for `name` currently active on this
+ * execution's stack (Helm stops include/tpl recursion at 1000 with its own message). */
+int tmpl_exec_depth(struct tmpl_exec *ex, const char *name);
+
 #endif
