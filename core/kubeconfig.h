@@ -1,0 +1,75 @@
+/* kubeconfig — kubectl-compatible loading of cluster, user and context settings.
+ *
+ * Sources, as kubectl: --kubeconfig FILE alone if given; else $KUBECONFIG, a colon-separated list
+ * merged with kubectl's rules (the first file to set a map key wins: a cluster, user or context
+ * named in two files comes from the first; current-context from the first file that sets one);
+ * else ~/.kube/config. Then the overrides from tops_opts (--context, -n, --server, --token,
+ * --certificate-authority, --client-certificate, --client-key, --insecure-skip-tls-verify).
+ * Files are parsed with core/yaml.h; errors name the file and line ("~/.kube/config:12:3: ...").
+ */
+#ifndef TOPS_KUBECONFIG_H
+#define TOPS_KUBECONFIG_H
+
+#include "core/options.h"
+#include "core/util.h"
+
+#include <stdint.h>
+
+/* An exec credential plugin (users[].user.exec). */
+struct kube_exec {
+	char *api_version;         /* client.authentication.k8s.io/v1 or v1beta1 */
+	char *command;
+	char **args;               /* NULL-terminated */
+	char **env;                /* "NAME=value", NULL-terminated (added to the environment) */
+	char *interactive_mode;    /* Never / IfAvailable / Always (informational) */
+	bool provide_cluster_info;
+	/* Cache of the last credential. */
+	char *token;
+	char *cert_data, *key_data;  /* PEM from status.clientCertificateData/KeyData */
+	int64_t expires;           /* Unix seconds; 0: no expiry given (cached for the process) */
+};
+
+/* The resolved settings of one context. All strings owned; NULL when not set. */
+struct kubeconfig {
+	char *context_name, *cluster_name, *user_name;
+	char *namespace_;          /* the context's namespace, or -n; NULL: "default" */
+	/* cluster */
+	char *server;
+	char *ca_file;
+	char *ca_data; size_t ca_len;           /* decoded certificate-authority-data */
+	bool insecure;
+	char *tls_server_name;
+	char *proxy_url;
+	/* user */
+	char *token;
+	char *token_file;
+	char *username, *password;
+	char *cert_file;
+	char *cert_data; size_t cert_len;       /* decoded client-certificate-data */
+	char *key_file;
+	char *key_data; size_t key_len;         /* decoded client-key-data */
+	struct kube_exec *exec;                 /* NULL when no plugin */
+	char *origin;              /* the file the context came from, for messages */
+};
+
+/* Loads the configuration as kubectl would with these global flags (opts may be NULL).
+ * Caller frees *out with kubeconfig_free(). Errors: -TOPS_ENOENT (no file, unknown context),
+ * -TOPS_EINVAL (bad YAML or field, with file:line:col), -TOPS_EIO. */
+int kubeconfig_load(const struct tops_opts *opts, struct kubeconfig **out, struct tops_err *err);
+/* The same with an explicit list of files (merged in order). */
+int kubeconfig_load_files(const char *const *paths, size_t npaths, const struct tops_opts *opts,
+			  struct kubeconfig **out, struct tops_err *err);
+void kubeconfig_free(struct kubeconfig *kc);
+
+/* The bearer token to send now (borrowed; valid until the next call or kubeconfig_free), or
+ * NULL when the user has none. Order: token, tokenFile (re-read on each call, as kubectl does),
+ * exec plugin. The plugin runs (blocking, with a 60 s limit) only when there is no cached
+ * credential or it has expired; it gets KUBERNETES_EXEC_INFO and its env entries.
+ * Errors: -TOPS_EAUTH with the plugin's stderr or the file's problem. */
+int kubeconfig_token(struct kubeconfig *kc, const char **token, struct tops_err *err);
+
+/* Base64 (standard alphabet, padding optional, whitespace ignored). Caller frees *out.
+ * -TOPS_EINVAL on bad input. */
+int base64_decode(const char *in, size_t len, char **out, size_t *outlen);
+
+#endif
