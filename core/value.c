@@ -418,6 +418,8 @@ static void utf8_put(struct strbuf *sb, unsigned cp)
 static int jescape(struct jparse *jp, struct strbuf *sb)
 {
 	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	if (jp->p >= jp->end)
+		return -1;
 	char c = *jp->p;
 	const char *k = c ? strchr(from, c) : NULL;
 	if (k) {
