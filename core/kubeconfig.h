@@ -50,6 +50,7 @@ struct kubeconfig {
 	char *key_data; size_t key_len;         /* decoded client-key-data */
 	struct kube_exec *exec;                 /* NULL when no plugin */
 	char *origin;              /* the file the context came from, for messages */
+	char *cur_token;           /* internal: the last token read from token_file */
 };
 
 /* Loads the configuration as kubectl would with these global flags (opts may be NULL).
