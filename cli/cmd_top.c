@@ -1,12 +1,304 @@
-/* Placeholder until the top command lands; replaced by its implementation. */
+/* tops top pods|pvc — kubectl-top-like figures from Prometheus. */
 #include "cli/commands.h"
+#include "core/config.h"
+#include "core/kube.h"
+#include "core/options.h"
+#include "core/promclient.h"
+#include "core/metrics.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct top_args {
+	const char *what;       /* pods | pvc */
+	const char *selector;
+	const char *sort_by;    /* cpu | memory | NULL (name) */
+	bool wide, no_headers;
+};
+
+struct row {
+	char *ns, *name;
+	double v[6];            /* pods: cpu mem cpu_req cpu_lim mem_req mem_lim; pvc: used cap */
+};
+
+static const char usage_text[] =
+	"Usage: tops top pods|pvc [-l SELECTOR] [--sort-by cpu|memory] [-o wide] [--no-headers]\n"
+	"                         [-n NS | -A] [--prometheus URL]\n\n"
+	"Shows CPU and memory per pod (or used/capacity per PVC) from Prometheus, like kubectl top.\n"
+	"Prometheus is --prometheus URL, else prometheus.url in the config file, else a Service\n"
+	"labelled app.kubernetes.io/name=prometheus in the namespace or in `monitoring`, reached\n"
+	"through the API server's service proxy.\n"
+	"  -o wide   adds the percentages of requests and limits (CPU/REQ CPU/LIM MEM/REQ MEM/LIM)\n";
+
+static int parse_args(int argc, char **argv, struct top_args *a)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *s = argv[i];
+		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
+			fputs(usage_text, stdout);
+			exit(0);
+		} else if ((!strcmp(s, "-l") || !strcmp(s, "--selector")) && next) {
+			a->selector = argv[++i];
+		} else if (!strncmp(s, "--selector=", 11) || !strncmp(s, "-l=", 3)) {
+			a->selector = strchr(s, '=') + 1;
+		} else if (!strcmp(s, "--sort-by") && next) {
+			a->sort_by = argv[++i];
+		} else if (!strncmp(s, "--sort-by=", 10)) {
+			a->sort_by = s + 10;
+		} else if ((!strcmp(s, "-o") && next && !strcmp(next, "wide")) || !strcmp(s, "-owide") ||
+			   !strcmp(s, "--output=wide")) {
+			a->wide = true;
+			i += !strcmp(s, "-o");
+		} else if (!strcmp(s, "--no-headers")) {
+			a->no_headers = true;
+		} else if (!a->what && s[0] != '-') {
+			a->what = s;
+		} else {
+			fprintf(stderr, "tops: top: unknown argument \"%s\"\n%s", s, usage_text);
+			return 2;
+		}
+	}
+	static const char *const pods[] = {"pods", "pod", "po"}, *const pvcs[] = {"pvc", "pvcs", "persistentvolumeclaims"};
+	for (size_t k = 0; a->what && k < 3; k++) {
+		if (!strcmp(a->what, pods[k]))
+			a->what = "pods";
+		else if (!strcmp(a->what, pvcs[k]))
+			a->what = "pvc";
+	}
+	if (!a->what || (strcmp(a->what, "pods") && strcmp(a->what, "pvc"))) {
+		fprintf(stderr, "tops: top: say what to show: pods or pvc\n%s", usage_text);
+		return 2;
+	}
+	if (a->sort_by && strcmp(a->sort_by, "cpu") && strcmp(a->sort_by, "memory")) {
+		fprintf(stderr, "tops: top: --sort-by must be cpu or memory\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* Names of the pods (or PVCs) matching the selector, as an anchored regex alternation. */
+static int selector_regex(struct kube_client *kc, const char *ns, const struct top_args *a, char **out,
+			  struct tops_err *err)
+{
+	struct strbuf q = STRBUF_INIT;
+	sb_adds(&q, "labelSelector=");
+	kube_query_escape(&q, a->selector);
+	char *path = kube_path(strcmp(a->what, "pods") == 0 ? KK_POD : KK_PVC, ns, NULL, sb_str(&q));
+	sb_done(&q);
+	long status = 0;
+	char *body = NULL;
+	int rc = kube_request_sync(kc, "GET", path, NULL, NULL, &status, &body, err);
+	free(path);
+	if (rc || status != 200) {
+		free(body);
+		return rc ? rc : -TOPS_EHTTP;
+	}
+	struct value *doc = value_from_json(body, strlen(body), err);
+	free(body);
+	if (!doc)
+		return -TOPS_EINVAL;
+	struct strbuf re = STRBUF_INIT;
+	const struct value *items = value_map_get(doc, "items");
+	sb_adds(&re, "^(");
+	for (size_t i = 0; items && i < items->u.list.len; i++) {
+		const struct value *n = value_map_path(items->u.list.items[i], "metadata.name");
+		if (n && n->type == V_STRING)
+			sb_addf(&re, "%s%s", i ? "|" : "", n->u.str.s);
+	}
+	sb_adds(&re, ")$");
+	value_unref(doc);
+	*out = sb_detach(&re, NULL);
+	return 0;
+}
+
+static struct row *row_for(struct row **rows, size_t *n, const struct value *labels, const char *key_label)
+{
+	const struct value *ns = value_map_get(labels, "namespace"), *nm = value_map_get(labels, key_label);
+	const char *nss = ns && ns->type == V_STRING ? ns->u.str.s : "";
+	const char *nms = nm && nm->type == V_STRING ? nm->u.str.s : "";
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*rows)[i].ns, nss) && !strcmp((*rows)[i].name, nms))
+			return &(*rows)[i];
+	*rows = xrealloc(*rows, (*n + 1) * sizeof **rows);
+	struct row *r = &(*rows)[(*n)++];
+	r->ns = xstrdup(nss);
+	r->name = xstrdup(nms);
+	for (size_t k = 0; k < ARRAY_LEN(r->v); k++)
+		r->v[k] = NAN;
+	return r;
+}
+
+static int sort_key;
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	if (sort_key >= 0) {
+		double u = isnan(x->v[sort_key]) ? -1 : x->v[sort_key], w = isnan(y->v[sort_key]) ? -1 : y->v[sort_key];
+		if (u != w)
+			return u < w ? 1 : -1;
+	}
+	int c = strcmp(x->ns, y->ns);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+static void pct(char *buf, size_t n, double v, double of)
+{
+	if (isnan(v) || isnan(of) || of <= 0)
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "%.0f%%", 100 * v / of);
+}
+
+static void print_rows(struct row *rows, size_t n, const struct top_args *a)
+{
+	bool pods = strcmp(a->what, "pods") == 0;
+	if (!a->no_headers) {
+		if (tops_opts.all_namespaces)
+			printf("%-20s ", "NAMESPACE");
+		if (pods)
+			printf("%-40s %-12s %-15s%s\n", "NAME", "CPU(cores)", "MEMORY(bytes)",
+			       a->wide ? " CPU/REQ  CPU/LIM  MEM/REQ  MEM/LIM" : "");
+		else
+			printf("%-40s %-10s %-10s %s\n", "NAME", "USED", "CAPACITY", "USED%");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		char c1[32], c2[32], p[4][16];
+		if (tops_opts.all_namespaces)
+			printf("%-20s ", r->ns);
+		if (pods) {
+			metrics_fmt_cpu(c1, sizeof c1, r->v[0]);
+			metrics_fmt_bytes(c2, sizeof c2, r->v[1]);
+			printf("%-40s %-12s %-15s", r->name, c1, c2);
+			if (a->wide) {
+				pct(p[0], 16, r->v[0], r->v[2]), pct(p[1], 16, r->v[0], r->v[3]);
+				pct(p[2], 16, r->v[1], r->v[4]), pct(p[3], 16, r->v[1], r->v[5]);
+				printf(" %-8s %-8s %-8s %-8s", p[0], p[1], p[2], p[3]);
+			}
+			printf("\n");
+		} else {
+			metrics_fmt_bytes(c1, sizeof c1, r->v[0]);
+			metrics_fmt_bytes(c2, sizeof c2, r->v[1]);
+			pct(p[0], 16, r->v[0], r->v[1]);
+			printf("%-40s %-10s %-10s %s\n", r->name, c1, c2, p[0]);
+		}
+	}
+}
+
+/* -A: the presets match namespace="$namespace"; make that a regex match for ".*". */
+static char *any_namespace(const char *q)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (const char *p = q; *p;) {
+		if (strncmp(p, "namespace=\"", 11) == 0) {
+			sb_adds(&sb, "namespace=~\"");
+			p += 11;
+		} else {
+			sb_addc(&sb, *p++);
+		}
+	}
+	return sb_detach(&sb, NULL);
+}
+
+static int run_queries(struct promclient *pc, const struct tops_config *cfg, const char *ns,
+		       const char *names_re, const struct top_args *a, struct row **rows, size_t *n,
+		       struct tops_err *err)
+{
+	static const char *const pod_q[] = {"cpu", "memory", "cpu_requests", "cpu_limits", "memory_requests", "memory_limits"};
+	static const char *const pvc_q[] = {"pvc_used", "pvc_capacity"};
+	bool pods = strcmp(a->what, "pods") == 0;
+	size_t nq = pods ? (a->wide ? 6 : 2) : 2;
+	struct value *vars = value_map();
+	value_map_set(vars, "namespace", value_str(ns));
+	value_map_set(vars, "pods", value_str(names_re));
+	value_map_set(vars, "pvc", value_str(names_re));
+	value_map_set(vars, "rate", value_str(cfg->rate));
+	int rc = 0;
+	for (size_t k = 0; k < nq && !rc; k++) {
+		char *q = prom_expand(config_prom_query(cfg, pods ? pod_q[k] : pvc_q[k]), vars);
+		if (tops_opts.all_namespaces) {
+			char *all = any_namespace(q);
+			free(q);
+			q = all;
+		}
+		struct prom_result r;
+		rc = promclient_query_sync(pc, q, &r, err);
+		free(q);
+		for (size_t s = 0; !rc && s < r.nseries; s++)
+			row_for(rows, n, r.series[s].labels, pods ? "pod" : "persistentvolumeclaim")->v[k] =
+				r.series[s].n ? r.series[s].samples[0].v : NAN;
+		if (!rc)
+			prom_result_done(&r);
+	}
+	value_unref(vars);
+	return rc;
+}
 
 int cmd_top(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "tops: top is not available in this build\n");
-	return 1;
+	struct top_args a = {0};
+	int rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc;
+	struct tops_err err = {0};
+	struct tops_config *cfg = NULL;
+	struct kube_client *kc = NULL;
+	struct promclient *pc = NULL;
+	struct http *http = NULL;
+	struct row *rows = NULL;
+	size_t n = 0;
+	char *names = NULL;
+	uv_loop_t *loop = NULL;
+	if ((rc = config_load(&tops_opts, &cfg, &err)))
+		goto fail;
+	struct tops_err kerr = {0};
+	if (kube_client_new(NULL, &tops_opts, &kc, &kerr) == 0)
+		loop = kc->loop;
+	if (!kc && (!cfg->prom_url || a.selector)) {
+		tops_err_set(&err, kerr.code, "%s", tops_err_msg(&kerr));
+		tops_err_clear(&kerr);
+		rc = -1;
+		goto fail;
+	}
+	tops_err_clear(&kerr);
+	uv_loop_t private_loop;
+	if (!loop) {
+		uv_loop_init(&private_loop);
+		loop = &private_loop;
+	}
+	const char *ns = tops_opts.all_namespaces ? ".*" :
+			 kc ? kube_client_namespace(kc) : tops_opts.namespace_ ? tops_opts.namespace_ : "default";
+	if ((rc = promclient_from_config(loop, cfg, kc, ns, &pc, &http, &err)))
+		goto fail;
+	if (a.selector && (rc = selector_regex(kc, tops_opts.all_namespaces ? NULL : ns, &a, &names, &err)))
+		goto fail;
+	if ((rc = run_queries(pc, cfg, ns, names ? names : ".*", &a, &rows, &n, &err)))
+		goto fail;
+	sort_key = !a.sort_by ? -1 : strcmp(a.sort_by, "cpu") == 0 ? 0 : 1;
+	qsort(rows, n, sizeof *rows, row_cmp);
+	if (n == 0)
+		fprintf(stderr, "No resources found in %s namespace.\n", tops_opts.all_namespaces ? "any" : ns);
+	print_rows(rows, n, &a);
+fail:
+	if (rc)
+		fprintf(stderr, "tops: top: %s\n", tops_err_msg(&err));
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].ns), free(rows[i].name);
+	free(rows);
+	free(names);
+	promclient_free(pc);
+	if (http)
+		http_free(http);
+	if (kc)
+		kube_client_free(kc);
+	else if (loop) {
+		uv_run(loop, UV_RUN_DEFAULT);
+		uv_loop_close(loop);
+	}
+	config_free(cfg);
+	tops_err_clear(&err);
+	return rc ? 1 : 0;
 }

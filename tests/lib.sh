@@ -61,3 +61,29 @@ EOK
 kubesim_stop() { [ -n "${KUBESIM_PID:-}" ] && kill "$KUBESIM_PID" 2>/dev/null && wait "$KUBESIM_PID" 2>/dev/null; KUBESIM_PID=; return 0; }
 # sim_fault JSON: POST a fault to kubesim's admin API.
 sim_fault() { curl -s -X POST -H 'Content-Type: application/json' -d "$1" "$KUBESIM_URL/sim/v1/faults" >/dev/null; }
+
+# free_port: prints a free loopback TCP port.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+have_prometheus() { command -v prometheus >/dev/null 2>&1; }
+# prom_start TARGET_HOST:PORT...: runs the real Prometheus on a free loopback port with a temporary
+# data directory, scraping the targets every 2 s (deploy/prometheus.yml with a file_sd target
+# list). Sets PROM_URL and PROM_PID. Waits until /-/ready answers.
+prom_start() {
+  local dir="$TEST_TMP/prom.$RANDOM" port targets t
+  mkdir -p "$dir/data"; port=${PROM_PORT:-$(free_port)}
+  targets=""; for t in "$@"; do targets="$targets${targets:+,}\"$t\""; done
+  echo "[{\"targets\":[$targets],\"labels\":{\"job\":\"kubesim\"}}]" >"$dir/targets.json"
+  if [ -f "$TOPS_ROOT/deploy/prometheus.yml" ]; then
+    sed "s#targets.json#$dir/targets.json#" "$TOPS_ROOT/deploy/prometheus.yml" >"$dir/prometheus.yml"
+  else
+    printf 'global:\n  scrape_interval: 2s\n  evaluation_interval: 2s\nscrape_configs:\n- job_name: kubesim\n  honor_labels: true\n  file_sd_configs:\n  - files: ["%s"]\n    refresh_interval: 2s\n' "$dir/targets.json" >"$dir/prometheus.yml"
+  fi
+  prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+    --web.listen-address="127.0.0.1:$port" --log.level=warn >"$dir/log" 2>&1 &
+  PROM_PID=$!; PROM_URL="http://127.0.0.1:$port"; PROM_DIR=$dir
+  on_exit prom_stop
+  wait_until 30 curl -sf "$PROM_URL/-/ready" || { echo "prometheus did not start: $(tail -5 "$dir/log")" >&2; return 1; }
+}
+prom_stop() { [ -n "${PROM_PID:-}" ] && kill "$PROM_PID" 2>/dev/null && wait "$PROM_PID" 2>/dev/null; PROM_PID=; return 0; }
+# prom_query QUERY: instant query through curl, prints the raw JSON.
+prom_query() { curl -s --get --data-urlencode "query=$1" "$PROM_URL/api/v1/query"; }
