@@ -7,6 +7,7 @@
 #include "core/metrics.h"
 
 #include <math.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,6 +238,74 @@ static int run_queries(struct promclient *pc, const struct tops_config *cfg, con
 	return rc;
 }
 
+static const char *label(const struct value *labels, const char *k)
+{
+	const struct value *v = value_map_get(labels, k);
+	return v && v->type == V_STRING ? v->u.str.s : "";
+}
+
+/* Adds each sample of family `name` in namespace ns (".*" = any) into column k, summed by key. */
+static void sum_family(const struct prom_text *t, const char *name, const char *key_label, const char *ns,
+		       const regex_t *names_re, int k, double sign, struct row **rows, size_t *n)
+{
+	const struct prom_family *f = prom_text_find(t, name);
+	for (size_t i = 0; f && i < f->n; i++) {
+		const struct value *l = f->samples[i].labels;
+		const char *c = label(l, "container");
+		if (value_map_get(l, "container") && (!*c || !strcmp(c, "POD")))
+			continue;
+		if (strcmp(ns, ".*") && strcmp(label(l, "namespace"), ns))
+			continue;
+		if (regexec(names_re, label(l, key_label), 0, NULL, 0) != 0)
+			continue;
+		struct row *r = row_for(rows, n, l, key_label);
+		r->v[k] = (isnan(r->v[k]) ? 0 : r->v[k]) + sign * f->samples[i].value;
+	}
+}
+
+/* --metrics-url: no Prometheus; scrape twice, one second apart, and compute the CPU rate. */
+static int scrape_with(const char *url, const char *ns, const regex_t *names_re, const struct top_args *a,
+		       struct row **rows, size_t *n, struct tops_err *err)
+{
+	struct prom_text t1, t2;
+	if (strcmp(a->what, "pvc") == 0) {
+		if (prom_scrape_sync(url, &t2, err))
+			return -1;
+		sum_family(&t2, "kubelet_volume_stats_used_bytes", "persistentvolumeclaim", ns, names_re, 0, 1, rows, n);
+		sum_family(&t2, "kubelet_volume_stats_capacity_bytes", "persistentvolumeclaim", ns, names_re, 1, 1, rows, n);
+		prom_text_done(&t2);
+		return 0;
+	}
+	uint64_t start = now_ms();
+	if (prom_scrape_sync(url, &t1, err))
+		return -1;
+	uv_sleep(1000);
+	if (prom_scrape_sync(url, &t2, err)) {
+		prom_text_done(&t1);
+		return -1;
+	}
+	double secs = (now_ms() - start) / 1000.0;
+	sum_family(&t1, "container_cpu_usage_seconds_total", "pod", ns, names_re, 0, -1, rows, n);
+	sum_family(&t2, "container_cpu_usage_seconds_total", "pod", ns, names_re, 0, 1, rows, n);
+	for (size_t i = 0; i < *n; i++)
+		(*rows)[i].v[0] = (*rows)[i].v[0] < 0 ? NAN : (*rows)[i].v[0] / secs;
+	sum_family(&t2, "container_memory_working_set_bytes", "pod", ns, names_re, 1, 1, rows, n);
+	prom_text_done(&t1);
+	prom_text_done(&t2);
+	return 0;
+}
+
+static int scrape_rows(const char *url, const char *ns, const char *names_re, const struct top_args *a,
+		       struct row **rows, size_t *n, struct tops_err *err)
+{
+	regex_t re;
+	if (regcomp(&re, names_re, REG_EXTENDED | REG_NOSUB) != 0)
+		return tops_err_set(err, TOPS_EINVAL, "cannot use the selected names as a pattern");
+	int rc = scrape_with(url, ns, &re, a, rows, n, err);
+	regfree(&re);
+	return rc;
+}
+
 int cmd_top(int argc, char **argv)
 {
 	struct top_args a = {0};
@@ -257,7 +326,7 @@ int cmd_top(int argc, char **argv)
 	struct tops_err kerr = {0};
 	if (kube_client_new(NULL, &tops_opts, &kc, &kerr) == 0)
 		loop = kc->loop;
-	if (!kc && (!cfg->prom_url || a.selector)) {
+	if (!kc && ((!cfg->prom_url && !tops_opts.metrics_url) || a.selector)) {
 		tops_err_set(&err, kerr.code, "%s", tops_err_msg(&kerr));
 		tops_err_clear(&kerr);
 		rc = -1;
@@ -271,12 +340,17 @@ int cmd_top(int argc, char **argv)
 	}
 	const char *ns = tops_opts.all_namespaces ? ".*" :
 			 kc ? kube_client_namespace(kc) : tops_opts.namespace_ ? tops_opts.namespace_ : "default";
-	if ((rc = promclient_from_config(loop, cfg, kc, ns, &pc, &http, &err)))
-		goto fail;
 	if (a.selector && (rc = selector_regex(kc, tops_opts.all_namespaces ? NULL : ns, &a, &names, &err)))
 		goto fail;
-	if ((rc = run_queries(pc, cfg, ns, names ? names : ".*", &a, &rows, &n, &err)))
-		goto fail;
+	if (tops_opts.metrics_url) {
+		if ((rc = scrape_rows(tops_opts.metrics_url, ns, names ? names : ".*", &a, &rows, &n, &err)))
+			goto fail;
+	} else {
+		if ((rc = promclient_from_config(loop, cfg, kc, ns, &pc, &http, &err)))
+			goto fail;
+		if ((rc = run_queries(pc, cfg, ns, names ? names : ".*", &a, &rows, &n, &err)))
+			goto fail;
+	}
 	sort_key = !a.sort_by ? -1 : strcmp(a.sort_by, "cpu") == 0 ? 0 : 1;
 	qsort(rows, n, sizeof *rows, row_cmp);
 	if (n == 0)

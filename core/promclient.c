@@ -320,3 +320,55 @@ int promclient_from_config(uv_loop_t *loop, const struct tops_config *cfg, struc
 	free(proxy);
 	return 0;
 }
+
+struct scrape_state {
+	bool done;
+	long status;
+	int err;
+	char *body, *msg;
+	size_t len;
+};
+
+static void scrape_done_cb(struct http_req *r, struct http_result *res, void *ud)
+{
+	struct scrape_state *s = ud;
+	s->done = true;
+	s->status = res->status;
+	s->err = res->err;
+	s->msg = res->errmsg ? xstrdup(res->errmsg) : NULL;
+	s->body = res->body;
+	s->len = res->len;
+	res->body = NULL;
+	(void)r;
+}
+
+int prom_scrape_sync(const char *url, struct prom_text *out, struct tops_err *err)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct http *h = http_new(&loop, err);
+	int rc = -TOPS_ENET;
+	struct scrape_state s = {0};
+	if (!h)
+		goto out;
+	struct http_request rq = {.url = url, .accept = "text/plain;version=0.0.4", .timeout_ms = 15000,
+				  .on_done = scrape_done_cb, .ud = &s};
+	if (!http_start(h, &rq, err))
+		goto out;
+	while (!s.done)
+		uv_run(&loop, UV_RUN_ONCE);
+	if (s.err)
+		rc = tops_err_set(err, -s.err, "%s", s.msg ? s.msg : "scrape failed");
+	else if (s.status != 200)
+		rc = tops_err_set(err, TOPS_EHTTP, "%s answered HTTP %ld", url, s.status);
+	else
+		rc = prom_text_parse(s.body ? s.body : "", s.len, out, err);
+out:
+	free(s.body);
+	free(s.msg);
+	if (h)
+		http_free(h);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	return rc;
+}

@@ -61,4 +61,8 @@ int promclient_from_config(uv_loop_t *loop, const struct tops_config *cfg, struc
 			   const char *namespace_, struct promclient **out, struct http **http_out,
 			   struct tops_err *err);
 
+/* Fetches a /metrics endpoint (text format 0.0.4) and parses it; blocking, private loop.
+ * Caller frees *out with prom_text_done(). */
+int prom_scrape_sync(const char *url, struct prom_text *out, struct tops_err *err);
+
 #endif
