@@ -44,6 +44,7 @@ struct st_container {
 	const char *name, *image, *image_id;
 	bool ready, started, has_started;  /* has_started: `started` was present */
 	bool sidecar;              /* init container with restartPolicy: Always */
+	bool has_status;           /* false: only in the spec (no status entry yet) */
 	int32_t restarts;
 	struct st_state cur, last;
 };
@@ -57,6 +58,7 @@ struct st_meta {
 	int64_t created, deleted;  /* creationTimestamp, deletionTimestamp */
 	int64_t generation;
 	int64_t grace_period;      /* deletionGracePeriodSeconds, -1 unset */
+	const char **held_; uint32_t nheld_;  /* internal: interned strings the record holds */
 };
 
 struct st_pod {
@@ -64,9 +66,11 @@ struct st_pod {
 	const char *phase, *reason, *message;
 	const char *node, *pod_ip, *host_ip, *nominated_node;
 	int64_t start_time;
-	/* spec containers in spec order, then status entries matched by name */
+	/* status entries in status order (has_status), then spec containers without a status;
+	 * image is the spec's image when the spec names the container */
 	struct st_container *containers; uint32_t ncontainers;
 	struct st_container *init; uint32_t ninit;
+	uint32_t spec_containers, spec_init;   /* lengths of spec.containers / spec.initContainers */
 	struct st_cond *conditions; uint32_t nconditions;
 	const char **readiness_gates; uint32_t ngates;  /* conditionType of spec.readinessGates */
 };
@@ -137,6 +141,9 @@ void store_record_free(enum kube_kind k, union st_record *r);
  * resourceVersion equals the stored one is not notified. Returns the op actually applied
  * (an ADDED of a known key becomes MODIFIED) or -1 when nothing changed. */
 int store_apply(struct store *s, enum kube_kind k, enum st_op op, union st_record *rec);
+
+/* Removes the record namespace/name if present (notifying ST_DELETED). Returns ST_DELETED or -1. */
+int store_delete(struct store *s, enum kube_kind k, const char *ns, const char *name);
 
 /* Looks a record up by namespace ("" for cluster-scoped) and name. Borrowed or NULL. */
 const union st_record *store_get(const struct store *s, enum kube_kind k, const char *ns,
