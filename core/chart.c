@@ -1,5 +1,6 @@
 /* chart — loading and validating Helm charts. */
 #include "core/chart.h"
+#include "core/semver.h"
 #include "core/tar.h"
 #include "core/yaml.h"
 
@@ -16,212 +17,25 @@
 
 /* ---------------------------------------------------------------- semver */
 
-struct semver {
-	long part[3];
-	int wild;          /* index of the first wildcard/missing part (3: none) */
-	char pre[96];
-};
-
-static bool semver_parse(const char *s, struct semver *v, bool allow_wild)
-{
-	memset(v, 0, sizeof(*v));
-	v->wild = 3;
-	while (*s == ' ')
-		s++;
-	if (*s == 'v' || *s == 'V')
-		s++;
-	int i = 0;
-	for (; i < 3; i++) {
-		if (allow_wild && (*s == 'x' || *s == 'X' || *s == '*')) {
-			if (v->wild > i)
-				v->wild = i;
-			s++;
-		} else if (isdigit((unsigned char)*s)) {
-			if (v->wild < i && !allow_wild)
-				return false;
-			char *end;
-			v->part[i] = strtol(s, &end, 10);
-			s = end;
-		} else {
-			return false;
-		}
-		if (*s != '.')
-			break;
-		s++;
-	}
-	if (i < 2 && v->wild > i + 1)
-		v->wild = i + 1;
-	if (*s == '-') {
-		size_t n = strcspn(s + 1, "+ ");
-		if (!n || n >= sizeof(v->pre))
-			return false;
-		memcpy(v->pre, s + 1, n);
-		s += 1 + n;
-	}
-	if (*s == '+')
-		s += 1 + strcspn(s + 1, " ");
-	while (*s == ' ')
-		s++;
-	return *s == 0;
-}
-
-bool semver_valid(const char *v)
+bool chart_semver_valid(const char *v)
 {
 	struct semver sv;
-	return v && semver_parse(v, &sv, false);
-}
-
-static int cmp_pre(const char *a, const char *b)
-{
-	if (!*a || !*b)
-		return *a ? -1 : (*b ? 1 : 0);
-	while (*a || *b) {
-		if (!*a || !*b)
-			return *a ? 1 : -1;
-		size_t la = strcspn(a, "."), lb = strcspn(b, ".");
-		bool na = strspn(a, "0123456789") >= la, nb = strspn(b, "0123456789") >= lb;
-		int c;
-		if (na && nb)
-			c = (la != lb) ? (la < lb ? -1 : 1) : strncmp(a, b, la);
-		else if (na || nb)
-			c = na ? -1 : 1;
-		else {
-			c = strncmp(a, b, la < lb ? la : lb);
-			if (!c && la != lb)
-				c = la < lb ? -1 : 1;
-		}
-		if (c)
-			return c < 0 ? -1 : 1;
-		a += la + (a[la] == '.');
-		b += lb + (b[lb] == '.');
-	}
-	return 0;
-}
-
-static int semver_cmp(const struct semver *a, const struct semver *b)
-{
-	for (int i = 0; i < 3; i++)
-		if (a->part[i] != b->part[i])
-			return a->part[i] < b->part[i] ? -1 : 1;
-	return cmp_pre(a->pre, b->pre);
-}
-
-/* [lo, hi) of a partial version: "1.2" -> [1.2.0, 1.3.0). */
-static void semver_bounds(const struct semver *c, struct semver *lo, struct semver *hi)
-{
-	*lo = *c;
-	for (int i = c->wild; i < 3; i++)
-		lo->part[i] = 0;
-	*hi = *lo;
-	hi->pre[0] = 0;
-	if (c->wild == 0) {
-		hi->part[0] = 1L << 40;
-	} else if (c->wild < 3) {
-		hi->part[c->wild - 1]++;
-	}
-}
-
-static bool semver_term(const char *op, const struct semver *c, const struct semver *v)
-{
-	struct semver lo, hi;
-	semver_bounds(c, &lo, &hi);
-	bool wild = c->wild < 3;
-	if (v->pre[0] && !c->pre[0])
+	if (!v || semver_parse(v, &sv, NULL) < 0)
 		return false;
-	if (!strcmp(op, "") || !strcmp(op, "="))
-		return wild ? semver_cmp(v, &lo) >= 0 && semver_cmp(v, &hi) < 0 : !semver_cmp(v, c);
-	if (!strcmp(op, "!="))
-		return !(wild ? semver_cmp(v, &lo) >= 0 && semver_cmp(v, &hi) < 0 : !semver_cmp(v, c));
-	if (!strcmp(op, ">"))
-		return wild ? semver_cmp(v, &hi) >= 0 : semver_cmp(v, c) > 0;
-	if (!strcmp(op, ">="))
-		return semver_cmp(v, &lo) >= 0;
-	if (!strcmp(op, "<"))
-		return semver_cmp(v, &lo) < 0;
-	if (!strcmp(op, "<=") || !strcmp(op, "=<"))
-		return wild ? semver_cmp(v, &hi) < 0 : semver_cmp(v, c) <= 0;
-	if (!strcmp(op, "~") || !strcmp(op, "~>")) {
-		hi = lo;
-		hi.pre[0] = 0;
-		hi.part[2] = 0;
-		if (c->wild == 1)
-			hi.part[0]++, hi.part[1] = 0;
-		else
-			hi.part[1]++;
-		return semver_cmp(v, &lo) >= 0 && semver_cmp(v, &hi) < 0;
-	}
-	if (!strcmp(op, "^")) {
-		hi = lo;
-		hi.pre[0] = 0;
-		if (lo.part[0] > 0 || c->wild <= 1)
-			hi.part[0]++, hi.part[1] = hi.part[2] = 0;
-		else if (lo.part[1] > 0 || c->wild == 2)
-			hi.part[1]++, hi.part[2] = 0;
-		else
-			hi.part[2]++;
-		return semver_cmp(v, &lo) >= 0 && semver_cmp(v, &hi) < 0;
-	}
-	return false;
+	semver_done(&sv);
+	return true;
 }
 
-/* One AND-group: terms separated by spaces or commas, or "a - b". */
-static bool semver_group(char *g, const struct semver *v, bool *ok)
+bool chart_version_satisfies(const char *constraint, const char *version)
 {
-	char *dash = strstr(g, " - ");
-	if (dash) {
-		*dash = 0;
-		struct semver a, b;
-		if (!semver_parse(g, &a, true) || !semver_parse(dash + 3, &b, true)) {
-			*ok = false;
-			return false;
-		}
-		return semver_term(">=", &a, v) && semver_term("<=", &b, v);
-	}
-	bool res = true;
-	int nterms = 0;
-	for (char *save = NULL, *t = strtok_r(g, " ,", &save); t; t = strtok_r(NULL, " ,", &save)) {
-		char op[3] = "";
-		size_t n = strspn(t, "<>=!~^");
-		if (n > 2) {
-			*ok = false;
-			return false;
-		}
-		memcpy(op, t, n);
-		op[n] = 0;
-		struct semver c;
-		if (!semver_parse(t + n, &c, true)) {
-			*ok = false;
-			return false;
-		}
-		nterms++;
-		if (!semver_term(op, &c, v))
-			res = false;
-	}
-	if (!nterms)
-		*ok = false;
-	return res && nterms;
-}
-
-bool semver_satisfies(const char *constraint, const char *version)
-{
-	struct semver v;
-	if (!constraint || !version || !semver_parse(version, &v, false))
+	struct semver sv;
+	bool ok = false;
+	if (!constraint || !version || semver_parse(version, &sv, NULL) < 0)
 		return false;
-	char *copy = xstrdup(constraint);
-	bool any = false, ok = true;
-	char *p = copy;
-	for (;;) {
-		char *bar = strstr(p, "||");
-		if (bar)
-			*bar = 0;
-		if (semver_group(p, &v, &ok))
-			any = true;
-		if (!bar)
-			break;
-		p = bar + 2;
-	}
-	free(copy);
-	return ok && any;
+	if (semver_check(constraint, &sv, &ok, NULL) < 0)
+		ok = false;
+	semver_done(&sv);
+	return ok;
 }
 
 /* ---------------------------------------------------------------- chart memory */
@@ -542,7 +356,7 @@ static int chart_validate(const struct chart *c, struct tops_err *err)
 		return tops_err_set(err, TOPS_EINVAL, "validation: chart.metadata.name \"%s\" is invalid", c->name);
 	if (!c->version || !*c->version)
 		return tops_err_set(err, TOPS_EINVAL, "validation: chart.metadata.version is required");
-	if (!semver_valid(c->version))
+	if (!chart_semver_valid(c->version))
 		return tops_err_set(err, TOPS_EINVAL, "validation: chart.metadata.version \"%s\" is invalid", c->version);
 	if (c->type && *c->type && strcmp(c->type, "application") && strcmp(c->type, "library"))
 		return tops_err_set(err, TOPS_EINVAL, "validation: chart.metadata.type must be application or library");

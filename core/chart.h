@@ -53,9 +53,9 @@ void chart_rename(struct chart *c, const char *name);
 char *chart_full_path(const struct chart *c);
 bool chart_is_library(const struct chart *c);
 
-/* Semantic versions as Masterminds/semver parses them ("v1.2", "1.2.3-rc.1+b"). */
-bool semver_valid(const char *v);
-/* Constraint check ("^1.2", "~1.2.3", ">=1.0 <2.0 || 3.x", "*"); false when either is invalid. */
-bool semver_satisfies(const char *constraint, const char *version);
+/* A version Masterminds/semver accepts ("v1.2", "1.2.3-rc.1+b"): Helm's chart version check. */
+bool chart_semver_valid(const char *v);
+/* Helm's IsCompatibleRange: false when the constraint or the version does not parse. */
+bool chart_version_satisfies(const char *constraint, const char *version);
 
 #endif
