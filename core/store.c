@@ -315,7 +315,9 @@ static void proj_pod(struct proj *p, const cJSON *obj, struct st_pod *pod)
 	pod->reason = hstr(p, st, "reason");
 	pod->message = hstr(p, st, "message");
 	pod->node = hstr(p, spec, "nodeName");
-	pod->pod_ip = hstr(p, st, "podIP");
+	const cJSON *ips = jget(st, "podIPs");
+	pod->pod_ip = hold(p, cJSON_GetArraySize(ips) > 0 ? jstr(cJSON_GetArrayItem(ips, 0), "ip")
+							  : jstr(st, "podIP"));
 	pod->host_ip = hstr(p, st, "hostIP");
 	pod->nominated_node = hstr(p, st, "nominatedNodeName");
 	pod->start_time = jtime(st, "startTime");
@@ -349,6 +351,10 @@ static void proj_pvc(struct proj *p, const cJSON *obj, struct st_pvc *pvc)
 	pvc->phase = hstr(p, st, "phase");
 	pvc->volume = hstr(p, spec, "volumeName");
 	pvc->storage_class = hstr(p, spec, "storageClassName");
+	if (!*pvc->storage_class)   /* the beta annotation kubectl still honours */
+		pvc->storage_class = hstr(p, jget(jget(obj, "metadata"), "annotations"),
+					  "volume.beta.kubernetes.io/storage-class");
+	pvc->volume_attributes_class = hstr(p, spec, "volumeAttributesClassName");
 	pvc->volume_mode = hstr(p, spec, "volumeMode");
 	pvc->capacity = hstr(p, jget(st, "capacity"), "storage");
 	pvc->requested = hstr(p, jget(jget(spec, "resources"), "requests"), "storage");
@@ -496,7 +502,9 @@ static void proj_service(struct proj *p, const cJSON *obj, struct st_service *s)
 {
 	const cJSON *spec = jget(obj, "spec"), *it;
 	s->type = hold(p, jstr(spec, "type") ? jstr(spec, "type") : "ClusterIP");
-	const char *cip = jstr(spec, "clusterIP");
+	const cJSON *cips = jget(spec, "clusterIPs");
+	const char *cip = cJSON_GetArraySize(cips) > 0 ? cJSON_GetArrayItem(cips, 0)->valuestring
+						       : jstr(spec, "clusterIP");
 	s->cluster_ip = hold(p, cip && *cip ? cip : "<none>");
 	s->external_ips = svc_external(p, s->type, spec, jget(obj, "status"));
 	struct strbuf sb = STRBUF_INIT;

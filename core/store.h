@@ -78,7 +78,8 @@ struct st_pod {
 struct st_pvc {
 	struct st_meta meta;
 	const char *phase, *volume, *storage_class, *capacity, *requested, *volume_mode;
-	const char *access_modes;  /* kubectl's short form: "RWO,ROX" */
+	const char *access_modes;  /* kubectl's short form of status.accessModes: "RWO,ROX" */
+	const char *volume_attributes_class;  /* spec.volumeAttributesClassName, "" when unset */
 	struct st_cond *conditions; uint32_t nconditions;
 };
 
