@@ -1,0 +1,95 @@
+/* header — the top line (context, API server, namespace, connection, clock), the disconnect
+ * banner and the footer with the keys of the focused pane (from the key table). */
+#include "tui/data.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *conn_state(const struct tui_data *d, enum tui_role *role)
+{
+	if (data_is_down(d)) {
+		*role = ROLE_ERROR;
+		return "disconnected";
+	}
+	*role = d->synced ? ROLE_OK : ROLE_WARN;
+	return d->synced ? "connected" : "syncing";
+}
+
+void header_draw(struct ui *ui, int y, int w)
+{
+	struct tui_data *d = ui->data;
+	char left[512], clock[16];
+	time_t now = (time_t)now_wall();
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+	snprintf(left, sizeof left, " tops  ctx: %s  server: %s  ns: %s", d->context, d->server,
+		 d->ns ? d->ns : "(all)");
+	int hattr = term_attr(ROLE_HEADER);
+	draw_text(y, 0, w, "", hattr, true);
+	enum tui_role role;
+	const char *st = conn_state(d, &role);
+	char right[64];
+	snprintf(right, sizeof right, " %s %s  %s UTC ", term_glyph(G_BULLET), st, clock);
+	int rw = text_width(right);
+	draw_text(y, 0, w - rw, left, hattr, false);
+	if (rw < w) {
+		draw_text(y, w - rw, rw, right, hattr, false);
+		char word[64];
+		snprintf(word, sizeof word, "%s %s", term_glyph(G_BULLET), st);
+		draw_text(y, w - rw + 1, text_width(word), word,
+			  term_attr(role == ROLE_ERROR ? ROLE_BANNER : role) | A_BOLD, false);
+	}
+	if (!data_is_down(d))
+		d->fresh_wall = now_wall();
+}
+
+int banner_draw(struct ui *ui, int y, int w)
+{
+	struct tui_data *d = ui->data;
+	if (!data_is_down(d))
+		return 0;
+	uint64_t now = now_ms();
+	long retry = d->retry_at_ms > now ? (long)((d->retry_at_ms - now + 999) / 1000) : 0;
+	char age[32], line[768];
+	fmt_age(age, sizeof age, now_wall() - d->fresh_wall);
+	snprintf(line, sizeof line, " API unreachable %s retry in %lds %s data is %s old %s %s ",
+		 term_glyph(G_BULLET), retry, term_glyph(G_BULLET), age, term_glyph(G_BULLET),
+		 d->error ? d->error : "connection lost");
+	draw_text(y, 0, w, line, term_attr(ROLE_BANNER), true);
+	return 1;
+}
+
+static int footer_item(int y, int x, int w, const struct key_entry *k)
+{
+	if (x >= w - 2)
+		return x;
+	const char *label = keys_label(k->action);
+	int used = draw_text(y, x, w - x, label, term_attr(ROLE_FOOTER_KEY), false);
+	used += draw_text(y, x + used, w - x - used, " ", term_attr(ROLE_FOOTER), false);
+	used += draw_text(y, x + used, w - x - used, k->short_, term_attr(ROLE_FOOTER), false);
+	used += draw_text(y, x + used, w - x - used, "  ", term_attr(ROLE_FOOTER), false);
+	return x + used;
+}
+
+/* The focused pane's own keys first, then the few global ones everybody needs. */
+void footer_draw(struct ui *ui, int y, int w)
+{
+	static const enum tui_action globals[] = {ACT_FIND, ACT_COMMAND, ACT_HELP, ACT_QUIT};
+	struct pane *p = ui_active(ui);
+	unsigned mask = p->scope | (ui->depth == 0 ? KS_DASH : 0);
+	draw_text(y, 0, w, "", term_attr(ROLE_FOOTER), true);
+	size_t n;
+	const struct key_entry *keys = keys_table(&n);
+	int x = 1;
+	for (size_t i = 0; i < n; i++)
+		if ((keys[i].scope & mask) && !(keys[i].scope & KS_DASH && keys[i].action >= ACT_PANE1 &&
+						  keys[i].action <= ACT_PANE4))
+			x = footer_item(y, x, w, &keys[i]);
+	for (size_t g = 0; g < ARRAY_LEN(globals); g++)
+		for (size_t i = 0; i < n; i++)
+			if (keys[i].action == globals[g])
+				x = footer_item(y, x, w, &keys[i]);
+}

@@ -1,0 +1,33 @@
+/* objview — a full-screen text view of one object fetched by GET (describe and YAML views).
+ * The fill function turns the object's JSON into lines once the reply arrives. */
+#ifndef TOPS_TUI_OBJVIEW_H
+#define TOPS_TUI_OBJVIEW_H
+
+#include "tui/data.h"
+#include "tui/textview.h"
+
+#include <cjson/cJSON.h>
+
+struct objview;
+/* Fills tv from the object (borrowed). */
+typedef void (*objview_fill_fn)(struct objview *ov, const cJSON *obj);
+
+struct objview {
+	struct textview tv;
+	struct ui *ui;
+	struct http_req *req;      /* in flight, or NULL */
+	enum kube_kind kind;
+	char *ns, *name;
+	const char *what;          /* "Describe" or "YAML" */
+	objview_fill_fn fill;
+};
+
+/* Creates the view and starts the GET. */
+struct pane *objview_new(struct ui *ui, enum kube_kind k, const char *ns, const char *name,
+			 const char *what, objview_fill_fn fill);
+
+/* JSON to YAML lines (kubectl's layout: 2-space indent, list items at the key's indent),
+ * with the values of a Secret's data and stringData masked. tui/yamlout.c. */
+void yamlout_object(struct textview *tv, const cJSON *obj);
+
+#endif

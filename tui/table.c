@@ -1,0 +1,383 @@
+/* table — virtualised table panes (see table.h). */
+#include "tui/table.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CELL_MAX 256
+
+static struct table *T(struct pane *p)
+{
+	return p->priv;
+}
+
+const char *table_label_lookup(const void *rec, const char *key)
+{
+	return store_label(&((const union st_record *)rec)->meta, key);
+}
+
+static void row_key(const struct table_row *r, char *buf, size_t n)
+{
+	snprintf(buf, n, "%d/%s/%s", (int)r->kind, r->rec->meta.namespace_, r->rec->meta.name);
+}
+
+/* ---- rebuilding the rows from the store ---- */
+struct collect {
+	struct table *t;
+	enum kube_kind kind;
+};
+
+static void collect_cb(const union st_record *r, void *ud)
+{
+	struct collect *c = ud;
+	struct table *t = c->t;
+	t->total++;
+	if (!filter_match(t->filter, r->meta.name, table_label_lookup, r))
+		return;
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		t->rows = xrealloc(t->rows, t->cap * sizeof *t->rows);
+	}
+	struct table_row *row = &t->rows[t->n++];
+	row->kind = c->kind;
+	row->rec = r;
+	t->ops->sort_key(row, t->sort_col, &row->num, &row->str);
+}
+
+static int cmp_rows(const void *a, const void *b, void *ud)
+{
+	const struct table_row *x = a, *y = b;
+	const struct table *t = ud;
+	int c = x->num < y->num ? -1 : x->num > y->num;
+	if (!c)
+		c = strcmp(x->str ? x->str : "", y->str ? y->str : "");
+	if (!c)
+		c = strcmp(x->rec->meta.namespace_, y->rec->meta.namespace_);
+	if (!c)
+		c = strcmp(x->rec->meta.name, y->rec->meta.name);
+	if (!c)
+		c = (int)x->kind - (int)y->kind;
+	return t->desc ? -c : c;
+}
+
+static bool table_stale(struct pane *p)
+{
+	struct table *t = T(p);
+	struct tui_data *d = p->ui->data;
+	if (t->seen_store != (void *)d->store)
+		return true;
+	for (int i = 0; i < 2; i++)
+		if (t->ops->kinds[i] != KK__COUNT && t->seen[i] != d->version[t->ops->kinds[i]])
+			return true;
+	return false;
+}
+
+static void remember_cursor(struct table *t)
+{
+	free(t->cur_key);
+	t->cur_key = NULL;
+	if (t->cur < t->n) {
+		char key[512];
+		row_key(&t->rows[t->cur], key, sizeof key);
+		t->cur_key = xstrdup(key);
+	}
+}
+
+static void place_cursor(struct table *t)
+{
+	char key[512];
+	if (t->cur_key)
+		for (size_t i = 0; i < t->n; i++) {
+			row_key(&t->rows[i], key, sizeof key);
+			if (strcmp(key, t->cur_key) == 0) {
+				t->cur = i;
+				return;
+			}
+		}
+	if (t->cur >= t->n)
+		t->cur = t->n ? t->n - 1 : 0;
+	remember_cursor(t);
+}
+
+static void table_rebuild(struct pane *p, bool force)
+{
+	struct table *t = T(p);
+	if (!force && !table_stale(p))
+		return;
+	struct tui_data *d = p->ui->data;
+	t->n = 0;
+	t->total = 0;
+	for (int i = 0; i < 2; i++) {
+		enum kube_kind k = t->ops->kinds[i];
+		if (k == KK__COUNT)
+			continue;
+		struct collect c = {t, k};
+		store_foreach(d->store, k, collect_cb, &c);
+		t->seen[i] = d->version[k];
+	}
+	t->seen_store = d->store;
+	qsort_r(t->rows, t->n, sizeof *t->rows, cmp_rows, t);
+	place_cursor(t);
+}
+
+const struct table_row *table_current(struct pane *p)
+{
+	struct table *t = T(p);
+	table_rebuild(p, false);
+	return t->cur < t->n ? &t->rows[t->cur] : NULL;
+}
+
+/* ---- drawing ---- */
+/* Columns that do not fit are dropped, rightmost fixed one first; the flexible one takes the
+ * rest. vis[] receives the indices of the columns shown and widths[] their widths. */
+static int layout_cols(const struct table_ops *o, int w, int *vis, int *widths)
+{
+	bool shown[16];
+	int n = o->ncols;
+	for (int i = 0; i < n; i++)
+		shown[i] = true;
+	for (;;) {
+		int fixed = 0, flex = -1, last_fixed = -1, count = 0;
+		for (int i = 0; i < n; i++) {
+			if (!shown[i])
+				continue;
+			count++;
+			if (o->cols[i].width == 0)
+				flex = i;
+			else if (i > 0)
+				last_fixed = i;
+			fixed += o->cols[i].width + 1;
+		}
+		int rest = w - fixed;
+		if (rest >= 12 || last_fixed < 0 || count <= 2) {
+			int k = 0;
+			for (int i = 0; i < n; i++)
+				if (shown[i]) {
+					vis[k] = i;
+					widths[k++] = i == flex ? (rest > 4 ? rest : 4) : o->cols[i].width;
+				}
+			return k;
+		}
+		shown[last_fixed] = false;
+	}
+}
+
+static void draw_cell(const struct table_col *c, const struct table_row *row, struct pane *p,
+		      int y, int x, int w, int attr, int64_t now)
+{
+	struct table *t = T(p);
+	if (c->type == COL_BAR) {
+		long done = 0, total = 0;
+		t->ops->bar(row, &done, &total);
+		draw_bar(y, x, w, done, total);
+		return;
+	}
+	char buf[CELL_MAX];
+	t->ops->cell(row, (int)(c - t->ops->cols), now, buf, sizeof buf);
+	int pad = c->right ? w - text_width(buf) : 0;
+	if (pad > 0) {
+		draw_text(y, x, pad, "", attr, true);
+		x += pad;
+		w -= pad;
+	}
+	draw_text(y, x, w, buf, attr, true);
+}
+
+static void draw_header(struct pane *p, int y, int x, int ncols, const int *vis, const int *widths)
+{
+	struct table *t = T(p);
+	for (int i = 0; i < ncols; i++) {
+		char h[64];
+		int c = vis[i];
+		const char *arrow = c == t->sort_col ? term_glyph(t->desc ? G_ARROW_DOWN : G_ARROW_UP) : "";
+		snprintf(h, sizeof h, "%s%s", t->ops->cols[c].name, arrow);
+		draw_text(y, x, widths[i] + 1, h, term_attr(ROLE_COLHDR), true);
+		x += widths[i] + 1;
+	}
+}
+
+static void draw_row(struct pane *p, const struct table_row *row, int y, int ncols,
+		     const int *vis, const int *widths, bool selected, bool stale, int64_t now)
+{
+	struct table *t = T(p);
+	int attr = selected ? term_attr(ROLE_SELECTED)
+		 : stale ? term_attr(ROLE_STALE) : term_attr(t->ops->role(row, now));
+	int x = p->x + 1;
+	for (int i = 0; i < ncols; i++) {
+		draw_cell(&t->ops->cols[vis[i]], row, p, y, x, widths[i], attr, now);
+		if (i + 1 < ncols)
+			draw_text(y, x + widths[i], 1, " ", attr, true);
+		x += widths[i] + 1;
+	}
+}
+
+static void scroll_into_view(struct table *t, int page)
+{
+	if (page < 1)
+		page = 1;
+	if (t->cur < t->top)
+		t->top = t->cur;
+	if (t->cur >= t->top + (size_t)page)
+		t->top = t->cur - (size_t)page + 1;
+	if (t->top + (size_t)page > t->n)
+		t->top = t->n > (size_t)page ? t->n - (size_t)page : 0;
+}
+
+static void title_info(struct pane *p, char *buf, size_t n)
+{
+	struct table *t = T(p);
+	struct tui_data *d = p->ui->data;
+	int len = snprintf(buf, n, "%zu", t->n);
+	if (t->filter)
+		len += snprintf(buf + len, n - (size_t)len, "/%zu  filter: %s", t->total, filter_text(t->filter));
+	if (data_is_down(d))
+		snprintf(buf + len, n - (size_t)len, "  STALE");
+}
+
+static void table_draw(struct pane *p)
+{
+	struct table *t = T(p);
+	table_rebuild(p, false);
+	char info[300];
+	title_info(p, info, sizeof info);
+	draw_box(p->y, p->x, p->h, p->w, p->title, info, p->focused);
+	int inner = p->w - 2, widths[16], vis[16];
+	if (p->h < 3 || inner < 8)
+		return;
+	int ncols = layout_cols(t->ops, inner, vis, widths);
+	draw_header(p, p->y + 1, p->x + 1, ncols, vis, widths);
+	int page = p->h - 3;
+	t->page = page;
+	scroll_into_view(t, page);
+	int64_t now = now_wall();
+	bool stale = data_is_down(p->ui->data);
+	int y = p->y + 2;
+	for (size_t i = t->top; i < t->n && y < p->y + p->h - 1; i++, y++) {
+		draw_row(p, &t->rows[i], y, ncols, vis, widths, p->focused && i == t->cur, stale, now);
+		char note[256];
+		if (t->ops->note && y + 1 < p->y + p->h - 1 && t->ops->note(p, &t->rows[i], note, sizeof note))
+			draw_text(++y, p->x + 3, inner - 2, note, term_attr(ROLE_WARN), true);
+	}
+	if (t->n == 0)
+		draw_text(p->y + 2, p->x + 2, inner - 2,
+			  t->filter ? "no match" : p->ui->data->synced ? "none"
+			  : data_is_down(p->ui->data) ? "no data yet" : "loading…",
+			  term_attr(ROLE_DIM), false);
+}
+
+/* ---- keys ---- */
+static void move_cursor(struct table *t, long delta)
+{
+	long c = (long)t->cur + delta;
+	if (c < 0)
+		c = 0;
+	if (c >= (long)t->n)
+		c = t->n ? (long)t->n - 1 : 0;
+	t->cur = (size_t)c;
+	remember_cursor(t);
+}
+
+static bool table_sort_next(struct pane *p, enum tui_action a)
+{
+	struct table *t = T(p);
+	if (a == ACT_SORT) {
+		t->sort_col = (t->sort_col + 1) % t->ops->ncols;
+		if (t->ops->cols[t->sort_col].type == COL_BAR)
+			t->sort_col = (t->sort_col + 1) % t->ops->ncols;
+		t->desc = false;
+	} else {
+		t->desc = !t->desc;
+	}
+	table_rebuild(p, true);
+	return true;
+}
+
+static bool table_open(struct pane *p, const struct table_row *row, enum tui_action a)
+{
+	const char *ns = row->rec->meta.namespace_, *name = row->rec->meta.name;
+	if (a == ACT_DESCRIBE)
+		ui_push(p->ui, detail_new(p->ui, row->kind, ns, name));
+	else
+		ui_push(p->ui, yaml_new(p->ui, row->kind, ns, name));
+	return true;
+}
+
+static bool table_key(struct pane *p, enum tui_action a, int ch)
+{
+	struct table *t = T(p);
+	table_rebuild(p, false);
+	long page = t->page > 1 ? t->page : 1;
+	const struct table_row *row = t->cur < t->n ? &t->rows[t->cur] : NULL;
+	switch (a) {
+	case ACT_DOWN: move_cursor(t, 1); return true;
+	case ACT_UP: move_cursor(t, -1); return true;
+	case ACT_PGDN: move_cursor(t, page); return true;
+	case ACT_PGUP: move_cursor(t, -page); return true;
+	case ACT_TOP: move_cursor(t, -(long)t->n); return true;
+	case ACT_BOTTOM: move_cursor(t, (long)t->n); return true;
+	case ACT_SORT: case ACT_REVERSE: return table_sort_next(p, a);
+	case ACT_DESCRIBE: case ACT_YAML: return row ? table_open(p, row, a) : true;
+	default: break;
+	}
+	return row && t->ops->key ? t->ops->key(p, row, a) : false;
+}
+
+static void table_find(struct pane *p, const char *text)
+{
+	struct table *t = T(p);
+	struct tops_err err = {0};
+	struct filter *f = filter_new(text, &err);
+	if (!f && err.code) {
+		ui_message(p->ui, true, "%s", tops_err_msg(&err));
+		tops_err_clear(&err);
+		return;
+	}
+	filter_free(t->filter);
+	t->filter = f;
+	t->cur = 0;
+	t->top = 0;
+	table_rebuild(p, true);
+	remember_cursor(t);
+}
+
+static void table_tick(struct pane *p)
+{
+	(void)p; /* ages are recomputed at draw time; the ui redraws every second */
+}
+
+static void table_free(struct pane *p)
+{
+	struct table *t = T(p);
+	filter_free(t->filter);
+	free(t->rows);
+	free(t->cur_key);
+	free(t);
+	free(p);
+}
+
+static const struct pane_ops table_pane_ops = {
+	.name = "table",
+	.draw = table_draw,
+	.key = table_key,
+	.find = table_find,
+	.tick = table_tick,
+	.free = table_free,
+};
+
+struct pane *table_pane_new(struct ui *ui, const char *title, const struct table_ops *ops,
+			    unsigned scope)
+{
+	struct pane *p = xcalloc(1, sizeof *p);
+	struct table *t = xcalloc(1, sizeof *t);
+	t->ops = ops;
+	t->sort_col = ops->default_sort;
+	t->desc = ops->default_desc;
+	p->ops = &table_pane_ops;
+	p->ui = ui;
+	p->priv = t;
+	p->scope = KS_TABLE | scope;
+	snprintf(p->title, sizeof p->title, "%s", title);
+	return p;
+}

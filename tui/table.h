@@ -1,0 +1,68 @@
+/* table — a virtualised table pane over store records: filter, sort, cursor kept on its object
+ * by key, and cells formatted only for the rows on screen. Pods, PVCs, Workloads and Events
+ * are tables that supply columns and callbacks. */
+#ifndef TOPS_TUI_TABLE_H
+#define TOPS_TUI_TABLE_H
+
+#include "tui/data.h"
+
+struct table_row {
+	enum kube_kind kind;
+	const union st_record *rec;   /* borrowed until the store changes (the table then rebuilds) */
+	int64_t num;                  /* sort key of the current sort column */
+	const char *str;              /* secondary sort key (borrowed from the record) */
+};
+
+enum col_type { COL_TEXT, COL_BAR };
+
+struct table_col {
+	const char *name;
+	int width;          /* 0: flexible (takes what is left) */
+	bool right;         /* right-aligned */
+	enum col_type type;
+};
+
+struct table_ops {
+	enum kube_kind kinds[2];     /* the kinds listed (second is KK__COUNT when unused) */
+	const struct table_col *cols;
+	int ncols;
+	int default_sort;
+	bool default_desc;
+	/* Writes the text of column col of row into buf (only called for visible rows). */
+	void (*cell)(const struct table_row *row, int col, int64_t now, char *buf, size_t n);
+	/* Progress of a COL_BAR column. */
+	void (*bar)(const struct table_row *row, long *done, long *total);
+	/* Role of the row (health colour). */
+	enum tui_role (*role)(const struct table_row *row, int64_t now);
+	/* Sort key of a column: numeric part (compared first) and text part (borrowed). */
+	void (*sort_key)(const struct table_row *row, int col, int64_t *num, const char **str);
+	/* Extra keys of the pane (ACT_LOGS on pods); may be NULL. */
+	bool (*key)(struct pane *p, const struct table_row *row, enum tui_action a);
+	/* Optional note drawn under a row (PVC pending reasons); returns true when written. */
+	bool (*note)(struct pane *p, const struct table_row *row, char *buf, size_t n);
+};
+
+struct table {
+	const struct table_ops *ops;
+	struct table_row *rows;
+	size_t n, cap;
+	size_t total;                 /* records before filtering */
+	uint64_t seen[2];             /* store versions the rows were built from */
+	void *seen_store;
+	size_t cur, top;
+	char *cur_key;                /* "kind/ns/name" of the cursor row */
+	int sort_col;
+	bool desc;
+	struct filter *filter;
+	int page;                     /* rows visible at the last draw */
+};
+
+/* Creates a table pane (title e.g. "Pods"); scope adds KS_TABLE. */
+struct pane *table_pane_new(struct ui *ui, const char *title, const struct table_ops *ops,
+			    unsigned scope);
+/* The row under the cursor, or NULL (rebuilds first when the store changed). */
+const struct table_row *table_current(struct pane *p);
+/* Label lookup for filters on records. */
+const char *table_label_lookup(const void *rec, const char *key);
+
+#endif

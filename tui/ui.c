@@ -1,0 +1,381 @@
+/* ui — the console's loop: stdin and signals through libuv, one redraw per iteration (at most
+ * 30 frames a second), layout of the dashboard, focus, zoom, the view stack and key dispatch. */
+#include "tui/tui.h"
+#include "tui/data.h"
+
+#include <curses.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FRAME_MS 33
+
+static void ui_draw(struct ui *ui);
+
+void ui_dirty(struct ui *ui)
+{
+	ui->dirty = true;
+}
+
+struct pane *ui_active(struct ui *ui)
+{
+	return ui->depth > 0 ? ui->stack[ui->depth - 1] : ui->dash[ui->focus];
+}
+
+void ui_push(struct ui *ui, struct pane *p)
+{
+	if (ui->depth == (int)ARRAY_LEN(ui->stack)) {
+		p->ops->free(p);
+		return;
+	}
+	p->ui = ui;
+	ui->stack[ui->depth++] = p;
+	ui_dirty(ui);
+}
+
+bool ui_pop(struct ui *ui)
+{
+	if (ui->depth == 0)
+		return false;
+	struct pane *p = ui->stack[--ui->depth];
+	p->ops->free(p);
+	ui_dirty(ui);
+	return true;
+}
+
+void ui_focus(struct ui *ui, int i)
+{
+	while (ui_pop(ui))
+		;
+	ui->dash[ui->focus]->focused = false;
+	ui->focus = i;
+	ui->dash[i]->focused = true;
+	ui_dirty(ui);
+}
+
+void ui_message(struct ui *ui, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	free(ui->message);
+	ui->message = xvasprintf(fmt, ap);
+	va_end(ap);
+	ui->message_error = error;
+	ui->message_until_ms = now_ms() + 5000;
+	ui_dirty(ui);
+}
+
+/* ---- global actions: a table indexed by action ---- */
+typedef void (*action_fn)(struct ui *ui);
+
+static void act_quit(struct ui *ui)
+{
+	if (!ui_pop(ui))
+		ui->quit = true;
+}
+static void act_help(struct ui *ui) { ui_push(ui, help_new(ui)); }
+static void act_back(struct ui *ui)
+{
+	if (ui_pop(ui))
+		return;
+	if (ui->zoom) {
+		ui->zoom = false;
+		return;
+	}
+	struct pane *p = ui->dash[ui->focus];
+	if (p->ops->find)
+		p->ops->find(p, "");
+}
+static void act_command(struct ui *ui) { cmdline_open(ui, PROMPT_COMMAND); }
+static void act_find(struct ui *ui) { cmdline_open(ui, PROMPT_FIND); }
+static void act_next(struct ui *ui) { ui_focus(ui, (ui->focus + 1) % 4); }
+static void act_prev(struct ui *ui) { ui_focus(ui, (ui->focus + 3) % 4); }
+static void act_p1(struct ui *ui) { ui_focus(ui, 0); }
+static void act_p2(struct ui *ui) { ui_focus(ui, 1); }
+static void act_p3(struct ui *ui) { ui_focus(ui, 2); }
+static void act_p4(struct ui *ui) { ui_focus(ui, 3); }
+static void act_zoom(struct ui *ui) { ui->zoom = !ui->zoom; }
+static void act_redraw(struct ui *ui) { clearok(curscr, TRUE); }
+
+static const action_fn global_actions[ACT__COUNT] = {
+	[ACT_QUIT] = act_quit, [ACT_HELP] = act_help, [ACT_BACK] = act_back, [ACT_COMMAND] = act_command,
+	[ACT_FIND] = act_find, [ACT_NEXT_PANE] = act_next, [ACT_PREV_PANE] = act_prev,
+	[ACT_PANE1] = act_p1, [ACT_PANE2] = act_p2, [ACT_PANE3] = act_p3, [ACT_PANE4] = act_p4,
+	[ACT_ZOOM] = act_zoom, [ACT_REDRAW] = act_redraw,
+};
+
+static void ui_key(struct ui *ui, int ch)
+{
+	if (ch == '\r' || ch == KEY_ENTER)
+		ch = '\n';
+	if (ch == KEY_RESIZE) {
+		ui_dirty(ui);
+		return;
+	}
+	if (ui->prompt != PROMPT_NONE) {
+		cmdline_key(ui, ch);
+		ui_dirty(ui);
+		return;
+	}
+	struct pane *p = ui_active(ui);
+	unsigned mask = KS_GLOBAL | p->scope | (ui->depth == 0 ? KS_DASH : 0);
+	enum tui_action a = keys_lookup(ch, mask);
+	/* the pane sees the key first (a text view's `/` searches, `q` closes a view) */
+	bool done = a != ACT_BACK && a != ACT_QUIT && a != ACT_HELP && p->ops->key && p->ops->key(p, a, ch);
+	if (!done && a != ACT_NONE && global_actions[a])
+		global_actions[a](ui);
+	ui_dirty(ui);
+}
+
+static void stdin_cb(uv_poll_t *h, int status, int events)
+{
+	struct ui *ui = h->data;
+	if (status < 0) {
+		ui->quit = true;
+		return;
+	}
+	int ch;
+	while ((ch = getch()) != ERR)
+		ui_key(ui, ch);
+	if (ui->quit)
+		uv_stop(ui->loop);
+}
+
+static void signal_cb(uv_signal_t *h, int signum)
+{
+	struct ui *ui = h->data;
+	if (signum == SIGWINCH) {
+		term_resize();
+		ui_dirty(ui);
+		return;
+	}
+	ui->quit = true;
+	ui->exit_code = signum == SIGINT ? 130 : signum == SIGHUP ? 129 : 143;
+	uv_stop(ui->loop);
+}
+
+static void frame_cb(uv_timer_t *h)
+{
+	(void)h; /* waking the loop is enough: prepare_cb draws */
+}
+
+static void prepare_cb(uv_prepare_t *h)
+{
+	struct ui *ui = h->data;
+	if (ui->quit) {
+		uv_stop(ui->loop);
+		return;
+	}
+	if (!ui->dirty)
+		return;
+	uint64_t now = now_ms();
+	if (now - ui->last_frame_ms < FRAME_MS) {
+		if (!uv_is_active((uv_handle_t *)&ui->frame))
+			uv_timer_start(&ui->frame, frame_cb, FRAME_MS - (now - ui->last_frame_ms), 0);
+		return;
+	}
+	ui->dirty = false;
+	ui->last_frame_ms = now;
+	ui_draw(ui);
+}
+
+static void clock_cb(uv_timer_t *h)
+{
+	struct ui *ui = h->data;
+	for (int i = 0; i < 4; i++)
+		if (ui->dash[i]->ops->tick)
+			ui->dash[i]->ops->tick(ui->dash[i]);
+	for (int i = 0; i < ui->depth; i++)
+		if (ui->stack[i]->ops->tick)
+			ui->stack[i]->ops->tick(ui->stack[i]);
+	ui_dirty(ui);
+}
+
+/* ---- layout ---- */
+static void place(struct pane *p, int y, int x, int h, int w)
+{
+	p->y = y;
+	p->x = x;
+	p->h = h;
+	p->w = w;
+}
+
+/* Pods on top, PVCs and Workloads side by side when wide (stacked when narrow), Events below. */
+static void layout_dash(struct ui *ui, int top, int h, int w)
+{
+	if (ui->zoom) {
+		place(ui->dash[ui->focus], top, 0, h, w);
+		ui->dash[ui->focus]->ops->draw(ui->dash[ui->focus]);
+		return;
+	}
+	bool side = w >= 150;
+	int focus_bonus = h >= 30 ? 0 : 2;
+	int hp = h * 2 / 5, hm = h * 3 / 10, he;
+	if (!side)
+		hm = hm + h / 10;
+	he = h - hp - hm;
+	int hs[3] = {hp, hm, he};
+	int fidx = ui->focus == 0 ? 0 : ui->focus == 3 ? 2 : 1;
+	for (int i = 0; i < 3; i++)
+		if (i != fidx && hs[i] - focus_bonus / 2 >= 4) {
+			hs[i] -= focus_bonus / 2;
+			hs[fidx] += focus_bonus / 2;
+		}
+	place(ui->dash[0], top, 0, hs[0], w);
+	if (side) {
+		place(ui->dash[1], top + hs[0], 0, hs[1], w / 2);
+		place(ui->dash[2], top + hs[0], w / 2, hs[1], w - w / 2);
+	} else {
+		int a = hs[1] / 2;
+		if (ui->focus == 1 || ui->focus == 2)
+			a = ui->focus == 1 ? hs[1] - hs[1] / 2 - (hs[1] > 10) : hs[1] / 2 - (hs[1] > 10);
+		if (ui->focus == 1 && a < hs[1] - a)
+			a = hs[1] - a;
+		place(ui->dash[1], top + hs[0], 0, a, w);
+		place(ui->dash[2], top + hs[0] + a, 0, hs[1] - a, w);
+	}
+	place(ui->dash[3], top + hs[0] + hs[1], 0, hs[2], w);
+	for (int i = 0; i < 4; i++)
+		ui->dash[i]->ops->draw(ui->dash[i]);
+}
+
+static void status_line(struct ui *ui, int y, int w)
+{
+	if (ui->prompt != PROMPT_NONE) {
+		cmdline_draw(ui, y, w);
+		return;
+	}
+	if (ui->message && now_ms() < ui->message_until_ms) {
+		draw_text(y, 0, w, ui->message, term_attr(ui->message_error ? ROLE_ERROR : ROLE_MESSAGE), true);
+		return;
+	}
+	draw_text(y, 0, w, "", term_attr(ROLE_NORMAL), true);
+}
+
+static void ui_draw(struct ui *ui)
+{
+	int h = LINES, w = COLS;
+	ui->frames++;
+	erase();
+	if (h < 6 || w < 20) {
+		draw_text(0, 0, w, "terminal too small", term_attr(ROLE_ERROR), true);
+		refresh();
+		return;
+	}
+	header_draw(ui, 0, w);
+	int top = 1 + banner_draw(ui, 1, w);
+	int body = h - top - 2;
+	if (ui->depth > 0) {
+		struct pane *p = ui->stack[ui->depth - 1];
+		place(p, top, 0, body, w);
+		p->ops->draw(p);
+	} else {
+		layout_dash(ui, top, body, w);
+	}
+	footer_draw(ui, h - 1, w);
+	status_line(ui, h - 2, w); /* last: the prompt leaves the cursor in place */
+	refresh();
+}
+
+/* ---- set-up and tear-down ---- */
+static const int signals[4] = {SIGWINCH, SIGTERM, SIGINT, SIGHUP};
+
+static void handles_start(struct ui *ui)
+{
+	uv_poll_init(ui->loop, &ui->stdin_poll, STDIN_FILENO);
+	ui->stdin_poll.data = ui;
+	uv_poll_start(&ui->stdin_poll, UV_READABLE, stdin_cb);
+	for (int i = 0; i < 4; i++) {
+		uv_signal_init(ui->loop, &ui->sig[i]);
+		ui->sig[i].data = ui;
+		uv_signal_start(&ui->sig[i], signal_cb, signals[i]);
+	}
+	uv_prepare_init(ui->loop, &ui->prepare);
+	ui->prepare.data = ui;
+	uv_prepare_start(&ui->prepare, prepare_cb);
+	uv_timer_init(ui->loop, &ui->clock);
+	ui->clock.data = ui;
+	uv_timer_start(&ui->clock, clock_cb, 1000 - (uint64_t)(now_ms() % 1000), 1000);
+	uv_timer_init(ui->loop, &ui->frame);
+	ui->frame.data = ui;
+}
+
+static void handles_close(struct ui *ui)
+{
+	uv_close((uv_handle_t *)&ui->stdin_poll, NULL);
+	for (int i = 0; i < 4; i++)
+		uv_close((uv_handle_t *)&ui->sig[i], NULL);
+	uv_close((uv_handle_t *)&ui->prepare, NULL);
+	uv_close((uv_handle_t *)&ui->clock, NULL);
+	uv_close((uv_handle_t *)&ui->frame, NULL);
+}
+
+static void panes_new(struct ui *ui)
+{
+	ui->dash[0] = pods_pane_new(ui);
+	ui->dash[1] = pvcs_pane_new(ui);
+	ui->dash[2] = workloads_pane_new(ui);
+	ui->dash[3] = events_pane_new(ui);
+	for (int i = 0; i < 4; i++)
+		ui->dash[i]->ui = ui;
+	ui->dash[0]->focused = true;
+}
+
+static void ui_free(struct ui *ui)
+{
+	while (ui_pop(ui))
+		;
+	for (int i = 0; i < 4; i++)
+		if (ui->dash[i])
+			ui->dash[i]->ops->free(ui->dash[i]);
+	free(ui->message);
+}
+
+/* Lets close callbacks run; bounded so a stray active handle cannot hang the exit. */
+static void loop_drain(uv_loop_t *loop)
+{
+	for (int i = 0; i < 50 && uv_run(loop, UV_RUN_NOWAIT); i++)
+		;
+	uv_loop_close(loop);
+}
+
+int tui_run(const struct tui_opts *o)
+{
+	struct tops_err err = {0};
+	struct theme *th = NULL;
+	struct ui ui;
+	memset(&ui, 0, sizeof ui);
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	ui.loop = &loop;
+	if (theme_load(o->theme, &th, &err) < 0)
+		goto fail;
+	ui.theme = th;
+	if (data_new(&ui, &err) < 0)
+		goto fail;
+	panes_new(&ui);
+	if (term_init(th, &err) < 0)
+		goto fail;
+	handles_start(&ui);
+	ui.dirty = true;
+	uv_run(&loop, UV_RUN_DEFAULT);
+	handles_close(&ui);
+	term_done();
+	ui_free(&ui);
+	data_free(ui.data);
+	loop_drain(&loop);
+	theme_free(th);
+	return ui.exit_code;
+fail:
+	term_done();
+	fprintf(stderr, "tops: %s\n", tops_err_msg(&err));
+	tops_err_clear(&err);
+	ui_free(&ui);
+	if (ui.data)
+		data_free(ui.data);
+	loop_drain(&loop);
+	theme_free(th);
+	return 1;
+}

@@ -1,0 +1,180 @@
+/* yamlout — JSON (cJSON) to YAML lines for the YAML view, kubectl-style, Secret data masked. */
+#include "tui/objview.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+static bool plain_ok(const char *s)
+{
+	static const char *const reserved[] = {"true", "false", "yes", "no", "on", "off", "null", "~",
+					       "True", "False", "Yes", "No", "On", "Off", "Null", "TRUE",
+					       "FALSE", "NULL", "y", "n", "Y", "N"};
+	if (!*s || strchr("-?:,[]{}#&*!|>'\"%@` ", *s) || s[strlen(s) - 1] == ' ')
+		return false;
+	if (strstr(s, ": ") || strstr(s, " #") || s[strlen(s) - 1] == ':')
+		return false;
+	for (size_t i = 0; i < ARRAY_LEN(reserved); i++)
+		if (strcmp(s, reserved[i]) == 0)
+			return false;
+	char *end;
+	strtod(s, &end);
+	if (*end == 0)
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+static void scalar_str(struct strbuf *sb, const char *s)
+{
+	if (plain_ok(s)) {
+		sb_adds(sb, s);
+		return;
+	}
+	bool single = true;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			single = false;
+	sb_addc(sb, single ? '\'' : '"');
+	for (const char *p = s; *p; p++) {
+		if (single)
+			sb_adds(sb, *p == '\'' ? "''" : (char[]){*p, 0});
+		else if (*p == '"' || *p == '\\')
+			sb_addf(sb, "\\%c", *p);
+		else if (*p == '\n')
+			sb_adds(sb, "\\n");
+		else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			sb_addf(sb, "\\x%02x", (unsigned char)*p);
+		else
+			sb_addc(sb, *p);
+	}
+	sb_addc(sb, single ? '\'' : '"');
+}
+
+static void scalar(struct strbuf *sb, const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		scalar_str(sb, v->valuestring);
+	else if (cJSON_IsBool(v))
+		sb_adds(sb, cJSON_IsTrue(v) ? "true" : "false");
+	else if (cJSON_IsNull(v))
+		sb_adds(sb, "null");
+	else if (cJSON_IsNumber(v)) {
+		double d = v->valuedouble;
+		if (d == floor(d) && fabs(d) < 9e15)
+			sb_addf(sb, "%.0f", d);
+		else
+			sb_addf(sb, "%.17g", d);
+	}
+}
+
+static bool is_block(const cJSON *v)
+{
+	return (cJSON_IsObject(v) || cJSON_IsArray(v)) && v->child;
+}
+
+static void emit(struct textview *tv, struct strbuf *line, const cJSON *v, int indent, bool mask);
+
+/* A multi-line string becomes a literal block. */
+static bool emit_block_string(struct textview *tv, struct strbuf *line, const cJSON *v, int indent)
+{
+	if (!cJSON_IsString(v) || !strchr(v->valuestring, '\n'))
+		return false;
+	const char *s = v->valuestring;
+	size_t len = strlen(s);
+	sb_adds(line, len && s[len - 1] == '\n' ? " |" : " |-");
+	tv_add(tv, ROLE_NORMAL, line->buf, line->len);
+	while (*s) {
+		size_t n = strcspn(s, "\n");
+		sb_reset(line);
+		sb_addf(line, "%*s%.*s", indent + 2, "", (int)n, s);
+		tv_add(tv, ROLE_NORMAL, line->buf, line->len);
+		s += n + (s[n] == '\n');
+	}
+	return true;
+}
+
+static void emit_member(struct textview *tv, struct strbuf *line, const cJSON *c, int indent,
+			bool mask, bool item_first)
+{
+	if (!item_first) {
+		sb_reset(line);
+		sb_addf(line, "%*s", indent, "");
+	}
+	scalar_str(line, c->string);
+	sb_addc(line, ':');
+	if (mask && !is_block(c)) {
+		sb_adds(line, " '*****'");
+		tv_add(tv, ROLE_NORMAL, line->buf, line->len);
+	} else if (is_block(c)) {
+		tv_add(tv, ROLE_NORMAL, line->buf, line->len);
+		emit(tv, line, c, cJSON_IsArray(c) ? indent : indent + 2, mask);
+	} else if (!emit_block_string(tv, line, c, indent)) {
+		sb_addc(line, ' ');
+		if (cJSON_IsObject(c) || cJSON_IsArray(c))
+			sb_adds(line, cJSON_IsObject(c) ? "{}" : "[]");
+		else
+			scalar(line, c);
+		tv_add(tv, ROLE_NORMAL, line->buf, line->len);
+	}
+}
+
+/* line holds a pending "- " prefix when emitting the first member of a list item. */
+static void emit(struct textview *tv, struct strbuf *line, const cJSON *v, int indent, bool mask)
+{
+	if (cJSON_IsObject(v)) {
+		for (const cJSON *c = v->child; c; c = c->next)
+			emit_member(tv, line, c, indent, mask, false);
+		return;
+	}
+	for (const cJSON *c = v->child; c; c = c->next) {
+		sb_reset(line);
+		sb_addf(line, "%*s- ", indent, "");
+		if (cJSON_IsObject(c) && c->child) {
+			emit_member(tv, line, c->child, indent + 2, mask, true);
+			for (const cJSON *m = c->child->next; m; m = m->next)
+				emit_member(tv, line, m, indent + 2, mask, false);
+		} else if (cJSON_IsArray(c) && c->child) {
+			tv_add(tv, ROLE_NORMAL, line->buf, line->len);
+			emit(tv, line, c, indent + 2, mask);
+		} else {
+			if (cJSON_IsObject(c) || cJSON_IsArray(c))
+				sb_adds(line, cJSON_IsObject(c) ? "{}" : "[]");
+			else
+				scalar(line, c);
+			tv_add(tv, ROLE_NORMAL, line->buf, line->len);
+		}
+	}
+}
+
+/* managedFields are noise (kubectl hides them too); a Secret's last-applied annotation would
+ * repeat its data in clear. */
+static cJSON *tidy_copy(const cJSON *obj, bool secret)
+{
+	cJSON *o = cJSON_Duplicate(obj, true);
+	cJSON *meta = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+	cJSON_DeleteItemFromObjectCaseSensitive(meta, "managedFields");
+	cJSON *ann = cJSON_GetObjectItemCaseSensitive(meta, "annotations");
+	if (secret && cJSON_GetObjectItemCaseSensitive(ann, "kubectl.kubernetes.io/last-applied-configuration"))
+		cJSON_ReplaceItemInObjectCaseSensitive(ann, "kubectl.kubernetes.io/last-applied-configuration",
+						       cJSON_CreateString("*****"));
+	return o;
+}
+
+void yamlout_object(struct textview *tv, const cJSON *obj)
+{
+	struct strbuf line = STRBUF_INIT;
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(obj, "kind");
+	bool secret = cJSON_IsString(kind) && strcmp(kind->valuestring, "Secret") == 0;
+	cJSON *o = tidy_copy(obj, secret);
+	for (const cJSON *c = o->child; c; c = c->next) {
+		bool mask = secret && c->string &&
+			    (strcmp(c->string, "data") == 0 || strcmp(c->string, "stringData") == 0);
+		emit_member(tv, &line, c, 0, mask, false);
+	}
+	cJSON_Delete(o);
+	sb_done(&line);
+}
