@@ -579,25 +579,24 @@ static bool validate_node(const struct js_node *n, const struct value *v, struct
 
 static bool check_type(const struct js_node *n, const struct value *v, struct vctx *c)
 {
-	unsigned t = type_of(v);
+	unsigned t = type_of(v), want = n->types;
 	if (n->int_or_string || n->format == JF_INT_OR_STRING) {
 		if (t & (JT_STR | JT_INT))
 			return true;
-		if (!n->types && !n->int_or_string)
-			return true;
+		want = (want & JT_NULL) | JT_INT | JT_STR;
 	}
-	if (!n->types || (t & n->types))
+	if (!want || (t & want))
 		return true;
-	struct strbuf want = STRBUF_INIT;
+	struct strbuf words = STRBUF_INIT;
 	for (size_t k = 0; k < ARRAY_LEN(type_names); k++) { /* kubeconform's order of type names */
-		if (!(n->types & type_names[k].bit))
+		if (!(want & type_names[k].bit))
 			continue;
-		if (want.len)
-			sb_adds(&want, " or ");
-		sb_adds(&want, type_names[k].name);
+		if (words.len)
+			sb_adds(&words, " or ");
+		sb_adds(&words, type_names[k].name);
 	}
-	add_error(c, v, "got %s, want %s", type_word(v), sb_str(&want));
-	sb_done(&want);
+	add_error(c, v, "got %s, want %s", type_word(v), sb_str(&words));
+	sb_done(&words);
 	return false;
 }
 
