@@ -1,0 +1,717 @@
+/* api — see api.h. */
+#include "tests/kubesim/api.h"
+
+#include <http_parser.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/yaml.h"
+#include "tests/kubesim/ctrl.h"
+#include "tests/kubesim/logs.h"
+#include "tests/kubesim/metrics.h"
+#include "tests/kubesim/patch.h"
+#include "tests/kubesim/select.h"
+#include "tests/kubesim/table.h"
+#include "tests/kubesim/watch.h"
+
+struct route {
+	int kind;
+	char *ns, *name, *sub;
+};
+
+static const struct {
+	int code, http;
+	const char *reason;
+} err_map[] = {
+	{TOPS_ENOENT, 404, "NotFound"},
+	{SIM_EEXISTS, 409, "AlreadyExists"},
+	{TOPS_ECONFLICT, 409, "Conflict"},
+	{TOPS_EINVAL, 422, "Invalid"},
+	{SIM_EBADREQ, 400, "BadRequest"},
+	{TOPS_EGONE, 410, "Expired"},
+	{SIM_ENOTALLOWED, 405, "MethodNotAllowed"},
+	{TOPS_EHTTP, 415, "UnsupportedMediaType"},
+};
+
+int api_err_http(int code, const char **reason)
+{
+	for (size_t i = 0; i < ARRAY_LEN(err_map); i++)
+		if (err_map[i].code == code) {
+			*reason = err_map[i].reason;
+			return err_map[i].http;
+		}
+	*reason = "InternalError";
+	return 500;
+}
+
+struct value *api_status_value(int code, const char *reason, const char *msg)
+{
+	struct value *s = value_map();
+	vset_str(s, "kind", "Status");
+	vset_str(s, "apiVersion", "v1");
+	value_map_set(s, "metadata", value_map());
+	vset_str(s, "status", code < 400 ? "Success" : "Failure");
+	vset_str(s, "message", msg);
+	vset_str(s, "reason", reason);
+	vset_int(s, "code", code);
+	return s;
+}
+
+void api_reply_value(struct srv_conn *c, int code, const struct value *v)
+{
+	char *s = value_to_json(v, false, false);
+	srv_respond(c, code, "application/json", s, strlen(s));
+	free(s);
+}
+
+void api_reply_status(struct srv_conn *c, int code, const char *reason, const char *msg)
+{
+	struct value *s = api_status_value(code, reason, msg);
+	api_reply_value(c, code, s);
+	value_unref(s);
+}
+
+void api_reply_err(struct srv_conn *c, const struct tops_err *err, int kind, const char *name)
+{
+	const char *reason;
+	int http = api_err_http(err->code, &reason);
+	struct value *s = api_status_value(http, reason, tops_err_msg(err));
+	if (kind >= 0) {
+		struct value *d = vmap(s, "details");
+		if (name)
+			vset_str(d, "name", name);
+		if (*kinds[kind].group)
+			vset_str(d, "group", kinds[kind].group);
+		vset_str(d, "kind", kinds[kind].resource);
+	}
+	api_reply_value(c, http, s);
+	value_unref(s);
+}
+
+struct value *api_parse_body(const struct srv_req *r, struct tops_err *err)
+{
+	if (strstr(r->content_type, "yaml")) {
+		struct yaml_errpos pos;
+		return yaml_load(r->body, r->body_len, "body", NULL, &pos, err);
+	}
+	struct value *v = value_from_json(r->body, r->body_len, err);
+	if (!v)
+		tops_err_set(err, SIM_EBADREQ, "the request body is not valid JSON: %s", tops_err_msg(err));
+	return v;
+}
+
+/* ---- routing ---- */
+
+static void route_done(struct route *rt)
+{
+	free(rt->ns); free(rt->name); free(rt->sub);
+}
+
+static int split(const char *path, char **seg, int max)
+{
+	int n = 0;
+	const char *p = path;
+	while (*p && n < max) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *e = strchr(p, '/');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		seg[n++] = xstrndup(p, len);
+		p += len;
+	}
+	return n;
+}
+
+/* Fills rt from rest segments "namespaces/NS/RES/NAME/SUB" or "RES/NAME/SUB". */
+static bool parse_rest(const char *g, const char *v, char **s, int n, struct route *rt)
+{
+	int i = 0;
+	if (n >= 3 && strcmp(s[0], "namespaces") == 0 && kind_by_resource(g, v, s[2]) >= 0) {
+		rt->ns = xstrdup(s[1]);
+		i = 2;
+	}
+	if (i >= n || n - i > 3)
+		return false;
+	rt->kind = kind_by_resource(g, v, s[i]);
+	if (n - i >= 2)
+		rt->name = xstrdup(s[i + 1]);
+	if (n - i >= 3)
+		rt->sub = xstrdup(s[i + 2]);
+	return rt->kind >= 0;
+}
+
+static bool parse_route(const char *path, struct route *rt)
+{
+	char *s[10] = {0};
+	int n = split(path, s, 10);
+	bool ok = false;
+	memset(rt, 0, sizeof(*rt));
+	rt->kind = -1;
+	if (n >= 3 && strcmp(s[0], "api") == 0)
+		ok = parse_rest("", s[1], s + 2, n - 2, rt);
+	else if (n >= 4 && strcmp(s[0], "apis") == 0)
+		ok = parse_rest(s[1], s[2], s + 3, n - 3, rt);
+	for (int i = 0; i < n; i++)
+		free(s[i]);
+	return ok;
+}
+
+/* ---- reads ---- */
+
+static void reply_object(struct srv_conn *c, const struct srv_req *r, int code, int kind,
+			 const struct value *v)
+{
+	if (table_requested(r->accept)) {
+		struct value *t = table_new(kind);
+		table_add_row(t, kind, v);
+		api_reply_value(c, code, t);
+		value_unref(t);
+		return;
+	}
+	api_reply_value(c, code, v);
+}
+
+static void not_found(struct srv_conn *c, int kind, const char *name)
+{
+	struct tops_err err = {0};
+	tops_err_set(&err, TOPS_ENOENT, "%s%s%s \"%s\" not found", kinds[kind].resource,
+		     *kinds[kind].group ? "." : "", kinds[kind].group, name);
+	api_reply_err(c, &err, kind, name);
+	tops_err_clear(&err);
+}
+
+static void do_get(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
+{
+	struct value *v = db_get(rt->kind, rt->ns, rt->name);
+	if (!v) {
+		not_found(c, rt->kind, rt->name);
+		return;
+	}
+	reply_object(c, r, 200, rt->kind, v);
+	value_unref(v);
+}
+
+static char *cont_encode(const struct obj *o)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *parts[2] = {o->ns, o->name};
+	for (int p = 0; p < 2; p++) {
+		for (const char *s = parts[p]; *s; s++)
+			sb_addf(&sb, "%02x", (unsigned char)*s);
+		if (!p)
+			sb_adds(&sb, "-");
+	}
+	return sb_detach(&sb, NULL);
+}
+
+static char *hex_part(const char *s, size_t n)
+{
+	char *out = xmalloc(n / 2 + 1);
+	size_t i;
+	for (i = 0; i + 1 < n; i += 2) {
+		unsigned v;
+		sscanf(s + i, "%2x", &v);
+		out[i / 2] = (char)v;
+	}
+	out[i / 2] = 0;
+	return out;
+}
+
+static bool cont_decode(const char *tok, char **ns, char **name)
+{
+	const char *dash = strchr(tok, '-');
+	if (!dash || strspn(tok, "0123456789abcdef-") != strlen(tok))
+		return false;
+	*ns = hex_part(tok, (size_t)(dash - tok));
+	*name = hex_part(dash + 1, strlen(dash + 1));
+	return true;
+}
+
+struct list_state {
+	const struct srv_req *r;
+	const struct route *rt;
+	struct selector *sel;
+	long limit;
+	size_t start;
+	bool table;
+};
+
+static bool list_match(struct list_state *ls, const struct obj *o, struct value **parsed)
+{
+	*parsed = NULL;
+	if (selector_needs_object(ls->sel) || ls->table)
+		*parsed = obj_value(o);
+	return selector_match(ls->sel, o->ns, o->name, o->labels, *parsed);
+}
+
+/* Appends matching items from ls->start; returns the continue token or NULL. */
+static char *list_items(struct list_state *ls, struct strbuf *items, struct value *table)
+{
+	const char *ns = ls->rt->ns;
+	long n = 0;
+	size_t i = ls->start;
+	struct obj *o, *last = NULL;
+	for (; (o = db_at(ls->rt->kind, i)) != NULL; i++) {
+		if (ns && strcmp(o->ns, ns) != 0)
+			break;
+		if (ls->limit > 0 && n >= ls->limit)
+			return last ? cont_encode(last) : NULL;
+		struct value *pv;
+		if (!list_match(ls, o, &pv)) {
+			value_unref(pv);
+			continue;
+		}
+		if (table)
+			table_add_row(table, ls->rt->kind, pv);
+		else {
+			if (items->len)
+				sb_addc(items, ',');
+			sb_add(items, o->json->data, o->json->len);
+		}
+		value_unref(pv);
+		last = o;
+		n++;
+	}
+	return NULL;
+}
+
+static int list_start(struct list_state *ls, struct tops_err *err)
+{
+	char *cont = srv_query_get(ls->r->query, "continue");
+	char *cns = NULL, *cname = NULL;
+	const char *ns = ls->rt->ns;
+	ls->start = ns ? db_ns_start(ls->rt->kind, ns) : 0;
+	if (cont && *cont) {
+		if (!cont_decode(cont, &cns, &cname)) {
+			free(cont);
+			return tops_err_set(err, SIM_EBADREQ, "continue key is not valid: illegal base64 data");
+		}
+		ls->start = db_after(ls->rt->kind, cns, cname);
+	}
+	free(cont); free(cns); free(cname);
+	return 0;
+}
+
+static void send_list(struct srv_conn *c, struct list_state *ls)
+{
+	struct tops_err err = {0};
+	if (list_start(ls, &err)) {
+		api_reply_err(c, &err, ls->rt->kind, NULL);
+		tops_err_clear(&err);
+		return;
+	}
+	struct strbuf items = STRBUF_INIT, out = STRBUF_INIT;
+	struct value *table = ls->table ? table_new(ls->rt->kind) : NULL;
+	char *cont = list_items(ls, &items, table);
+	if (table) {
+		struct value *md = vmap(table, "metadata");
+		value_map_set(md, "resourceVersion", value_strf("%llu", (unsigned long long)db_rv()));
+		if (cont)
+			vset_str(md, "continue", cont);
+		api_reply_value(c, 200, table);
+	} else {
+		sb_addf(&out, "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%llu\"",
+			kinds[ls->rt->kind].kind, kind_api_version(ls->rt->kind), (unsigned long long)db_rv());
+		if (cont)
+			sb_addf(&out, ",\"continue\":\"%s\"", cont);
+		sb_adds(&out, "},\"items\":[");
+		sb_add(&out, items.buf ? items.buf : "", items.len);
+		sb_adds(&out, "]}");
+		srv_respond(c, 200, "application/json", out.buf, out.len);
+	}
+	value_unref(table);
+	free(cont);
+	sb_done(&items);
+	sb_done(&out);
+}
+
+static bool param_true(const char *query, const char *name)
+{
+	char *v = srv_query_get(query, name);
+	bool t = v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+	free(v);
+	return t;
+}
+
+static void do_list(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
+{
+	struct tops_err err = {0};
+	char *ls_s = srv_query_get(r->query, "labelSelector");
+	char *fs_s = srv_query_get(r->query, "fieldSelector");
+	char *lim = srv_query_get(r->query, "limit");
+	struct selector *sel = selector_parse(ls_s, fs_s, &err);
+	free(ls_s); free(fs_s);
+	if (!sel) {
+		api_reply_err(c, &err, rt->kind, NULL);
+		tops_err_clear(&err);
+		free(lim);
+		return;
+	}
+	if (param_true(r->query, "watch")) {
+		watch_start(c, r, rt->kind, rt->ns, sel, table_requested(r->accept));
+		free(lim);
+		return;
+	}
+	struct list_state ls = {.r = r, .rt = rt, .sel = sel, .limit = lim ? atol(lim) : 0,
+				.table = table_requested(r->accept)};
+	send_list(c, &ls);
+	selector_free(sel);
+	free(lim);
+}
+
+/* ---- writes ---- */
+
+static int check_body(const struct route *rt, struct value *v, struct tops_err *err)
+{
+	if (!v || v->type != V_MAP)
+		return tops_err_set(err, SIM_EBADREQ, "the request body must be a JSON object");
+	const char *k = vstr(v, "kind"), *av = vstr(v, "apiVersion");
+	if (k && strcmp(k, kinds[rt->kind].kind) != 0)
+		return tops_err_set(err, SIM_EBADREQ, "the API version in the data (%s) does not match the expected API version (%s)",
+				    av ? av : "", kind_api_version(rt->kind));
+	struct value *md = vmap(v, "metadata");
+	const char *ns = vstr(md, "namespace");
+	if (rt->ns && ns && strcmp(ns, rt->ns) != 0)
+		return tops_err_set(err, SIM_EBADREQ, "the namespace of the provided object does not match the namespace sent on the request");
+	if (rt->ns)
+		vset_str(md, "namespace", rt->ns);
+	if (rt->ns && !db_find(K_NS, "", rt->ns))
+		return tops_err_set(err, TOPS_ENOENT, "namespaces \"%s\" not found", rt->ns);
+	return 0;
+}
+
+static bool dry_run(const struct srv_req *r)
+{
+	char *d = srv_query_get(r->query, "dryRun");
+	bool yes = d && *d;
+	free(d);
+	return yes;
+}
+
+static void do_create(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
+{
+	struct tops_err err = {0};
+	struct value *v = api_parse_body(r, &err);
+	if (!v || check_body(rt, v, &err))
+		goto fail;
+	ctrl_defaults(rt->kind, v);
+	if (dry_run(r)) {
+		reply_object(c, r, 201, rt->kind, v);
+		value_unref(v);
+		return;
+	}
+	if (db_create(rt->kind, v, &err))
+		goto fail;
+	reply_object(c, r, 201, rt->kind, v);
+	value_unref(v);
+	return;
+fail:
+	api_reply_err(c, &err, rt->kind, v ? vstr(v, "metadata.name") : NULL);
+	tops_err_clear(&err);
+	value_unref(v);
+}
+
+static bool is_status(const struct route *rt) { return rt->sub && strcmp(rt->sub, "status") == 0; }
+
+/* Stores v as the new version of the object named by rt; replies. Consumes v. */
+static void finish_update(struct srv_conn *c, const struct srv_req *r, const struct route *rt,
+			  struct value *v, bool check_rv)
+{
+	struct tops_err err = {0};
+	if (check_body(rt, v, &err))
+		goto fail;
+	const char *name = vstr(v, "metadata.name");
+	if (!name || strcmp(name, rt->name) != 0) {
+		tops_err_set(&err, SIM_EBADREQ, "the name of the object (%s) does not match the name on the URL (%s)",
+			     name ? name : "", rt->name);
+		goto fail;
+	}
+	if (is_status(rt)) {
+		struct value *old = db_get(rt->kind, rt->ns, rt->name);
+		if (old) {
+			value_map_set(old, "status", value_ref(value_map_get(v, "status") ?: value_null()));
+			value_map_set(vmap(old, "metadata"), "resourceVersion",
+				      value_ref(value_map_path(v, "metadata.resourceVersion") ?: value_str("")));
+			value_unref(v);
+			v = old;
+		}
+	} else {
+		ctrl_defaults(rt->kind, v);
+	}
+	if (!dry_run(r) && db_update(rt->kind, v, check_rv, !is_status(rt), &err))
+		goto fail;
+	reply_object(c, r, 200, rt->kind, v);
+	value_unref(v);
+	return;
+fail:
+	api_reply_err(c, &err, rt->kind, rt->name);
+	tops_err_clear(&err);
+	value_unref(v);
+}
+
+static void do_update(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
+{
+	struct tops_err err = {0};
+	struct value *v = api_parse_body(r, &err);
+	if (!v) {
+		api_reply_err(c, &err, rt->kind, rt->name);
+		tops_err_clear(&err);
+		return;
+	}
+	finish_update(c, r, rt, v, true);
+}
+
+static void apply_create(struct srv_conn *c, const struct srv_req *r, const struct route *rt,
+			 struct value *doc)
+{
+	struct value *v = value_copy(doc);
+	struct tops_err err = {0};
+	if (check_body(rt, v, &err) || (ctrl_defaults(rt->kind, v), 0) ||
+	    (!dry_run(r) && db_create(rt->kind, v, &err))) {
+		api_reply_err(c, &err, rt->kind, rt->name);
+		tops_err_clear(&err);
+	} else {
+		reply_object(c, r, 201, rt->kind, v);
+	}
+	value_unref(v);
+}
+
+static void do_patch(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
+{
+	struct tops_err err = {0};
+	enum patch_type pt = patch_type_of(r->content_type);
+	struct value *doc = NULL, *cur = NULL, *v = NULL;
+	if (pt == PATCH_UNKNOWN) {
+		tops_err_set(&err, TOPS_EHTTP, "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+		goto fail;
+	}
+	if (!(doc = api_parse_body(r, &err)))
+		goto fail;
+	cur = db_get(rt->kind, rt->ns, rt->name);
+	if (!cur && pt == PATCH_APPLY) {
+		apply_create(c, r, rt, doc);
+		value_unref(doc);
+		return;
+	}
+	if (!cur) {
+		value_unref(doc);
+		not_found(c, rt->kind, rt->name);
+		return;
+	}
+	if (!(v = patch_apply(pt, cur, doc, &err)))
+		goto fail;
+	value_unref(doc);
+	value_unref(cur);
+	finish_update(c, r, rt, v, pt != PATCH_APPLY);
+	return;
+fail:
+	api_reply_err(c, &err, rt->kind, rt->name);
+	tops_err_clear(&err);
+	value_unref(doc);
+	value_unref(cur);
+}
+
+static void do_delete(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
+{
+	struct tops_err err = {0};
+	struct value *out = NULL, *opts = NULL;
+	char *policy = srv_query_get(r->query, "propagationPolicy");
+	if (!policy && r->body_len && (opts = value_from_json(r->body, r->body_len, NULL)))
+		policy = vstr(opts, "propagationPolicy") ? xstrdup(vstr(opts, "propagationPolicy")) : NULL;
+	value_unref(opts);
+	if (dry_run(r)) {
+		out = db_get(rt->kind, rt->ns, rt->name);
+		if (!out)
+			tops_err_set(&err, TOPS_ENOENT, "%s \"%s\" not found", kinds[rt->kind].resource, rt->name);
+	} else {
+		ctrl_delete(rt->kind, rt->ns, rt->name, policy, &out, &err);
+	}
+	free(policy);
+	if (!out) {
+		api_reply_err(c, &err, rt->kind, rt->name);
+		tops_err_clear(&err);
+		return;
+	}
+	api_reply_value(c, 200, out);
+	value_unref(out);
+}
+
+static void do_delete_collection(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
+{
+	struct tops_err err = {0};
+	char *ls_s = srv_query_get(r->query, "labelSelector");
+	struct selector *sel = selector_parse(ls_s, NULL, &err);
+	free(ls_s);
+	if (!sel) {
+		api_reply_err(c, &err, rt->kind, NULL);
+		tops_err_clear(&err);
+		return;
+	}
+	size_t i = rt->ns ? db_ns_start(rt->kind, rt->ns) : 0;
+	struct obj *o;
+	while ((o = db_at(rt->kind, i)) != NULL && (!rt->ns || strcmp(o->ns, rt->ns) == 0)) {
+		if (!selector_match(sel, o->ns, o->name, o->labels, NULL)) {
+			i++;
+			continue;
+		}
+		char *ns = xstrdup(o->ns), *name = xstrdup(o->name);
+		ctrl_delete(rt->kind, ns, name, NULL, NULL, NULL);
+		free(ns); free(name);
+		i = rt->ns ? db_ns_start(rt->kind, rt->ns) : 0;
+	}
+	selector_free(sel);
+	struct value *s = api_status_value(200, "", "");
+	api_reply_value(c, 200, s);
+	value_unref(s);
+}
+
+/* ---- /scale ---- */
+
+static struct value *scale_of(int kind, const struct value *v)
+{
+	struct value *s = value_map(), *md = vmap(s, "metadata");
+	vset_str(s, "kind", "Scale");
+	vset_str(s, "apiVersion", "autoscaling/v1");
+	const char *keys[] = {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"};
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		struct value *x = value_map_path(v, "metadata") ? value_map_get(value_map_path(v, "metadata"), keys[i]) : NULL;
+		if (x)
+			value_map_set(md, keys[i], value_ref(x));
+	}
+	vset_int(vmap(s, "spec"), "replicas", vint(v, "spec.replicas", 1));
+	struct value *st = vmap(s, "status");
+	vset_int(st, "replicas", vint(v, "status.replicas", 0));
+	struct value *ml = value_map_path(v, "spec.selector.matchLabels");
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; ml && ml->type == V_MAP && i < ml->u.map.len; i++)
+		sb_addf(&sb, "%s%s=%s", i ? "," : "", ml->u.map.e[i].key,
+			ml->u.map.e[i].val->type == V_STRING ? ml->u.map.e[i].val->u.str.s : "");
+	vset_str(st, "selector", sb_str(&sb));
+	sb_done(&sb);
+	return s;
+}
+
+static void do_scale(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
+{
+	struct tops_err err = {0};
+	struct value *cur = db_get(rt->kind, rt->ns, rt->name), *doc = NULL, *ns = NULL;
+	if (!cur) {
+		not_found(c, rt->kind, rt->name);
+		return;
+	}
+	struct value *sc = scale_of(rt->kind, cur);
+	if (r->method == HTTP_GET) {
+		api_reply_value(c, 200, sc);
+		goto done;
+	}
+	if (!(doc = api_parse_body(r, &err)))
+		goto fail;
+	if (r->method == HTTP_PATCH) {
+		if (!(ns = patch_apply(patch_type_of(r->content_type), sc, doc, &err)))
+			goto fail;
+	} else {
+		ns = value_ref(doc);
+	}
+	vset_int(vmap(cur, "spec"), "replicas", vint(ns, "spec.replicas", 1));
+	if (db_update(rt->kind, cur, false, true, &err))
+		goto fail;
+	value_unref(sc);
+	sc = scale_of(rt->kind, cur);
+	api_reply_value(c, 200, sc);
+	goto done;
+fail:
+	api_reply_err(c, &err, rt->kind, rt->name);
+	tops_err_clear(&err);
+done:
+	value_unref(sc);
+	value_unref(cur);
+	value_unref(doc);
+	value_unref(ns);
+}
+
+/* ---- dispatch ---- */
+
+static void do_item(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
+{
+	if (rt->sub && strcmp(rt->sub, "log") == 0 && rt->kind == K_POD && r->method == HTTP_GET)
+		logs_handle(c, r, rt->ns, rt->name);
+	else if (rt->sub && strcmp(rt->sub, "scale") == 0 &&
+		 (rt->kind == K_DEPLOY || rt->kind == K_RS || rt->kind == K_STS))
+		do_scale(c, r, rt);
+	else if (rt->sub && !is_status(rt))
+		api_reply_status(c, 404, "NotFound", "the server could not find the requested resource");
+	else if (r->method == HTTP_GET)
+		do_get(c, r, rt);
+	else if (r->method == HTTP_PUT)
+		do_update(c, r, rt);
+	else if (r->method == HTTP_PATCH)
+		do_patch(c, r, rt);
+	else if (r->method == HTTP_DELETE && !rt->sub)
+		do_delete(c, r, rt);
+	else
+		api_reply_status(c, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+}
+
+static void do_resource(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
+{
+	if (rt->ns && !kinds[rt->kind].namespaced) {
+		api_reply_status(c, 404, "NotFound", "the server could not find the requested resource");
+		return;
+	}
+	if (rt->name) {
+		do_item(c, r, rt);
+		return;
+	}
+	if (r->method == HTTP_GET)
+		do_list(c, r, rt);
+	else if (r->method == HTTP_POST)
+		do_create(c, r, rt);
+	else if (r->method == HTTP_DELETE)
+		do_delete_collection(c, r, rt);
+	else
+		api_reply_status(c, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+}
+
+unsigned api_delay(const struct srv_req *r)
+{
+	return str_has_prefix(r->path, "/sim/") ? 0 : sim_faults.latency_ms;
+}
+
+static bool inject_error(struct srv_conn *c, const struct srv_req *r)
+{
+	if (sim_faults.error_rate <= 0 || str_has_prefix(r->path, "/sim/"))
+		return false;
+	if (sim_randf() >= sim_faults.error_rate)
+		return false;
+	sim_stats.errors_injected++;
+	int code = sim_faults.status ? sim_faults.status : 500;
+	api_reply_status(c, code, code == 503 ? "ServiceUnavailable" : "InternalError",
+			 "an error on the server (\"injected fault\") has prevented the request from succeeding");
+	return true;
+}
+
+void api_handle(struct srv_conn *c, const struct srv_req *r)
+{
+	sim_stats.requests++;
+	if (str_has_prefix(r->path, "/sim/")) {
+		admin_handle(c, r);
+		return;
+	}
+	if (inject_error(c, r))
+		return;
+	if (strcmp(r->path, "/metrics") == 0) {
+		metrics_handle(c, r);
+		return;
+	}
+	struct route rt;
+	if (parse_route(r->path, &rt)) {
+		do_resource(c, r, &rt);
+		route_done(&rt);
+		return;
+	}
+	route_done(&rt);
+	if (!discovery_handle(c, r))
+		api_reply_status(c, 404, "NotFound", "the server could not find the requested resource");
+}

@@ -1,0 +1,420 @@
+/* ctrl — controller queue, timers, defaulting, events, garbage collection; see ctrl.h. */
+#include "tests/kubesim/ctrl_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct qitem {
+	int kind;
+	char *ns, *name;
+	double at;          /* due time (simulated) for timed items */
+};
+
+struct qlist {
+	struct qitem *v;
+	size_t len, cap;
+};
+
+static struct qlist queue, timed;
+static char **gc_uids;
+static size_t gc_len, gc_cap;
+static uv_timer_t tick_timer;
+static double next_rollout, next_event;
+static char **event_fifo;
+static size_t ev_head, ev_len;
+#define EVENT_CAP 3000
+
+static void qpush(struct qlist *q, int kind, const char *ns, const char *name, double at)
+{
+	if (q->len == q->cap) {
+		q->cap = q->cap ? q->cap * 2 : 64;
+		q->v = xrealloc(q->v, q->cap * sizeof(*q->v));
+	}
+	q->v[q->len++] = (struct qitem){kind, xstrdup(ns), xstrdup(name), at};
+}
+
+void ctrl_enqueue(int kind, const char *ns, const char *name)
+{
+	struct obj *o = db_find(kind, ns, name);
+	if (!o || o->queued)
+		return;
+	o->queued = true;
+	qpush(&queue, kind, ns, name, 0);
+}
+
+void ctrl_after(double delay, int kind, const char *ns, const char *name)
+{
+	qpush(&timed, kind, ns, name, sim_now() + delay);
+}
+
+char *ctrl_now_ts(void) { return sim_timestamp(sim_wall()); }
+
+void ctrl_save(int kind, struct value *obj)
+{
+	struct tops_err err = {0};
+	if (db_update(kind, obj, false, false, &err) && err.code != TOPS_ENOENT)
+		fprintf(stderr, "kubesim: controller update failed: %s\n", tops_err_msg(&err));
+	tops_err_clear(&err);
+}
+
+int ctrl_create(int kind, struct value *obj)
+{
+	struct tops_err err = {0};
+	ctrl_defaults(kind, obj);
+	int rc = db_create(kind, obj, &err);
+	if (rc && err.code != SIM_EEXISTS)
+		fprintf(stderr, "kubesim: controller create failed: %s\n", tops_err_msg(&err));
+	tops_err_clear(&err);
+	return rc;
+}
+
+void ctrl_set_owner(struct value *obj, int owner_kind, const struct value *owner)
+{
+	struct value *refs = value_list(), *r = value_map();
+	vset_str(r, "apiVersion", kind_api_version(owner_kind));
+	vset_str(r, "kind", kinds[owner_kind].kind);
+	vset_str(r, "name", vstr(owner, "metadata.name"));
+	vset_str(r, "uid", vstr(owner, "metadata.uid"));
+	value_map_set(r, "controller", value_bool(true));
+	value_map_set(r, "blockOwnerDeletion", value_bool(true));
+	value_list_push(refs, r);
+	value_map_set(vmap(obj, "metadata"), "ownerReferences", refs);
+}
+
+void ctrl_condition(struct value *status, const char *type, const char *st, const char *reason,
+		    const char *msg, bool touch_update)
+{
+	struct value *conds = value_map_get(status, "conditions");
+	if (!conds || conds->type != V_LIST) {
+		conds = value_list();
+		value_map_set(status, "conditions", conds);
+	}
+	struct value *c = NULL;
+	for (size_t i = 0; i < conds->u.list.len; i++)
+		if (strcmp(vstr(conds->u.list.items[i], "type") ?: "", type) == 0)
+			c = conds->u.list.items[i];
+	if (!c) {
+		c = value_map();
+		vset_str(c, "type", type);
+		value_list_push(conds, c);
+	}
+	const char *old = vstr(c, "status");
+	bool changed = !old || strcmp(old, st) != 0;
+	const char *old_reason = vstr(c, "reason");
+	bool reason_changed = !old_reason || strcmp(old_reason, reason) != 0;
+	char *now = ctrl_now_ts();
+	if (changed)
+		vset_str(c, "lastTransitionTime", now);
+	if (changed || touch_update || reason_changed || !vstr(c, "lastUpdateTime")) {
+		if (strcmp(type, "Progressing") == 0 || strcmp(type, "Available") == 0)
+			vset_str(c, "lastUpdateTime", now);
+	}
+	free(now);
+	vset_str(c, "status", st);
+	vset_str(c, "reason", reason);
+	vset_str(c, "message", msg);
+}
+
+/* ---- events ---- */
+
+static const char *component_for(const char *kind)
+{
+	static const struct { const char *kind, *comp; } m[] = {
+		{"Pod", "kubelet"}, {"Deployment", "deployment-controller"},
+		{"ReplicaSet", "replicaset-controller"}, {"StatefulSet", "statefulset-controller"},
+		{"PersistentVolumeClaim", "persistentvolume-controller"}, {"Service", "endpoint-controller"}};
+	for (size_t i = 0; i < ARRAY_LEN(m); i++)
+		if (kind && strcmp(kind, m[i].kind) == 0)
+			return m[i].comp;
+	return "kubesim";
+}
+
+static void event_trim(const char *ns, const char *name)
+{
+	if (!event_fifo)
+		event_fifo = xcalloc(EVENT_CAP, sizeof(char *));
+	if (ev_len == EVENT_CAP) {
+		char *key = event_fifo[ev_head];
+		char *slash = strchr(key, '/');
+		*slash = 0;
+		db_delete(K_EVENT, key, slash + 1, NULL, NULL);
+		free(key);
+		ev_head = (ev_head + 1) % EVENT_CAP;
+		ev_len--;
+	}
+	event_fifo[(ev_head + ev_len++) % EVENT_CAP] = xasprintf("%s/%s", ns, name);
+}
+
+void ctrl_event(const struct value *obj, const char *type, const char *reason, const char *msg)
+{
+	const char *ns = vstr(obj, "metadata.namespace") ?: "default", *name = vstr(obj, "metadata.name");
+	const char *kind = vstr(obj, "kind");
+	struct value *e = value_map(), *md = vmap(e, "metadata"), *io = vmap(e, "involvedObject");
+	char *now = ctrl_now_ts();
+	value_map_set(md, "name", value_strf("%s.%016llx", name, (unsigned long long)sim_rand()));
+	vset_str(md, "namespace", ns);
+	vset_str(io, "kind", kind ?: "");
+	vset_str(io, "namespace", ns);
+	vset_str(io, "name", name);
+	vset_str(io, "uid", vstr(obj, "metadata.uid") ?: "");
+	vset_str(io, "apiVersion", vstr(obj, "apiVersion") ?: "v1");
+	vset_str(io, "resourceVersion", vstr(obj, "metadata.resourceVersion") ?: "");
+	vset_str(e, "reason", reason);
+	vset_str(e, "message", msg);
+	vset_str(e, "type", type);
+	vset_str(vmap(e, "source"), "component", component_for(kind));
+	if (kind && strcmp(kind, "Pod") == 0 && vstr(obj, "spec.nodeName"))
+		vset_str(vmap(e, "source"), "host", vstr(obj, "spec.nodeName"));
+	vset_str(e, "firstTimestamp", now);
+	vset_str(e, "lastTimestamp", now);
+	vset_int(e, "count", 1);
+	vset_str(e, "reportingComponent", component_for(kind));
+	vset_str(e, "reportingInstance", "");
+	if (db_create(K_EVENT, e, NULL) == 0)
+		event_trim(ns, vstr(e, "metadata.name"));
+	value_unref(e);
+	free(now);
+}
+
+/* ---- deletion and garbage collection ---- */
+
+static void gc_push(const char *uid)
+{
+	if (gc_len == gc_cap) {
+		gc_cap = gc_cap ? gc_cap * 2 : 64;
+		gc_uids = xrealloc(gc_uids, gc_cap * sizeof(char *));
+	}
+	gc_uids[gc_len++] = xstrdup(uid);
+}
+
+/* Deletes (or orphans) every object whose controller owner is uid. */
+static void gc_dependents(const char *uid, bool orphan)
+{
+	for (int k = 0; k < K_COUNT; k++) {
+		for (size_t i = 0; i < db_count(k);) {
+			struct obj *o = db_at(k, i);
+			if (!o->owner_uid || strcmp(o->owner_uid, uid) != 0) {
+				i++;
+				continue;
+			}
+			char *ns = xstrdup(o->ns), *name = xstrdup(o->name);
+			if (orphan) {
+				struct value *v = obj_value(o);
+				value_map_del(vmap(v, "metadata"), "ownerReferences");
+				ctrl_save(k, v);
+				value_unref(v);
+				i++;
+			} else {
+				ctrl_delete(k, ns, name, "Background", NULL, NULL);
+			}
+			free(ns); free(name);
+		}
+	}
+}
+
+int ctrl_delete(int kind, const char *ns, const char *name, const char *policy,
+		struct value **out, struct tops_err *err)
+{
+	struct obj *o = db_find(kind, ns, name);
+	if (!o)
+		return tops_err_set(err, TOPS_ENOENT, "%s%s%s \"%s\" not found", kinds[kind].resource,
+				    *kinds[kind].group ? "." : "", kinds[kind].group, name);
+	char *uid = xstrdup(o->uid);
+	if (policy && strcmp(policy, "Orphan") == 0)
+		gc_dependents(uid, true);
+	else if (policy && strcmp(policy, "Foreground") == 0)
+		gc_dependents(uid, false);
+	int rc = db_delete(kind, ns, name, out, err);
+	free(uid);
+	return rc;
+}
+
+static void gc_run(void)
+{
+	while (gc_len) {
+		char *uid = gc_uids[--gc_len];
+		gc_dependents(uid, false);
+		free(uid);
+	}
+}
+
+/* ---- change listener ---- */
+
+static void enqueue_owner(const struct obj *o)
+{
+	struct value *v = obj_value(o);
+	struct value *refs = value_map_path(v, "metadata.ownerReferences");
+	for (size_t i = 0; refs && refs->type == V_LIST && i < refs->u.list.len; i++) {
+		struct value *r = refs->u.list.items[i];
+		int k = kind_by_kind(vstr(r, "apiVersion"), vstr(r, "kind") ?: "");
+		if (k >= 0 && vstr(r, "name"))
+			ctrl_enqueue(k, o->ns, vstr(r, "name"));
+	}
+	value_unref(v);
+}
+
+static void enqueue_services(const char *ns)
+{
+	for (size_t i = db_ns_start(K_SVC, ns); i < db_count(K_SVC); i++) {
+		struct obj *s = db_at(K_SVC, i);
+		if (strcmp(s->ns, ns) != 0)
+			break;
+		ctrl_enqueue(K_SVC, s->ns, s->name);
+	}
+}
+
+static void db_cb(int kind, const char *type, const struct obj *o, void *ctx)
+{
+	bool deleted = strcmp(type, "DELETED") == 0;
+	if (deleted)
+		gc_push(o->uid);
+	if (kind == K_POD) {
+		if (strcmp(type, "ADDED") == 0 && o->phase == 'P')
+			ctrl_after(0, K_POD, o->ns, o->name);
+		if (o->owner_uid)
+			enqueue_owner(o);
+		enqueue_services(o->ns);
+	} else if (kind == K_RS) {
+		if (o->owner_uid)
+			enqueue_owner(o);
+	}
+	if (!deleted && (kind == K_RS || kind == K_DEPLOY || kind == K_STS || kind == K_SVC ||
+			 (kind == K_PVC && strcmp(type, "ADDED") == 0)))
+		ctrl_enqueue(kind, o->ns, o->name);
+}
+
+/* ---- the loop ---- */
+
+static void reconcile(int kind, const char *ns, const char *name)
+{
+	switch (kind) {
+	case K_DEPLOY: deploy_reconcile(ns, name); break;
+	case K_RS: rs_reconcile(ns, name); break;
+	case K_STS: sts_reconcile(ns, name); break;
+	case K_POD: pod_step(ns, name); break;
+	case K_PVC: pvc_reconcile(ns, name); break;
+	case K_SVC: svc_reconcile(ns, name); break;
+	default: break;
+	}
+}
+
+static void run_queue(void)
+{
+	for (int rounds = 0; queue.len && rounds < 50; rounds++) {
+		struct qlist q = queue;
+		memset(&queue, 0, sizeof(queue));
+		for (size_t i = 0; i < q.len; i++) {
+			struct obj *o = db_find(q.v[i].kind, q.v[i].ns, q.v[i].name);
+			if (o)
+				o->queued = false;
+			if (o)
+				reconcile(q.v[i].kind, q.v[i].ns, q.v[i].name);
+			free(q.v[i].ns);
+			free(q.v[i].name);
+		}
+		free(q.v);
+		gc_run();
+	}
+}
+
+static void run_timed(void)
+{
+	double now = sim_now();
+	struct qlist due = {0};
+	for (size_t i = 0; i < timed.len;) {
+		if (timed.v[i].at <= now) {
+			qpush(&due, timed.v[i].kind, timed.v[i].ns, timed.v[i].name, 0);
+			free(timed.v[i].ns);
+			free(timed.v[i].name);
+			timed.v[i] = timed.v[--timed.len];
+		} else {
+			i++;
+		}
+	}
+	for (size_t i = 0; i < due.len; i++) {
+		if (due.v[i].kind == K_POD)
+			pod_step(due.v[i].ns, due.v[i].name);
+		else
+			ctrl_enqueue(due.v[i].kind, due.v[i].ns, due.v[i].name);
+		free(due.v[i].ns);
+		free(due.v[i].name);
+	}
+	free(due.v);
+}
+
+static void demo_rollout(void)
+{
+	struct value *d = db_get(K_DEPLOY, "testops", "testops-runner");
+	if (!d)
+		return;
+	struct value *ann = vmap(vmap(vmap(vmap(d, "spec"), "template"), "metadata"), "annotations");
+	char *ts = ctrl_now_ts();
+	vset_str(ann, "kubectl.kubernetes.io/restartedAt", ts);
+	free(ts);
+	ctrl_save(K_DEPLOY, d);
+	value_unref(d);
+}
+
+static void demo_event(void)
+{
+	size_t n = db_count(K_POD);
+	if (!n)
+		return;
+	struct obj *o = db_at(K_POD, (size_t)(sim_rand() % n));
+	struct value *v = obj_value(o);
+	static const char *const msgs[] = {"Liveness probe succeeded", "Readiness probe succeeded",
+					   "Synced volume mounts", "Container image already present on machine"};
+	ctrl_event(v, "Normal", "Sync", msgs[sim_rand() % ARRAY_LEN(msgs)]);
+	value_unref(v);
+}
+
+static void run_demo(void)
+{
+	double now = sim_now();
+	if (sim_cfg.rollout_every > 0) {
+		if (!next_rollout)
+			next_rollout = now + sim_cfg.rollout_every;
+		else if (now >= next_rollout) {
+			next_rollout = now + sim_cfg.rollout_every;
+			demo_rollout();
+		}
+	}
+	if (sim_cfg.event_every > 0) {
+		if (!next_event || now >= next_event) {
+			if (next_event)
+				demo_event();
+			next_event = now + sim_cfg.event_every;
+		}
+	}
+}
+
+static void tick_cb(uv_timer_t *t)
+{
+	run_timed();
+	run_queue();
+	run_demo();
+}
+
+void ctrl_init(void)
+{
+	db_listen(db_cb, NULL);
+	uv_timer_init(sim_loop, &tick_timer);
+	uv_timer_start(&tick_timer, tick_cb, 20, 20);
+}
+
+void ctrl_churn(int n)
+{
+	size_t start = db_ns_start(K_POD, "testops");
+	for (int i = 0; i < n; i++) {
+		size_t end = start;
+		while (end < db_count(K_POD) && strcmp(db_at(K_POD, end)->ns, "testops") == 0)
+			end++;
+		if (end == start)
+			return;
+		struct obj *o = db_at(K_POD, start + (size_t)(sim_rand() % (end - start)));
+		char *name = xstrdup(o->name);
+		ctrl_delete(K_POD, "testops", name, NULL, NULL, NULL);
+		free(name);
+	}
+}

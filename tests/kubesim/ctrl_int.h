@@ -1,0 +1,37 @@
+/* ctrl_int — what the controller files (ctrl.c, workload.c, podlife.c) share. */
+#ifndef KUBESIM_CTRL_INT_H
+#define KUBESIM_CTRL_INT_H
+
+#include "tests/kubesim/ctrl.h"
+
+/* Queues a reconcile of kind/ns/name (deduplicated). */
+void ctrl_enqueue(int kind, const char *ns, const char *name);
+/* Schedules a reconcile of kind/ns/name at simulated time now + delay seconds. */
+void ctrl_after(double delay, int kind, const char *ns, const char *name);
+/* Writes obj (borrowed) back with controller rights; logs failures. */
+void ctrl_save(int kind, struct value *obj);
+/* Creates obj (borrowed); returns 0 or a negative code. */
+int ctrl_create(int kind, struct value *obj);
+/* Sets a controller ownerReference to owner on obj. */
+void ctrl_set_owner(struct value *obj, int owner_kind, const struct value *owner);
+/* Condition list helper: sets type's status/reason/message; time changes only with status. */
+void ctrl_condition(struct value *status, const char *type, const char *st, const char *reason,
+		    const char *msg, bool touch_update);
+char *ctrl_now_ts(void);
+
+void deploy_reconcile(const char *ns, const char *name);
+void rs_reconcile(const char *ns, const char *name);
+void sts_reconcile(const char *ns, const char *name);
+void pod_step(const char *ns, const char *name);
+void pvc_reconcile(const char *ns, const char *name);
+void svc_reconcile(const char *ns, const char *name);
+/* Hash of a pod template with the pod-template-hash label removed (10 chars into buf[11]). */
+void template_hash(const struct value *tmpl, char *buf);
+/* Pod template as a Deployment-to-ReplicaSet comparison sees it. New reference. */
+struct value *template_normal(const struct value *tmpl);
+/* Does the image pull succeed under the scenario's registries and mirror? *why gets a reason. */
+bool image_pullable(const char *image, const char **why);
+/* Container env var value or NULL. */
+const char *container_env(const struct value *container, const char *name);
+
+#endif

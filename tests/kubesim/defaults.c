@@ -1,0 +1,247 @@
+/* defaults — server-side defaulting (what the API server fills in), template hashing and
+ * image checks. Part of the controllers (ctrl_int.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/kubesim/ctrl_int.h"
+
+static void dflt_str(struct value *m, const char *key, const char *s)
+{
+	if (!value_map_get(m, key))
+		vset_str(m, key, s);
+}
+
+static void dflt_int(struct value *m, const char *key, int64_t i)
+{
+	if (!value_map_get(m, key))
+		vset_int(m, key, i);
+}
+
+static bool image_latest(const char *image)
+{
+	if (!image || strchr(image, '@'))
+		return false;
+	const char *slash = strrchr(image, '/'), *colon = strrchr(image, ':');
+	if (!colon || (slash && colon < slash))
+		return true;
+	return strcmp(colon, ":latest") == 0;
+}
+
+static void container_defaults(struct value *c)
+{
+	if (c->type != V_MAP)
+		return;
+	dflt_str(c, "imagePullPolicy", image_latest(vstr(c, "image")) ? "Always" : "IfNotPresent");
+	dflt_str(c, "terminationMessagePath", "/dev/termination-log");
+	dflt_str(c, "terminationMessagePolicy", "File");
+	if (!value_map_get(c, "resources"))
+		value_map_set(c, "resources", value_map());
+	struct value *ports = value_map_get(c, "ports");
+	for (size_t i = 0; ports && ports->type == V_LIST && i < ports->u.list.len; i++)
+		if (ports->u.list.items[i]->type == V_MAP)
+			dflt_str(ports->u.list.items[i], "protocol", "TCP");
+}
+
+static void podspec_defaults(struct value *spec)
+{
+	if (!spec || spec->type != V_MAP)
+		return;
+	dflt_str(spec, "restartPolicy", "Always");
+	dflt_int(spec, "terminationGracePeriodSeconds", 30);
+	dflt_str(spec, "dnsPolicy", "ClusterFirst");
+	dflt_str(spec, "schedulerName", "default-scheduler");
+	if (!value_map_get(spec, "securityContext"))
+		value_map_set(spec, "securityContext", value_map());
+	const char *lists[] = {"containers", "initContainers"};
+	for (size_t l = 0; l < 2; l++) {
+		struct value *cs = value_map_get(spec, lists[l]);
+		for (size_t i = 0; cs && cs->type == V_LIST && i < cs->u.list.len; i++)
+			container_defaults(cs->u.list.items[i]);
+	}
+}
+
+static void template_defaults(struct value *obj)
+{
+	struct value *spec = vmap(obj, "spec");
+	struct value *tmpl = vmap(spec, "template");
+	if (!value_map_get(tmpl, "metadata"))
+		value_map_set(tmpl, "metadata", value_map());
+	podspec_defaults(vmap(tmpl, "spec"));
+	dflt_int(spec, "replicas", 1);
+	dflt_int(spec, "revisionHistoryLimit", 10);
+}
+
+static void deploy_defaults(struct value *obj)
+{
+	template_defaults(obj);
+	struct value *spec = vmap(obj, "spec");
+	dflt_int(spec, "progressDeadlineSeconds", 600);
+	struct value *st = vmap(spec, "strategy");
+	dflt_str(st, "type", "RollingUpdate");
+	if (strcmp(vstr(st, "type"), "RollingUpdate") == 0) {
+		struct value *ru = vmap(st, "rollingUpdate");
+		dflt_str(ru, "maxSurge", "25%");
+		dflt_str(ru, "maxUnavailable", "25%");
+	}
+}
+
+static void sts_defaults(struct value *obj)
+{
+	template_defaults(obj);
+	struct value *spec = vmap(obj, "spec");
+	dflt_str(spec, "podManagementPolicy", "OrderedReady");
+	struct value *us = vmap(spec, "updateStrategy");
+	dflt_str(us, "type", "RollingUpdate");
+	struct value *vcts = value_map_get(spec, "volumeClaimTemplates");
+	for (size_t i = 0; vcts && vcts->type == V_LIST && i < vcts->u.list.len; i++) {
+		struct value *t = vcts->u.list.items[i];
+		if (t->type == V_MAP) {
+			dflt_str(t, "apiVersion", "v1");
+			dflt_str(t, "kind", "PersistentVolumeClaim");
+			dflt_str(vmap(t, "spec"), "volumeMode", "Filesystem");
+		}
+	}
+}
+
+static void svc_defaults(struct value *obj)
+{
+	struct value *spec = vmap(obj, "spec");
+	dflt_str(spec, "type", "ClusterIP");
+	dflt_str(spec, "sessionAffinity", "None");
+	if (!value_map_get(spec, "clusterIP")) {
+		uint64_t h = sim_hash(vstr(obj, "metadata.name") ?: "", strlen(vstr(obj, "metadata.name") ?: ""), 0);
+		value_map_set(spec, "clusterIP", value_strf("10.96.%u.%u", (unsigned)(h >> 8) & 0xff, (unsigned)(h & 0xfd) + 2));
+		struct value *ips = value_list();
+		value_list_push(ips, value_ref(value_map_get(spec, "clusterIP")));
+		value_map_set(spec, "clusterIPs", ips);
+	}
+	struct value *ports = value_map_get(spec, "ports");
+	for (size_t i = 0; ports && ports->type == V_LIST && i < ports->u.list.len; i++) {
+		struct value *p = ports->u.list.items[i];
+		if (p->type != V_MAP)
+			continue;
+		dflt_str(p, "protocol", "TCP");
+		if (!value_map_get(p, "targetPort") && value_map_get(p, "port"))
+			value_map_set(p, "targetPort", value_ref(value_map_get(p, "port")));
+	}
+}
+
+static void pvc_defaults(struct value *obj)
+{
+	struct value *spec = vmap(obj, "spec");
+	dflt_str(spec, "volumeMode", "Filesystem");
+	if (!value_map_get(spec, "storageClassName") && sim_cfg.default_sc)
+		vset_str(spec, "storageClassName", sim_cfg.default_sc);
+	if (!vstr(obj, "status.phase"))
+		vset_str(vmap(obj, "status"), "phase", "Pending");
+}
+
+void ctrl_defaults(int kind, struct value *obj)
+{
+	if (!obj || obj->type != V_MAP)
+		return;
+	switch (kind) {
+	case K_DEPLOY: deploy_defaults(obj); break;
+	case K_RS: template_defaults(obj); break;
+	case K_STS: sts_defaults(obj); break;
+	case K_POD: podspec_defaults(vmap(obj, "spec")); break;
+	case K_SVC: svc_defaults(obj); break;
+	case K_PVC: pvc_defaults(obj); break;
+	case K_NS: dflt_str(vmap(obj, "status"), "phase", "Active"); break;
+	default: break;
+	}
+}
+
+struct value *template_normal(const struct value *tmpl)
+{
+	struct value *t = value_copy(tmpl ? tmpl : value_null());
+	if (t->type != V_MAP) {
+		value_unref(t);
+		t = value_map();
+	}
+	struct value *md = vmap(t, "metadata");
+	struct value *labels = value_map_get(md, "labels");
+	if (labels && labels->type == V_MAP)
+		value_map_del(labels, "pod-template-hash");
+	value_map_del(md, "creationTimestamp");
+	podspec_defaults(vmap(t, "spec"));
+	return t;
+}
+
+void template_hash(const struct value *tmpl, char *buf)
+{
+	static const char alpha[] = "bcdfghjklmnpqrstvwxz2456789";
+	struct value *t = template_normal(tmpl);
+	char *json = value_to_json(t, false, false);
+	uint64_t h = sim_hash(json, strlen(json), 0);
+	for (int i = 0; i < 10; i++) {
+		buf[i] = alpha[h % (sizeof(alpha) - 1)];
+		h /= sizeof(alpha) - 1;
+	}
+	buf[10] = 0;
+	free(json);
+	value_unref(t);
+}
+
+const char *container_env(const struct value *c, const char *name)
+{
+	struct value *env = value_map_get(c, "env");
+	for (size_t i = 0; env && env->type == V_LIST && i < env->u.list.len; i++) {
+		const char *n = vstr(env->u.list.items[i], "name");
+		if (n && strcmp(n, name) == 0)
+			return vstr(env->u.list.items[i], "value") ?: "";
+	}
+	return NULL;
+}
+
+static char *image_registry(const char *image)
+{
+	const char *slash = strchr(image, '/');
+	if (!slash)
+		return xstrdup("docker.io");
+	size_t n = (size_t)(slash - image);
+	char *first = xstrndup(image, n);
+	if (memchr(first, '.', n) || memchr(first, ':', n) || strcmp(first, "localhost") == 0)
+		return first;
+	free(first);
+	return xstrdup("docker.io");
+}
+
+static bool list_has(const struct value *l, const char *s, bool prefix)
+{
+	for (size_t i = 0; l && l->type == V_LIST && i < l->u.list.len; i++) {
+		struct value *x = l->u.list.items[i];
+		if (x->type != V_STRING)
+			continue;
+		if (strcmp(x->u.str.s, s) == 0)
+			return true;
+		if (prefix && str_has_prefix(s, x->u.str.s) && s[x->u.str.len] == '/')
+			return true;
+	}
+	return false;
+}
+
+bool image_pullable(const char *image, const char **why)
+{
+	if (!image || !*image) {
+		*why = "InvalidImageName";
+		return false;
+	}
+	struct value *regs = sim_cfg.registries;
+	if (regs && regs->type == V_LIST && regs->u.list.len) {
+		char *reg = image_registry(image);
+		bool ok = list_has(regs, reg, false) || list_has(regs, image, true);
+		free(reg);
+		if (!ok) {
+			*why = "registry not allowed (air-gapped: no route to host)";
+			return false;
+		}
+	}
+	const char *at = strstr(image, "@sha256:");
+	if (at && sim_cfg.mirror && !list_has(sim_cfg.mirror, at + 1, false)) {
+		*why = "manifest unknown: the mirror does not hold this digest";
+		return false;
+	}
+	return true;
+}

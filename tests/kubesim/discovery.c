@@ -1,0 +1,141 @@
+/* discovery — /version, /api, /apis, per-group resource lists, minimal OpenAPI, health. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/kubesim/api.h"
+
+static const char *const verbs_rw[] = {"create", "delete", "deletecollection", "get", "list",
+				       "patch", "update", "watch"};
+
+static struct value *str_list(const char *const *s, size_t n)
+{
+	struct value *l = value_list();
+	for (size_t i = 0; i < n; i++)
+		value_list_push(l, value_str(s[i]));
+	return l;
+}
+
+static struct value *resource_entry(int k, const char *sub, const char *kind, const char *group,
+				    const char *version, const char *const *verbs, size_t nverbs)
+{
+	struct value *e = value_map();
+	value_map_set(e, "name", sub ? value_strf("%s/%s", kinds[k].resource, sub) : value_str(kinds[k].resource));
+	vset_str(e, "singularName", sub ? "" : kinds[k].singular);
+	value_map_set(e, "namespaced", value_bool(kinds[k].namespaced));
+	vset_str(e, "kind", kind);
+	if (group) {
+		vset_str(e, "group", group);
+		vset_str(e, "version", version);
+	}
+	value_map_set(e, "verbs", str_list(verbs, nverbs));
+	if (!sub && *kinds[k].shortname) {
+		struct value *sn = value_list();
+		value_list_push(sn, value_str(kinds[k].shortname));
+		value_map_set(e, "shortNames", sn);
+	}
+	if (!sub && (k == K_POD || k == K_DEPLOY || k == K_RS || k == K_STS || k == K_SVC || k == K_DS)) {
+		struct value *cat = value_list();
+		value_list_push(cat, value_str("all"));
+		value_map_set(e, "categories", cat);
+	}
+	if (!sub)
+		value_map_set(e, "storageVersionHash", value_strf("%08llx", (unsigned long long)(sim_hash(kinds[k].kind, strlen(kinds[k].kind), 0) & 0xffffffff)));
+	return e;
+}
+
+static void add_subresources(struct value *res, int k)
+{
+	static const char *const gu[] = {"get", "patch", "update"};
+	static const char *const g[] = {"get"};
+	if (k == K_DEPLOY || k == K_RS || k == K_STS)
+		value_list_push(res, resource_entry(k, "scale", "Scale", "autoscaling", "v1", gu, 3));
+	if (k == K_POD)
+		value_list_push(res, resource_entry(k, "log", "Pod", NULL, NULL, g, 1));
+	if (k == K_POD || k == K_DEPLOY || k == K_RS || k == K_STS || k == K_PVC || k == K_SVC ||
+	    k == K_NS || k == K_NODE || k == K_JOB || k == K_PDB || k == K_DS)
+		value_list_push(res, resource_entry(k, "status", kinds[k].kind, NULL, NULL, gu, 3));
+}
+
+static void reply_resources(struct srv_conn *c, const char *group, const char *version)
+{
+	struct value *l = value_map(), *res = value_list();
+	vset_str(l, "kind", "APIResourceList");
+	vset_str(l, "apiVersion", "v1");
+	value_map_set(l, "groupVersion", *group ? value_strf("%s/%s", group, version) : value_str(version));
+	for (int k = 0; k < K_COUNT; k++) {
+		if (strcmp(kinds[k].group, group) || strcmp(kinds[k].version, version))
+			continue;
+		value_list_push(res, resource_entry(k, NULL, kinds[k].kind, NULL, NULL, verbs_rw, ARRAY_LEN(verbs_rw)));
+		add_subresources(res, k);
+	}
+	value_map_set(l, "resources", res);
+	if (res->u.list.len)
+		api_reply_value(c, 200, l);
+	else
+		api_reply_status(c, 404, "NotFound", "the server could not find the requested resource");
+	value_unref(l);
+}
+
+static void reply_groups(struct srv_conn *c)
+{
+	struct value *gl = value_map(), *groups = value_list();
+	vset_str(gl, "kind", "APIGroupList");
+	vset_str(gl, "apiVersion", "v1");
+	for (int k = 0; k < K_COUNT; k++) {
+		if (!*kinds[k].group)
+			continue;
+		bool seen = false;
+		for (int j = 0; j < k; j++)
+			seen = seen || strcmp(kinds[j].group, kinds[k].group) == 0;
+		if (seen)
+			continue;
+		struct value *g = value_map(), *vs = value_list(), *gv = value_map();
+		vset_str(g, "name", kinds[k].group);
+		value_map_set(gv, "groupVersion", value_strf("%s/%s", kinds[k].group, kinds[k].version));
+		vset_str(gv, "version", kinds[k].version);
+		value_list_push(vs, value_copy(gv));
+		value_map_set(g, "versions", vs);
+		value_map_set(g, "preferredVersion", gv);
+		value_list_push(groups, g);
+	}
+	value_map_set(gl, "groups", groups);
+	api_reply_value(c, 200, gl);
+	value_unref(gl);
+}
+
+static const char version_json[] =
+	"{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.4\",\"gitCommit\":\"59526cd4867447956156ae3a602fcbac10a2c335\","
+	"\"gitTreeState\":\"clean\",\"buildDate\":\"2025-04-22T16:02:27Z\",\"goVersion\":\"go1.23.6\","
+	"\"compiler\":\"gc\",\"platform\":\"linux/amd64\"}";
+
+static const char api_json[] =
+	"{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":"
+	"[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"127.0.0.1:6443\"}]}";
+
+static void reply_text(struct srv_conn *c, const char *ctype, const char *s)
+{
+	srv_respond(c, 200, ctype, s, strlen(s));
+}
+
+bool discovery_handle(struct srv_conn *c, const struct srv_req *r)
+{
+	const char *p = r->path;
+	char g[128], v[32];
+	if (strcmp(p, "/version") == 0 || strcmp(p, "/version/") == 0)
+		reply_text(c, "application/json", version_json);
+	else if (strcmp(p, "/api") == 0 || strcmp(p, "/api/") == 0)
+		reply_text(c, "application/json", api_json);
+	else if (strcmp(p, "/apis") == 0 || strcmp(p, "/apis/") == 0)
+		reply_groups(c);
+	else if (sscanf(p, "/api/%31[^/]", v) == 1 && strchr(p + 5, '/') == NULL)
+		reply_resources(c, "", v);
+	else if (sscanf(p, "/apis/%127[^/]/%31[^/]", g, v) == 2 && strchr(p + 6 + strlen(g), '/') == NULL)
+		reply_resources(c, g, v);
+	else if (strcmp(p, "/openapi/v3") == 0)
+		reply_text(c, "application/json", "{\"paths\":{}}");
+	else if (strcmp(p, "/healthz") == 0 || strcmp(p, "/readyz") == 0 || strcmp(p, "/livez") == 0)
+		reply_text(c, "text/plain", "ok");
+	else
+		return false;
+	return true;
+}

@@ -1,0 +1,391 @@
+/* podlife — pod lifecycle in simulated time (scheduling, image pulls, start, readiness,
+ * crash loops), PVC binding and Service endpoints (ctrl_int.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/kubesim/ctrl_int.h"
+#include "tests/kubesim/select.h"
+
+static const char *const nodes[] = {"sim-node-1", "sim-node-2", "sim-node-3"};
+
+static struct value *containers(struct value *pod)
+{
+	struct value *cs = value_map_path(pod, "spec.containers");
+	return cs && cs->type == V_LIST ? cs : NULL;
+}
+
+static size_t ncontainers(struct value *pod)
+{
+	struct value *cs = containers(pod);
+	return cs ? cs->u.list.len : 0;
+}
+
+static bool env_on(const struct value *c, const char *name)
+{
+	const char *v = container_env(c, name);
+	return v && strcmp(v, "1") == 0;
+}
+
+/* Container statuses in spec order, created as needed. */
+static struct value *cstatus(struct value *pod, size_t i)
+{
+	struct value *st = vmap(pod, "status");
+	struct value *l = value_map_get(st, "containerStatuses");
+	if (!l || l->type != V_LIST || l->u.list.len != ncontainers(pod)) {
+		l = value_list();
+		for (size_t j = 0; j < ncontainers(pod); j++) {
+			struct value *c = containers(pod)->u.list.items[j], *cs = value_map();
+			vset_str(cs, "name", vstr(c, "name") ?: "");
+			vset_str(cs, "image", vstr(c, "image") ?: "");
+			vset_str(cs, "imageID", "");
+			vset_int(cs, "restartCount", 0);
+			value_map_set(cs, "ready", value_bool(false));
+			value_map_set(cs, "started", value_bool(false));
+			value_map_set(cs, "state", value_map());
+			value_map_set(cs, "lastState", value_map());
+			value_list_push(l, cs);
+		}
+		value_map_set(st, "containerStatuses", l);
+	}
+	return l->u.list.items[i];
+}
+
+static void set_waiting(struct value *cs, const char *reason, const char *msg)
+{
+	struct value *state = value_map(), *w = vmap(state, "waiting");
+	vset_str(w, "reason", reason);
+	if (msg)
+		vset_str(w, "message", msg);
+	value_map_set(cs, "state", state);
+	value_map_set(cs, "ready", value_bool(false));
+}
+
+static void set_running(struct value *cs)
+{
+	struct value *state = value_map();
+	char *now = ctrl_now_ts();
+	vset_str(vmap(state, "running"), "startedAt", now);
+	free(now);
+	value_map_set(cs, "state", state);
+	value_map_set(cs, "started", value_bool(true));
+}
+
+static void pod_ready(struct value *pod, bool ready)
+{
+	struct value *st = vmap(pod, "status");
+	const char *s = ready ? "True" : "False";
+	ctrl_condition(st, "Ready", s, ready ? "" : "ContainersNotReady", ready ? "" : "containers with unready status", false);
+	ctrl_condition(st, "ContainersReady", s, ready ? "" : "ContainersNotReady", ready ? "" : "containers with unready status", false);
+}
+
+static void pod_schedule(struct value *pod)
+{
+	const char *ns = vstr(pod, "metadata.namespace"), *name = vstr(pod, "metadata.name");
+	uint64_t h = sim_hash(name, strlen(name), 0);
+	const char *node = nodes[h % ARRAY_LEN(nodes)];
+	vset_str(vmap(pod, "spec"), "nodeName", node);
+	struct value *st = vmap(pod, "status");
+	vset_str(st, "phase", "Pending");
+	value_map_set(st, "hostIP", value_strf("10.0.0.%d", (int)(h % ARRAY_LEN(nodes)) + 11));
+	vset_str(st, "qosClass", "BestEffort");
+	char *now = ctrl_now_ts();
+	vset_str(st, "startTime", now);
+	free(now);
+	ctrl_condition(st, "PodScheduled", "True", "", "", false);
+	ctrl_condition(st, "Initialized", "True", "", "", false);
+	pod_ready(pod, false);
+	for (size_t i = 0; i < ncontainers(pod); i++)
+		set_waiting(cstatus(pod, i), "ContainerCreating", NULL);
+	char *msg = xasprintf("Successfully assigned %s/%s to %s", ns, name, node);
+	ctrl_event(pod, "Normal", "Scheduled", msg);
+	free(msg);
+}
+
+/* Returns true when every image pulled; otherwise marks the failing containers. */
+static bool pod_pull(struct value *pod)
+{
+	bool ok = true;
+	for (size_t i = 0; i < ncontainers(pod); i++) {
+		struct value *c = containers(pod)->u.list.items[i], *cs = cstatus(pod, i);
+		const char *image = vstr(c, "image") ?: "", *why;
+		const char *prev = vstr(cs, "state.waiting.reason");
+		char *msg;
+		if (image_pullable(image, &why))
+			continue;
+		ok = false;
+		if (prev && strcmp(prev, "ErrImagePull") == 0) {
+			msg = xasprintf("Back-off pulling image \"%s\"", image);
+			set_waiting(cs, "ImagePullBackOff", msg);
+			ctrl_event(pod, "Normal", "BackOff", msg);
+		} else {
+			msg = xasprintf("Pulling image \"%s\"", image);
+			ctrl_event(pod, "Normal", "Pulling", msg);
+			free(msg);
+			msg = xasprintf("Failed to pull image \"%s\": %s", image, why);
+			set_waiting(cs, "ErrImagePull", msg);
+			ctrl_event(pod, "Warning", "Failed", msg);
+			ctrl_event(pod, "Warning", "Failed", "Error: ErrImagePull");
+		}
+		free(msg);
+	}
+	return ok;
+}
+
+static void start_container(struct value *pod, size_t i, bool first)
+{
+	struct value *c = containers(pod)->u.list.items[i], *cs = cstatus(pod, i);
+	const char *image = vstr(c, "image") ?: "", *cname = vstr(c, "name") ?: "";
+	char *msg;
+	if (first) {
+		msg = xasprintf("Pulling image \"%s\"", image);
+		ctrl_event(pod, "Normal", "Pulling", msg);
+		free(msg);
+		msg = xasprintf("Successfully pulled image \"%s\" in 1.2s (1.2s including waiting)", image);
+	} else {
+		msg = xasprintf("Container image \"%s\" already present on machine", image);
+	}
+	ctrl_event(pod, "Normal", "Pulled", msg);
+	free(msg);
+	msg = xasprintf("Created container: %s", cname);
+	ctrl_event(pod, "Normal", "Created", msg);
+	free(msg);
+	msg = xasprintf("Started container %s", cname);
+	ctrl_event(pod, "Normal", "Started", msg);
+	free(msg);
+	value_map_set(cs, "imageID", value_strf("%s@sha256:%016llx%016llx", image,
+		(unsigned long long)sim_hash(image, strlen(image), 0), (unsigned long long)sim_hash(image, strlen(image), 7)));
+	set_running(cs);
+}
+
+static void pod_start(struct value *pod)
+{
+	struct value *st = vmap(pod, "status");
+	const char *name = vstr(pod, "metadata.name");
+	uint64_t h = sim_hash(name, strlen(name), 0);
+	vset_str(st, "phase", "Running");
+	value_map_set(st, "podIP", value_strf("10.244.%u.%u", (unsigned)(h >> 8) % 250 + 1, (unsigned)h % 250 + 2));
+	struct value *ips = value_list(), *ip = value_map();
+	value_map_set(ip, "ip", value_ref(value_map_get(st, "podIP")));
+	value_list_push(ips, ip);
+	value_map_set(st, "podIPs", ips);
+	for (size_t i = 0; i < ncontainers(pod); i++)
+		start_container(pod, i, true);
+}
+
+static double crash_backoff(int64_t restarts)
+{
+	double b = 10;
+	for (int64_t i = 1; i < restarts && b < 300; i++)
+		b *= 2;
+	return b > 300 ? 300 : b;
+}
+
+/* Crash-looping containers: running -> terminated/CrashLoopBackOff -> running again. */
+static double pod_crashloop(struct value *pod)
+{
+	double next = -1;
+	for (size_t i = 0; i < ncontainers(pod); i++) {
+		struct value *c = containers(pod)->u.list.items[i], *cs = cstatus(pod, i);
+		if (!env_on(c, "KUBESIM_CRASH"))
+			continue;
+		if (value_map_path(cs, "state.running")) {
+			struct value *last = value_map(), *t = vmap(last, "terminated");
+			char *now = ctrl_now_ts();
+			vset_int(t, "exitCode", 1);
+			vset_str(t, "reason", "Error");
+			vset_str(t, "startedAt", vstr(cs, "state.running.startedAt") ?: now);
+			vset_str(t, "finishedAt", now);
+			free(now);
+			value_map_set(cs, "lastState", last);
+			int64_t rc = vint(cs, "restartCount", 0) + 1;
+			vset_int(cs, "restartCount", rc);
+			char *msg = xasprintf("back-off %.0fs restarting failed container=%s pod=%s", crash_backoff(rc),
+					      vstr(c, "name") ?: "", vstr(pod, "metadata.name"));
+			set_waiting(cs, "CrashLoopBackOff", msg);
+			free(msg);
+			msg = xasprintf("Back-off restarting failed container %s in pod %s", vstr(c, "name") ?: "", vstr(pod, "metadata.name"));
+			ctrl_event(pod, "Warning", "BackOff", msg);
+			free(msg);
+			next = crash_backoff(rc);
+		} else {
+			start_container(pod, i, false);
+			next = 3;
+		}
+	}
+	pod_ready(pod, false);
+	return next;
+}
+
+static bool any_env(struct value *pod, const char *name)
+{
+	for (size_t i = 0; i < ncontainers(pod); i++)
+		if (env_on(containers(pod)->u.list.items[i], name))
+			return true;
+	return false;
+}
+
+static double pod_advance(struct value *pod)
+{
+	const char *phase = vstr(pod, "status.phase");
+	if (vstr(pod, "metadata.deletionTimestamp"))
+		return -1;
+	if (!vstr(pod, "spec.nodeName")) {
+		pod_schedule(pod);
+		return sim_cfg.pull_delay;
+	}
+	if (!phase || strcmp(phase, "Pending") == 0) {
+		if (!pod_pull(pod))
+			return 5;
+		pod_start(pod);
+		if (any_env(pod, "KUBESIM_CRASH"))
+			return 3;
+		return any_env(pod, "KUBESIM_NEVER_READY") ? -1 : sim_cfg.ready_delay;
+	}
+	if (strcmp(phase, "Running") != 0)
+		return -1;
+	if (any_env(pod, "KUBESIM_CRASH"))
+		return pod_crashloop(pod);
+	if (any_env(pod, "KUBESIM_NEVER_READY"))
+		return -1;
+	for (size_t i = 0; i < ncontainers(pod); i++)
+		value_map_set(cstatus(pod, i), "ready", value_bool(true));
+	pod_ready(pod, true);
+	return -1;
+}
+
+void pod_step(const char *ns, const char *name)
+{
+	struct value *pod = db_get(K_POD, ns, name);
+	if (!pod)
+		return;
+	double next = pod_advance(pod);
+	ctrl_save(K_POD, pod);
+	value_unref(pod);
+	if (next >= 0)
+		ctrl_after(next, K_POD, ns, name);
+}
+
+/* ---- PVC binding ---- */
+
+static bool class_known(const char *sc)
+{
+	if (!sc)
+		return false;
+	if (db_find(K_SC, "", sc))
+		return true;
+	struct value *l = sim_cfg.storage_classes;
+	for (size_t i = 0; l && l->type == V_LIST && i < l->u.list.len; i++)
+		if (l->u.list.items[i]->type == V_STRING && strcmp(l->u.list.items[i]->u.str.s, sc) == 0)
+			return true;
+	return false;
+}
+
+void pvc_reconcile(const char *ns, const char *name)
+{
+	struct value *pvc = db_get(K_PVC, ns, name);
+	if (!pvc)
+		return;
+	const char *phase = vstr(pvc, "status.phase");
+	const char *sc = vstr(pvc, "spec.storageClassName");
+	if (phase && strcmp(phase, "Bound") == 0) {
+		value_unref(pvc);
+		return;
+	}
+	struct value *st = vmap(pvc, "status");
+	if (!class_known(sc)) {
+		vset_str(st, "phase", "Pending");
+		char *msg = sc ? xasprintf("storageclass.storage.k8s.io \"%s\" not found", sc)
+			       : xstrdup("no persistent volumes available for this claim and no storage class is set");
+		ctrl_event(pvc, "Warning", sc ? "ProvisioningFailed" : "FailedBinding", msg);
+		free(msg);
+	} else {
+		value_map_set(vmap(pvc, "spec"), "volumeName", value_strf("pvc-%s", vstr(pvc, "metadata.uid")));
+		vset_str(st, "phase", "Bound");
+		struct value *modes = value_map_path(pvc, "spec.accessModes");
+		value_map_set(st, "accessModes", modes ? value_copy(modes) : value_list());
+		const char *req = vstr(pvc, "spec.resources.requests.storage");
+		vset_str(vmap(st, "capacity"), "storage", req ? req : "1Gi");
+		char *msg = xasprintf("Successfully provisioned volume pvc-%s", vstr(pvc, "metadata.uid"));
+		ctrl_event(pvc, "Normal", "ProvisioningSucceeded", msg);
+		free(msg);
+	}
+	ctrl_save(K_PVC, pvc);
+	value_unref(pvc);
+}
+
+/* ---- Service endpoints ---- */
+
+static struct value *ep_ports(const struct value *svc)
+{
+	struct value *out = value_list(), *ports = value_map_path(svc, "spec.ports");
+	for (size_t i = 0; ports && ports->type == V_LIST && i < ports->u.list.len; i++) {
+		struct value *p = ports->u.list.items[i], *e = value_map();
+		if (vstr(p, "name"))
+			vset_str(e, "name", vstr(p, "name"));
+		struct value *tp = value_map_get(p, "targetPort");
+		vset_int(e, "port", tp && tp->type == V_INT ? tp->u.i : vint(p, "port", 0));
+		vset_str(e, "protocol", vstr(p, "protocol") ?: "TCP");
+		value_list_push(out, e);
+	}
+	return out;
+}
+
+static struct value *ep_address(const struct obj *o)
+{
+	struct value *pod = obj_value(o), *a = value_map(), *ref = vmap(a, "targetRef");
+	vset_str(a, "ip", vstr(pod, "status.podIP") ?: "");
+	if (vstr(pod, "spec.nodeName"))
+		vset_str(a, "nodeName", vstr(pod, "spec.nodeName"));
+	vset_str(ref, "kind", "Pod");
+	vset_str(ref, "namespace", o->ns);
+	vset_str(ref, "name", o->name);
+	vset_str(ref, "uid", o->uid);
+	value_unref(pod);
+	return a;
+}
+
+void svc_reconcile(const char *ns, const char *name)
+{
+	struct value *svc = db_get(K_SVC, ns, name);
+	if (!svc)
+		return;
+	struct value *sel = value_map_path(svc, "spec.selector");
+	struct value *ready = value_list(), *notready = value_list();
+	for (size_t i = db_ns_start(K_POD, ns); sel && i < db_count(K_POD); i++) {
+		struct obj *o = db_at(K_POD, i);
+		if (strcmp(o->ns, ns) != 0)
+			break;
+		if (o->phase != 'R' || !selector_match_map(sel, o->labels))
+			continue;
+		struct value *l = o->ready ? ready : notready;
+		if (l->u.list.len < 100)
+			value_list_push(l, ep_address(o));
+	}
+	struct value *ep = value_map(), *subsets = value_list();
+	vset_str(vmap(ep, "metadata"), "name", name);
+	vset_str(vmap(ep, "metadata"), "namespace", ns);
+	struct value *labels = value_map_path(svc, "metadata.labels");
+	if (labels)
+		value_map_set(vmap(ep, "metadata"), "labels", value_copy(labels));
+	if (ready->u.list.len || notready->u.list.len) {
+		struct value *s = value_map();
+		if (ready->u.list.len)
+			value_map_set(s, "addresses", value_ref(ready));
+		if (notready->u.list.len)
+			value_map_set(s, "notReadyAddresses", value_ref(notready));
+		value_map_set(s, "ports", ep_ports(svc));
+		value_list_push(subsets, s);
+	}
+	value_map_set(ep, "subsets", subsets);
+	if (sel) {
+		if (db_find(K_EP, ns, name))
+			ctrl_save(K_EP, ep);
+		else
+			ctrl_create(K_EP, ep);
+	}
+	value_unref(ep);
+	value_unref(ready);
+	value_unref(notready);
+	value_unref(svc);
+}

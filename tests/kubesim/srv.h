@@ -1,0 +1,48 @@
+/* srv — a small HTTP/1.1 server on libuv + http-parser: keep-alive, fixed-length replies and
+ * chunked streams (watch, follow-log). Loopback only; one request at a time per connection. */
+#ifndef KUBESIM_SRV_H
+#define KUBESIM_SRV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <uv.h>
+
+struct srv_conn;
+
+struct srv_req {
+	int method;             /* enum http_method */
+	char *path;             /* decoded path, without the query */
+	char *query;            /* raw query string ("" when none) */
+	char *accept;           /* Accept header ("" when none) */
+	char *content_type;     /* Content-Type header ("" when none) */
+	char *body;             /* NUL-terminated */
+	size_t body_len;
+};
+
+/* Called once per complete request; the request is borrowed for the duration of the call.
+ * The handler must answer with srv_respond() or start a stream with srv_stream_begin(). */
+typedef void (*srv_handler_fn)(struct srv_conn *c, const struct srv_req *r);
+/* Returns a delay in ms to apply before dispatching the request (0 = none). */
+typedef unsigned (*srv_delay_fn)(const struct srv_req *r);
+
+/* Binds host:port (port 0 picks one); *port_out gets the real port. 0 or negative errno. */
+int srv_listen(uv_loop_t *loop, const char *host, int port, srv_handler_fn fn,
+		srv_delay_fn delay, int *port_out);
+
+/* Sends a complete reply with Content-Length. body is copied. */
+void srv_respond(struct srv_conn *c, int status, const char *ctype, const char *body, size_t len);
+
+/* Starts a chunked reply; the connection then belongs to the stream until srv_stream_end()
+ * or until the peer goes away, when on_close(data) is called (once). */
+void srv_stream_begin(struct srv_conn *c, int status, const char *ctype,
+		       void (*on_close)(void *data), void *data);
+void srv_stream_write(struct srv_conn *c, const char *buf, size_t len);
+/* Sends the last chunk; the connection goes back to keep-alive. on_close is not called. */
+void srv_stream_end(struct srv_conn *c);
+/* Closes the connection at once (drops a stream); on_close is not called. */
+void srv_conn_close(struct srv_conn *c);
+
+/* Query parameter (URL-decoded) or NULL; caller frees. */
+char *srv_query_get(const char *query, const char *name);
+
+#endif
