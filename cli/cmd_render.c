@@ -1,12 +1,258 @@
-/* Placeholder until the render command lands; replaced by its implementation. */
+/* tops render — `helm template` with helm's flags. */
 #include "cli/commands.h"
+#include "core/chart.h"
+#include "core/options.h"
+#include "core/render.h"
+#include "core/strvals.h"
+#include "core/values.h"
+#include "core/yaml.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VALUES_FILE_MAX (64u << 20)
+
+enum rflag { RF_VALUES, RF_SET, RF_SET_STRING, RF_SET_FILE, RF_SET_JSON, RF_SET_LITERAL,
+	     RF_KUBE_VERSION, RF_API_VERSIONS, RF_INCLUDE_CRDS, RF_SKIP_TESTS, RF_SHOW_ONLY,
+	     RF_OUTPUT_DIR, RF_NAMESPACE, RF_HELP };
+
+static const struct {
+	const char *lng, *shrt;
+	enum rflag id;
+	bool arg;
+} flags[] = {
+	{"--values", "-f", RF_VALUES, true}, {"--set", NULL, RF_SET, true},
+	{"--set-string", NULL, RF_SET_STRING, true}, {"--set-file", NULL, RF_SET_FILE, true},
+	{"--set-json", NULL, RF_SET_JSON, true}, {"--set-literal", NULL, RF_SET_LITERAL, true},
+	{"--kube-version", NULL, RF_KUBE_VERSION, true}, {"--api-versions", "-a", RF_API_VERSIONS, true},
+	{"--include-crds", NULL, RF_INCLUDE_CRDS, false}, {"--skip-tests", NULL, RF_SKIP_TESTS, false},
+	{"--show-only", "-s", RF_SHOW_ONLY, true}, {"--output-dir", NULL, RF_OUTPUT_DIR, true},
+	{"--namespace", "-n", RF_NAMESPACE, true}, {"--help", "-h", RF_HELP, false},
+};
+
+struct sets {
+	enum strvals_kind kind;
+	const char *text;
+};
+
+struct args {
+	const char *pos[2];
+	int npos;
+	const char **values;
+	size_t nvalues;
+	struct sets *sets;
+	size_t nsets;
+	const char **api;
+	size_t napi;
+	const char **show;
+	size_t nshow;
+	struct render_opts o;
+};
+
+static void push(const char ***arr, size_t *n, const char *s)
+{
+	*arr = xrealloc(*arr, (*n + 1) * sizeof(char *));
+	(*arr)[(*n)++] = s;
+}
+
+/* StringSlice flags (-f, --api-versions) also split on commas, as helm's do. */
+static void push_split(const char ***arr, size_t *n, const char *s)
+{
+	char *copy = xstrdup(s);
+	for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
+		push(arr, n, xstrdup(p));
+	free(copy);
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: tops render [NAME] CHART [-f FILE]... [--set K=V]... [--set-string K=V]...\n"
+	      "       [--set-file K=F]... [--set-json K=JSON]... [--set-literal K=V]...\n"
+	      "       [--namespace NS] [--kube-version V] [--api-versions G/V]... [--include-crds]\n"
+	      "       [--skip-tests] [--show-only PATH]... [--output-dir DIR]\n", f);
+}
+
+static void apply_flag(struct args *a, enum rflag id, const char *v)
+{
+	static const enum strvals_kind kinds[] = {
+		[RF_SET] = STRVALS_SET, [RF_SET_STRING] = STRVALS_STRING, [RF_SET_FILE] = STRVALS_FILE,
+		[RF_SET_JSON] = STRVALS_JSON, [RF_SET_LITERAL] = STRVALS_LITERAL,
+	};
+	switch (id) {
+	case RF_VALUES: push_split(&a->values, &a->nvalues, v); break;
+	case RF_SET: case RF_SET_STRING: case RF_SET_FILE: case RF_SET_JSON: case RF_SET_LITERAL:
+		a->sets = xrealloc(a->sets, (a->nsets + 1) * sizeof(*a->sets));
+		a->sets[a->nsets++] = (struct sets){kinds[id], v};
+		break;
+	case RF_KUBE_VERSION: a->o.kube_version = v; break;
+	case RF_API_VERSIONS: push_split(&a->api, &a->napi, v); break;
+	case RF_INCLUDE_CRDS: a->o.include_crds = true; break;
+	case RF_SKIP_TESTS: a->o.skip_tests = true; break;
+	case RF_SHOW_ONLY: push(&a->show, &a->nshow, v); break;
+	case RF_OUTPUT_DIR: a->o.output_dir = v; break;
+	case RF_NAMESPACE: a->o.namespace_ = v; break;
+	case RF_HELP: break;
+	}
+}
+
+/* Returns 0, 1 for --help, or 2 for a usage error (message printed). */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i], *eq = NULL;
+		size_t k, nlen = strlen(arg);
+		if (arg[0] != '-' || !arg[1]) {
+			if (a->npos == 2) {
+				fprintf(stderr, "tops: render: expected at most 2 arguments (NAME CHART), got more\n");
+				return 2;
+			}
+			a->pos[a->npos++] = arg;
+			continue;
+		}
+		if (!strncmp(arg, "--", 2) && (eq = strchr(arg, '=')))
+			nlen = (size_t)(eq - arg);
+		for (k = 0; k < ARRAY_LEN(flags); k++)
+			if ((strlen(flags[k].lng) == nlen && !strncmp(arg, flags[k].lng, nlen)) ||
+			    (flags[k].shrt && !eq && !strcmp(arg, flags[k].shrt)))
+				break;
+		if (k == ARRAY_LEN(flags)) {
+			fprintf(stderr, "tops: render: unknown flag: %s\n", arg);
+			usage(stderr);
+			return 2;
+		}
+		if (flags[k].id == RF_HELP)
+			return 1;
+		const char *v = eq ? eq + 1 : NULL;
+		if (flags[k].arg && !v) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "tops: render: flag needs an argument: %s\n", arg);
+				return 2;
+			}
+			v = argv[++i];
+		}
+		apply_flag(a, flags[k].id, v);
+	}
+	if (a->npos == 0) {
+		fprintf(stderr, "tops: render: requires at least 1 argument (CHART)\n");
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+static struct value *load_values_file(const char *path, struct tops_err *err)
+{
+	char *buf;
+	size_t len;
+	struct yaml_opts yo = {.numbers_as_float = true};
+	struct yaml_errpos pos = {0};
+	if (read_file(path, VALUES_FILE_MAX, &buf, &len, err) < 0) {
+		tops_err_prefix(err, "values file %s", path);
+		return NULL;
+	}
+	struct value *v = yaml_load(buf, len, path, &yo, &pos, err);
+	free(buf);
+	if (!v) {
+		tops_err_prefix(err, "failed to parse %s", path);
+		return NULL;
+	}
+	if (v->type == V_NULL) {
+		value_unref(v);
+		return value_map();
+	}
+	if (v->type != V_MAP) {
+		value_unref(v);
+		tops_err_set(err, TOPS_EINVAL, "failed to parse %s: error unmarshaling JSON: json: cannot unmarshal into Go value of type map[string]interface {}", path);
+		return NULL;
+	}
+	return v;
+}
+
+static const char *const set_names[] = {
+	[STRVALS_SET] = "--set", [STRVALS_STRING] = "--set-string", [STRVALS_JSON] = "--set-json",
+	[STRVALS_LITERAL] = "--set-literal", [STRVALS_FILE] = "--set-file",
+};
+
+/* MergeValues: -f files in order, then --set-json, --set, --set-string, --set-file,
+ * --set-literal, each kind in command-line order. */
+static struct value *user_values(const struct args *a, struct tops_err *err)
+{
+	static const enum strvals_kind order[] = {STRVALS_JSON, STRVALS_SET, STRVALS_STRING,
+						   STRVALS_FILE, STRVALS_LITERAL};
+	struct value *base = value_map();
+	for (size_t i = 0; i < a->nvalues; i++) {
+		struct value *cur = load_values_file(a->values[i], err);
+		if (!cur)
+			goto fail;
+		struct value *m = values_merge_maps(base, cur);
+		value_unref(base);
+		value_unref(cur);
+		base = m;
+	}
+	for (size_t k = 0; k < ARRAY_LEN(order); k++)
+		for (size_t i = 0; i < a->nsets; i++) {
+			if (a->sets[i].kind != order[k])
+				continue;
+			if (strvals_parse_into(order[k], a->sets[i].text, base, NULL, NULL, err) < 0) {
+				tops_err_prefix(err, "failed parsing %s data", set_names[order[k]]);
+				goto fail;
+			}
+		}
+	return base;
+fail:
+	value_unref(base);
+	return NULL;
+}
+
+static void args_done(struct args *a)
+{
+	for (size_t i = 0; i < a->nvalues; i++)
+		free((char *)a->values[i]);
+	for (size_t i = 0; i < a->napi; i++)
+		free((char *)a->api[i]);
+	free(a->values);
+	free(a->api);
+	free(a->show);
+	free(a->sets);
+}
 
 int cmd_render(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "tops: render is not available in this build\n");
-	return 1;
+	struct args a = {0};
+	struct tops_err err = {0};
+	struct chart *c = NULL;
+	struct value *vals = NULL;
+	struct strbuf out = STRBUF_INIT;
+	int rc = parse_args(argc, argv, &a);
+	if (rc) {
+		if (rc == 1)
+			usage(stdout);
+		args_done(&a);
+		return rc == 1 ? 0 : 2;
+	}
+	a.o.release_name = a.npos == 2 ? a.pos[0] : NULL;
+	if (!a.o.namespace_)
+		a.o.namespace_ = tops_opts.namespace_;
+	a.o.api_versions = a.api;
+	a.o.n_api_versions = a.napi;
+	a.o.show_only = a.show;
+	a.o.n_show_only = a.nshow;
+	rc = 1;
+	if (!(vals = user_values(&a, &err)))
+		goto out;
+	a.o.values = vals;
+	if (chart_load(a.pos[a.npos - 1], &c, &err) < 0 || render_chart(c, &a.o, &out, &err) < 0)
+		goto out;
+	fwrite(sb_str(&out), 1, out.len, stdout);
+	rc = fflush(stdout) ? 1 : 0;
+out:
+	if (err.code)
+		fprintf(stderr, "tops: %s\n", tops_err_msg(&err));
+	tops_err_clear(&err);
+	sb_done(&out);
+	value_unref(vals);
+	chart_free(c);
+	args_done(&a);
+	return rc;
 }
