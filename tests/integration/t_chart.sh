@@ -1,0 +1,146 @@
+#!/bin/bash
+# The TestOps chart: renders with the offline values, validates strictly against the Kubernetes
+# schemas, pins every image to the offline mirror by digest, names objects by colour, refuses
+# values that break values.schema.json, explains port-forward in NOTES.txt, and is accepted by
+# kubesim through the real kubectl (server-side dry run, then a real apply that starts pods).
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+cd "$TOPS_ROOT" || exit 1
+
+CHART=charts/testops
+OFFLINE=deploy/offline-values.yaml
+SCHEMAS="$TOPS_ROOT/../shared/conformance/schemas"
+SCHEMA_LOC="$SCHEMAS/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
+OUT="$TEST_TMP/offline.yaml"
+
+# render NAME OUTFILE ARGS...: tops render into OUTFILE (stderr next to it); exit status of render.
+render() { local out=$1; shift; tops render testops "$CHART" -n testops "$@" >"$out" 2>"$out.err"; }
+tops_validate() {
+  tops validate --strict --kubernetes-version 1.30.0 --schema-location "$SCHEMA_LOC" --summary "$@"
+}
+kinds_of() { grep -E '^kind: ' "$1" | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}'; }
+
+if ! render "$OUT" -f "$OFFLINE"; then
+  fail "render offline values" "$(head -c 400 "$OUT.err")"
+  exit 0
+fi
+pass "render offline values"
+
+check_eq "offline render has every object" \
+  "ConfigMap=2 Deployment=1 Ingress=1 PersistentVolumeClaim=2 PodDisruptionBudget=2 Role=1 RoleBinding=1 Secret=1 Service=2 ServiceAccount=1 StatefulSet=1 " \
+  "$(kinds_of "$OUT")"
+
+if [ -d "$SCHEMAS" ]; then
+  check "offline render validates strictly (1.30.0 schemas)" tops_validate "$OUT"
+else
+  skip "conformance schemas not found at $SCHEMAS"
+fi
+
+# Every image: registry.local:5000/<repo>@sha256:<64 hex>, nothing else.
+images=$(sed -n 's/^ *image: *//p' "$OUT" | tr -d '"')
+bad=$(echo "$images" | grep -Ev '^registry\.local:5000/[a-z0-9./-]+@sha256:[0-9a-f]{64}$')
+check_eq "two images in the offline render" 2 "$(echo "$images" | grep -c .)"
+check_eq "every offline image is on the mirror and digest-pinned" "" "$bad"
+check_eq "storage class local-path on every claim" 3 "$(grep -c 'storageClassName: local-path' "$OUT")"
+check_eq "scrape annotations on both pod templates" 2 "$(grep -c 'prometheus.io/scrape: "true"' "$OUT")"
+check_eq "runner readiness and liveness on /v1/health" 4 "$(grep -c 'path: /v1/health' "$OUT")"
+if grep -q 'kind: ServiceMonitor' "$OUT"; then fail "no ServiceMonitor by default" "found one"; else pass "no ServiceMonitor by default"; fi
+token_b64=$(printf '%s' offline-synthetic-token-0000 | base64)
+check_eq "secret data is base64 of the synthetic token" 1 "$(grep -c "api-token: \"$token_b64\"" "$OUT")"
+
+# ServiceMonitor on demand; validated with its kind skipped (no schema for the CRD).
+SM="$TEST_TMP/sm.yaml"
+if render "$SM" -f "$OFFLINE" --set metrics.serviceMonitor.enabled=true; then
+  check_eq "ServiceMonitor when enabled" 1 "$(grep -c '^kind: ServiceMonitor' "$SM")"
+  check_eq "ServiceMonitor job label agrees with prometheus.yml" 1 "$(grep -c 'jobLabel: app.kubernetes.io/name' "$SM")"
+  [ -d "$SCHEMAS" ] && check "render with ServiceMonitor validates (kind skipped)" tops_validate -skip ServiceMonitor "$SM"
+else
+  fail "ServiceMonitor when enabled" "$(head -c 300 "$SM.err")"
+fi
+
+# Colour: every name gets the suffix and selectors carry the colour.
+GREEN="$TEST_TMP/green.yaml"
+if render "$GREEN" -f "$OFFLINE" --set color=green; then
+  check_eq "color=green names the runner testops-green-runner" 1 \
+    "$(grep -c '^  name: testops-green-runner$' <(grep -A3 '^kind: Deployment' "$GREEN"))"
+  check_eq "color=green names the engine testops-green-engine" 1 \
+    "$(grep -A3 '^kind: StatefulSet' "$GREEN" | grep -c '^  name: testops-green-engine$')"
+  check_eq "color=green leaves no uncoloured name" 0 "$(grep -cE '^  name: testops(-(runner|engine|snapshots|reports|dashboard))?$' "$GREEN")"
+  check_eq "color=green selects on color: green" 6 "$(grep -A4 -E '^  selector:|matchLabels:' "$GREEN" | grep -c 'color: green')"
+else
+  fail "render color=green" "$(head -c 300 "$GREEN.err")"
+fi
+
+# values.schema.json refuses a colour outside the enum, with a message naming the key.
+BAD="$TEST_TMP/purple.yaml"
+if render "$BAD" -f "$OFFLINE" --set color=purple; then
+  fail "color=purple is refused" "render succeeded"
+else
+  if grep -q 'color' "$BAD.err" && grep -qiE 'schema|one of|enum' "$BAD.err"; then
+    pass "color=purple is refused with a clear message"
+  else
+    fail "color=purple is refused with a clear message" "$(head -c 300 "$BAD.err")"
+  fi
+fi
+if render "$BAD" -f "$OFFLINE" --set imagePullPolicy=Sometimes; then
+  fail "imagePullPolicy=Sometimes is refused" "render succeeded"
+else
+  pass "imagePullPolicy=Sometimes is refused"
+fi
+# Default values carry no secrets: required refuses to render without them.
+if render "$BAD"; then
+  fail "missing secrets are refused" "render succeeded"
+elif grep -q 'secrets.apiToken is required' "$BAD.err"; then
+  pass "missing secrets are refused"
+else
+  fail "missing secrets are refused" "$(head -c 300 "$BAD.err")"
+fi
+DEF="$TEST_TMP/default.yaml"
+if render "$DEF" --set secrets.apiToken=t,secrets.dbPassword=p; then
+  check_eq "default images are registry/repo:appVersion" \
+    "docker.io/testops/engine:2.5.3 docker.io/testops/runner:2.5.3" \
+    "$(sed -n 's/^ *image: *//p' "$DEF" | sort | tr '\n' ' ' | sed 's/ $//')"
+else
+  fail "render default values" "$(head -c 300 "$DEF.err")"
+fi
+
+# NOTES.txt is not part of a render; a copy of the chart renders it through tpl into a ConfigMap.
+NCHART="$TEST_TMP/notes-chart/testops"
+mkdir -p "$(dirname "$NCHART")" && cp -r "$CHART" "$NCHART"
+cp "$NCHART/templates/NOTES.txt" "$NCHART/notes.txt"
+cat >"$NCHART/templates/zz-notes.yaml" <<'EON'
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: notes
+data:
+  notes: {{ tpl (.Files.Get "notes.txt") . | quote }}
+EON
+notes() { tops render testops "$NCHART" -n testops -f "$OFFLINE" --show-only templates/zz-notes.yaml "$@" 2>&1; }
+n1=$(notes)
+if echo "$n1" | grep -q 'port-forward service/testops-runner 8080:8080'; then
+  pass "NOTES.txt explains port-forward without an ingress class"
+else
+  fail "NOTES.txt explains port-forward without an ingress class" "$(echo "$n1" | head -c 300)"
+fi
+n2=$(notes --set ingress.className=nginx)
+if echo "$n2" | grep -q 'class nginx' && ! echo "$n2" | grep -q port-forward; then
+  pass "NOTES.txt names the ingress when a class is set"
+else
+  fail "NOTES.txt names the ingress when a class is set" "$(echo "$n2" | head -c 300)"
+fi
+
+# The real kubectl against kubesim.
+if ! have_kubectl; then skip "kubectl not installed: apply checks"; exit 0; fi
+if [ ! -x "$TOPS_ROOT/bin/kubesim" ]; then skip "bin/kubesim not built: apply checks"; exit 0; fi
+if ! kubesim_start --speed 50; then fail "kubesim starts"; exit 0; fi
+kctl create namespace testops >/dev/null 2>&1
+check "kubectl apply --server-side --dry-run=server accepts the render" \
+  kctl apply --server-side --dry-run=server -f "$OUT"
+check_eq "dry run created nothing" "" "$(kctl -n testops get deployments -o name 2>/dev/null | grep testops-runner)"
+check "kubectl apply --server-side applies the render" kctl apply --server-side -f "$OUT"
+runner_pods() { [ "$(kctl -n testops get pods -l app.kubernetes.io/component=runner -o name | grep -c .)" = 2 ]; }
+engine_pod() { kctl -n testops get pod testops-engine-0 -o name; }
+if wait_until 30 runner_pods; then pass "two runner pods appear"; else fail "two runner pods appear" "$(kctl -n testops get pods 2>&1 | head -5)"; fi
+if wait_until 30 engine_pod; then pass "engine pod testops-engine-0 appears"; else fail "engine pod testops-engine-0 appears" "$(kctl -n testops get pods 2>&1 | head -5)"; fi
+check_eq "claims from the render exist" "testops-reports testops-snapshots" \
+  "$(kctl -n testops get pvc -o name | sed 's|.*/||' | grep -E '^testops-(reports|snapshots)$' | sort | tr '\n' ' ' | sed 's/ $//')"
