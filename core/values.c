@@ -49,9 +49,6 @@ struct value *values_coalesce_tables(struct value *dst, struct value *src, bool 
 		return dst;
 	if (!dst)
 		return src;
-	for (size_t i = 0; i < dst->u.map.len; i++)
-		if (dst->u.map.e[i].val->type == V_NULL)
-			value_map_set(src, dst->u.map.e[i].key, value_null());
 	snap_take(&s, src);
 	for (size_t i = 0; i < s.n; i++) {
 		const char *key = s.e[i].key;
