@@ -40,7 +40,7 @@ void header_draw(struct ui *ui, int y, int w)
 		char word[64];
 		snprintf(word, sizeof word, "%s %s", term_glyph(G_BULLET), st);
 		draw_text(y, w - rw + 1, text_width(word), word,
-			  term_attr(role == ROLE_ERROR ? ROLE_BANNER : role) | A_BOLD, false);
+			  term_attr(role == ROLE_ERROR ? ROLE_BANNER : ROLE_HEADER) | A_BOLD, false);
 	}
 	if (!data_is_down(d))
 		d->fresh_wall = now_wall();

@@ -5,6 +5,7 @@
 
 #include "core/kstatus.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,11 +84,11 @@ static void section_conditions(struct objview *ov, const cJSON *obj)
 	if (!conds || !conds->child)
 		return;
 	heading(&ov->tv, "Conditions:");
-	tv_addf(&ov->tv, ROLE_COLHDR, "  %-22s %-7s %-24s %s", "TYPE", "STATUS", "REASON", "MESSAGE");
+	tv_addf(&ov->tv, ROLE_COLHDR, "  %-27s %-7s %-24s %s", "TYPE", "STATUS", "REASON", "MESSAGE");
 	for (const cJSON *c = conds->child; c; c = c->next) {
 		const char *status = jstr(c, "status");
 		bool bad = status && strcmp(status, "True") != 0;
-		tv_addf(&ov->tv, bad ? ROLE_WARN : ROLE_NORMAL, "  %-22s %-7s %-24s %s",
+		tv_addf(&ov->tv, bad ? ROLE_WARN : ROLE_NORMAL, "  %-27s %-7s %-24s %s",
 			jstr(c, "type") ? jstr(c, "type") : "", status ? status : "",
 			jstr(c, "reason") ? jstr(c, "reason") : "", jstr(c, "message") ? jstr(c, "message") : "");
 	}
@@ -100,20 +101,19 @@ static void state_line(struct textview *tv, const char *label, const cJSON *stat
 	const cJSON *s = state->child;
 	const char *reason = jstr(s, "reason");
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(s, "exitCode");
-	char extra[256] = "";
+	char extra[64] = "", name[32];
 	if (cJSON_IsNumber(code))
 		snprintf(extra, sizeof extra, "  exit code %d", code->valueint);
+	snprintf(name, sizeof name, "%s", s->string);
+	name[0] = (char)toupper((unsigned char)name[0]);
 	const char *at = jstr(s, "finishedAt") ? jstr(s, "finishedAt") : jstr(s, "startedAt");
-	enum tui_role role = strcmp(s->string, "running") == 0 ? ROLE_OK
-			   : (cJSON_IsNumber(code) && code->valueint != 0) || (reason && strstr(reason, "BackOff"))
-			   ? ROLE_ERROR : ROLE_WARN;
-	tv_addf(tv, role, "    %-12s %s%s%s%s%s%s", label, s->string, reason ? " (" : "",
-		reason ? reason : "", reason ? ")" : "", extra, at ? "" : "");
-	if (at)
-		tv_addf(tv, ROLE_DIM, "    %-12s %s", "", at);
+	bool failed = (cJSON_IsNumber(code) && code->valueint != 0) || (reason && strstr(reason, "BackOff"));
+	enum tui_role role = strcmp(s->string, "running") == 0 ? ROLE_OK : failed ? ROLE_ERROR : ROLE_WARN;
+	tv_addf(tv, role, "    %-14s %s%s%s%s%s%s%s", label, name, reason ? " (" : "", reason ? reason : "",
+		reason ? ")" : "", extra, at ? "  since " : "", at ? at : "");
 	const char *msg = jstr(s, "message");
 	if (msg)
-		tv_addf(tv, ROLE_DIM, "    %-12s %s", "", msg);
+		tv_addf(tv, ROLE_DIM, "    %-14s %s", "", msg);
 }
 
 static const cJSON *status_for(const cJSON *statuses, const char *name)

@@ -12,8 +12,8 @@ enum { C_LAST, C_TYPE, C_REASON, C_OBJECT, C_MESSAGE };
 static const struct table_col ev_cols[] = {
 	[C_LAST] = {"LAST SEEN", 9, false, COL_TEXT},
 	[C_TYPE] = {"TYPE", 7, false, COL_TEXT},
-	[C_REASON] = {"REASON", 18, false, COL_TEXT},
-	[C_OBJECT] = {"OBJECT", 34, false, COL_TEXT},
+	[C_REASON] = {"REASON", 21, false, COL_TEXT},
+	[C_OBJECT] = {"OBJECT", 32, false, COL_TEXT},
 	[C_MESSAGE] = {"MESSAGE", 0, false, COL_TEXT},
 };
 

@@ -24,10 +24,24 @@ struct logs {
 
 static void logs_start(struct logs *lg);
 
+/* Log levels by their usual spellings colour the line. */
+static enum tui_role log_role(const char *line, size_t len)
+{
+	static const struct { const char *word; enum tui_role role; } levels[] = {
+		{"ERROR", ROLE_ERROR}, {"FATAL", ROLE_ERROR}, {"PANIC", ROLE_ERROR}, {"WARN", ROLE_WARN},
+		{"DEBUG", ROLE_DIM}, {"TRACE", ROLE_DIM},
+	};
+	size_t n = len < 64 ? len : 64;
+	for (size_t i = 0; i < ARRAY_LEN(levels); i++)
+		if (memmem(line, n, levels[i].word, strlen(levels[i].word)))
+			return levels[i].role;
+	return ROLE_NORMAL;
+}
+
 static void line_cb(struct http_req *r, const char *line, size_t len, void *ud)
 {
 	struct logs *lg = ud;
-	tv_add(lg->paused ? &lg->pending : &lg->tv, ROLE_NORMAL, line, len);
+	tv_add(lg->paused ? &lg->pending : &lg->tv, log_role(line, len), line, len);
 	if (!lg->paused)
 		ui_dirty(lg->ui);
 }
@@ -86,7 +100,8 @@ static void logs_draw(struct pane *p)
 static void logs_resume(struct logs *lg)
 {
 	for (size_t i = 0; i < lg->pending.n; i++)
-		tv_add(&lg->tv, ROLE_NORMAL, lg->pending.lines[i], strlen(lg->pending.lines[i]));
+		tv_add(&lg->tv, (enum tui_role)lg->pending.roles[i], lg->pending.lines[i],
+		       strlen(lg->pending.lines[i]));
 	tv_clear(&lg->pending);
 	lg->paused = false;
 }

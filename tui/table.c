@@ -176,7 +176,14 @@ static void draw_cell(const struct table_col *c, const struct table_row *row, st
 	}
 	char buf[CELL_MAX];
 	t->ops->cell(row, (int)(c - t->ops->cols), now, buf, sizeof buf);
-	int pad = c->right ? w - text_width(buf) : 0;
+	int tw = text_width(buf);
+	if (tw > w && w > 1) {
+		/* clipped: the last cell shows an ellipsis */
+		int used = draw_text(y, x, w - 1, buf, attr, false);
+		draw_text(y, x + used, w - used, term_glyph(G_ELLIPSIS), attr, true);
+		return;
+	}
+	int pad = c->right ? w - tw : 0;
 	if (pad > 0) {
 		draw_text(y, x, pad, "", attr, true);
 		x += pad;
@@ -193,7 +200,8 @@ static void draw_header(struct pane *p, int y, int x, int ncols, const int *vis,
 		int c = vis[i];
 		const char *arrow = c == t->sort_col ? term_glyph(t->desc ? G_ARROW_DOWN : G_ARROW_UP) : "";
 		snprintf(h, sizeof h, "%s%s", t->ops->cols[c].name, arrow);
-		draw_text(y, x, widths[i] + 1, h, term_attr(ROLE_COLHDR), true);
+		draw_text(y, x, widths[i], h, term_attr(ROLE_COLHDR), true);
+		draw_text(y, x + widths[i], 1, " ", term_attr(ROLE_COLHDR), true);
 		x += widths[i] + 1;
 	}
 }

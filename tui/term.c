@@ -62,10 +62,11 @@ static void fatal_signal(int sig)
 static void colours_setup(const struct theme *th)
 {
 	const char *nc = getenv("NO_COLOR");
-	term_colour = has_colors() && !(nc && *nc) && COLORS >= 8;
+	term_colour = has_colors() && !(nc && *nc);
 	if (term_colour) {
-		start_color();
+		start_color(); /* COLORS is known only after this */
 		use_default_colors();
+		term_colour = COLORS >= 8;
 	}
 	for (int r = 0; r < ROLE__COUNT; r++) {
 		const struct theme_role *tr = &th->roles[r];

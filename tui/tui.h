@@ -17,8 +17,8 @@
 	R(NORMAL,       "normal",       "default", "default", "",            "") \
 	R(HEADER,       "header",       "white",   "blue",    "bold",        "reverse") \
 	R(HEADER_DIM,   "header_dim",   "cyan",    "blue",    "",            "reverse") \
-	R(FOOTER,       "footer",       "black",   "cyan",    "",            "reverse") \
-	R(FOOTER_KEY,   "footer_key",   "white",   "cyan",    "bold",        "reverse,bold") \
+	R(FOOTER,       "footer",       "white",   "236",     "",            "reverse") \
+	R(FOOTER_KEY,   "footer_key",   "yellow",  "236",     "bold",        "reverse,bold") \
 	R(BORDER,       "border",       "blue",    "default", "",            "dim") \
 	R(BORDER_FOCUS, "border_focus", "cyan",    "default", "bold",        "bold") \
 	R(TITLE,        "title",        "cyan",    "default", "",            "") \

@@ -1,6 +1,7 @@
 /* yamlout — JSON (cJSON) to YAML lines for the YAML view, kubectl-style, Secret data masked. */
 #include "tui/objview.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -22,6 +23,9 @@ static bool plain_ok(const char *s)
 	strtod(s, &end);
 	if (*end == 0)
 		return false;
+	/* YAML 1.1 would read these as timestamps or sexagesimal numbers */
+	if (isdigit((unsigned char)s[0]) && strspn(s, "0123456789-:TZ.+ ") == strlen(s))
+		return false;
 	for (const char *p = s; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return false;
@@ -34,10 +38,7 @@ static void scalar_str(struct strbuf *sb, const char *s)
 		sb_adds(sb, s);
 		return;
 	}
-	bool single = true;
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			single = false;
+	bool single = false; /* double quotes, as kubectl prints them */
 	sb_addc(sb, single ? '\'' : '"');
 	for (const char *p = s; *p; p++) {
 		if (single)
