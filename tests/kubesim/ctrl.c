@@ -392,6 +392,7 @@ static void run_demo(void)
 static void tick_cb(uv_timer_t *t)
 {
 	run_timed();
+	gc_run();
 	run_queue();
 	run_demo();
 }

@@ -112,6 +112,67 @@ static const char api_json[] =
 	"{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":"
 	"[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"127.0.0.1:6443\"}]}";
 
+/* OpenAPI v3: a root that lists every group-version and, per group-version, one PATCH
+ * operation per kind that advertises the fieldValidation parameter, so that kubectl validates
+ * on the server (fieldValidation=Strict) instead of asking for schemas. */
+static void reply_openapi_root(struct srv_conn *c)
+{
+	struct value *root = value_map(), *paths = vmap(root, "paths");
+	for (int k = 0; k < K_COUNT; k++) {
+		char *key = *kinds[k].group ? xasprintf("apis/%s/%s", kinds[k].group, kinds[k].version)
+					    : xasprintf("api/%s", kinds[k].version);
+		struct value *e = value_map();
+		value_map_set(e, "serverRelativeURL", value_strf("/openapi/v3/%s?hash=%016llX", key,
+			      (unsigned long long)sim_hash(key, strlen(key), 0)));
+		value_map_set(paths, key, e);
+		free(key);
+	}
+	api_reply_value(c, 200, root);
+	value_unref(root);
+}
+
+static struct value *patch_op(int k)
+{
+	struct value *op = value_map(), *gvk = value_map(), *params = value_list(), *p = value_map();
+	vset_str(gvk, "group", kinds[k].group);
+	vset_str(gvk, "version", kinds[k].version);
+	vset_str(gvk, "kind", kinds[k].kind);
+	value_map_set(op, "x-kubernetes-group-version-kind", gvk);
+	vset_str(op, "x-kubernetes-action", "patch");
+	value_map_set(op, "operationId", value_strf("patch%s", kinds[k].kind));
+	vset_str(p, "name", "fieldValidation");
+	vset_str(p, "in", "query");
+	vset_str(vmap(p, "schema"), "type", "string");
+	value_list_push(params, p);
+	value_map_set(op, "parameters", params);
+	value_map_set(op, "responses", value_map());
+	return op;
+}
+
+static void reply_openapi_gv(struct srv_conn *c, const char *group, const char *version)
+{
+	struct value *doc = value_map(), *paths = vmap(doc, "paths");
+	vset_str(doc, "openapi", "3.0.0");
+	vset_str(vmap(doc, "info"), "title", "Kubernetes");
+	vset_str(value_map_get(doc, "info"), "version", "v1.32.4");
+	value_map_set(vmap(doc, "components"), "schemas", value_map());
+	int found = 0;
+	for (int k = 0; k < K_COUNT; k++) {
+		if (strcmp(kinds[k].group, group) || strcmp(kinds[k].version, version))
+			continue;
+		char *path = xasprintf("/%s%s/%s%s/%s/{name}", *group ? "apis/" : "api", group,
+				       version, kinds[k].namespaced ? "/namespaces/{namespace}" : "", kinds[k].resource);
+		value_map_set(vmap(paths, path), "patch", patch_op(k));
+		free(path);
+		found++;
+	}
+	if (found)
+		api_reply_value(c, 200, doc);
+	else
+		api_reply_status(c, 404, "NotFound", "the server could not find the requested resource");
+	value_unref(doc);
+}
+
 static void reply_text(struct srv_conn *c, const char *ctype, const char *s)
 {
 	srv_respond(c, 200, ctype, s, strlen(s));
@@ -129,10 +190,14 @@ bool discovery_handle(struct srv_conn *c, const struct srv_req *r)
 		reply_groups(c);
 	else if (sscanf(p, "/api/%31[^/]", v) == 1 && strchr(p + 5, '/') == NULL)
 		reply_resources(c, "", v);
-	else if (sscanf(p, "/apis/%127[^/]/%31[^/]", g, v) == 2 && strchr(p + 6 + strlen(g), '/') == NULL)
+	else if (sscanf(p, "/apis/%127[^/]/%31[^/]", g, v) == 2 && strchr(p + 7 + strlen(g), '/') == NULL)
 		reply_resources(c, g, v);
-	else if (strcmp(p, "/openapi/v3") == 0)
-		reply_text(c, "application/json", "{\"paths\":{}}");
+	else if (strcmp(p, "/openapi/v3") == 0 || strcmp(p, "/openapi/v3/") == 0)
+		reply_openapi_root(c);
+	else if (sscanf(p, "/openapi/v3/api/%31[^/]", v) == 1)
+		reply_openapi_gv(c, "", v);
+	else if (sscanf(p, "/openapi/v3/apis/%127[^/]/%31[^/]", g, v) == 2)
+		reply_openapi_gv(c, g, v);
 	else if (strcmp(p, "/healthz") == 0 || strcmp(p, "/readyz") == 0 || strcmp(p, "/livez") == 0)
 		reply_text(c, "text/plain", "ok");
 	else
