@@ -11,6 +11,9 @@
 #include "core/diff.h"
 #include "core/kube.h"
 #include "core/options.h"
+#include "core/render.h"
+#include "core/strvals.h"
+#include "core/values.h"
 #include "core/yaml.h"
 
 #include <stdio.h>
@@ -125,16 +128,85 @@ static int parse_args(int argc, char **argv, struct diff_args *a)
 	return 0;
 }
 
-/* Renders the chart with the renderer flags into *text. */
+/* The user values as `helm template` builds them: -f files in order, then --set-json, --set,
+ * --set-string, --set-file and --set-literal (Helm's fixed order). New map or NULL with err. */
+static struct value *user_values(const struct diff_args *a, struct tops_err *err)
+{
+	static const struct { const char *flag; enum strvals_kind kind; } order[] = {
+		{"--set-json", STRVALS_JSON}, {"--set", STRVALS_SET},
+		{"--set-string", STRVALS_STRING}, {"--set-file", STRVALS_FILE},
+		{"--set-literal", STRVALS_LITERAL},
+	};
+	const struct yaml_opts yo = {.numbers_as_float = true};
+	struct value *user = value_map();
+	for (size_t i = 0; i < a->nrflags; i++) {
+		const char *f = a->rflags[i].flag;
+		if (strcmp(f, "-f") != 0 && strcmp(f, "--values") != 0)
+			continue;
+		struct value *v = yaml_load_file(a->rflags[i].val, &yo, err);
+		if (!v || (v->type != V_MAP && v->type != V_NULL)) {
+			if (v)
+				tops_err_set(err, TOPS_EINVAL, "%s: values file must hold a map",
+					     a->rflags[i].val);
+			value_unref(v);
+			value_unref(user);
+			return NULL;
+		}
+		struct value *merged = v->type == V_MAP ? values_merge_maps(user, v) : value_ref(user);
+		value_unref(v);
+		value_unref(user);
+		user = merged;
+	}
+	for (size_t k = 0; k < ARRAY_LEN(order); k++)
+		for (size_t i = 0; i < a->nrflags; i++)
+			if (strcmp(a->rflags[i].flag, order[k].flag) == 0 &&
+			    strvals_parse_into(order[k].kind, a->rflags[i].val, user, NULL, NULL,
+					       err) < 0) {
+				tops_err_prefix(err, "%s %s", order[k].flag, a->rflags[i].val);
+				value_unref(user);
+				return NULL;
+			}
+	return user;
+}
+
+/* --kube-version and --api-versions for the renderer. */
+static void capability_flags(const struct diff_args *a, struct render_opts *o, const char **apis)
+{
+	for (size_t i = 0; i < a->nrflags; i++) {
+		if (strcmp(a->rflags[i].flag, "--kube-version") == 0)
+			o->kube_version = a->rflags[i].val;
+		else if (strcmp(a->rflags[i].flag, "--api-versions") == 0)
+			apis[o->n_api_versions++] = a->rflags[i].val;
+	}
+	o->api_versions = apis;
+}
+
+/* Renders the chart like `tops render` into *text (caller frees). */
 static int render_to_text(const struct diff_args *a, const char *ns, char **text, size_t *len,
 			  struct tops_err *err)
 {
-	(void)a;
-	(void)ns;
-	(void)text;
-	(void)len;
-	return tops_err_set(err, TOPS_EINVAL, "rendering charts is not available in this build; "
-			    "use --manifests with already rendered YAML");
+	struct chart *c = NULL;
+	struct value *user = NULL;
+	const char **apis = xcalloc(a->nrflags + 1, sizeof *apis);
+	struct strbuf out = STRBUF_INIT;
+	int rc = chart_load(a->chart, &c, err);
+	if (rc < 0)
+		goto done;
+	user = user_values(a, err);
+	rc = user ? 0 : -TOPS_EINVAL;
+	if (rc < 0)
+		goto done;
+	struct render_opts o = {.release_name = a->release_name, .namespace_ = ns, .values = user};
+	capability_flags(a, &o, apis);
+	rc = render_chart(c, &o, &out, err);
+	if (rc == 0)
+		*text = sb_detach(&out, len);
+done:
+	sb_done(&out);
+	value_unref(user);
+	chart_free(c);
+	free(apis);
+	return rc;
 }
 
 /* The manifests to compare: rendered from the chart or read from --manifests. Caller frees. */

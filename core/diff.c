@@ -556,6 +556,8 @@ int diff_object(const struct value *desired, const struct value *live, const cha
 	const char *kind = str_field(d, "kind");
 	if (strcmp(kind, "Secret") == 0) {
 		fold_string_data(d);
+		if (l) /* an API server never returns stringData; a simpler one may keep it */
+			fold_string_data(l);
 		mask_secret(d, l);
 	}
 	out->desired_view = d;
@@ -599,10 +601,23 @@ static bool yaml_special_word(const char *s)
 	return false;
 }
 
+/* A string starting with a digit reads back as a string unless it looks like a number
+ * (1.5, 1e3, 0x1f, 1_000, 1:20 in YAML 1.1): "250m", "2.5.3" and "10Gi" stay plain. */
+static bool number_like_safe(const char *s)
+{
+	char *end;
+	strtod(s, &end);
+	if (*end == '\0' || strpbrk(s, ":_") || (s[0] == '0' && strchr("xXoObB", s[1] ? s[1] : ' ')))
+		return false;
+	return true;
+}
+
 /* Whether a string can be written unquoted and still read back as the same string. */
 static bool plain_safe(const char *s, size_t n)
 {
-	if (n == 0 || strlen(s) != n || strchr("-?:,[]{}#&*!|>'\"%@` .+0123456789", s[0]))
+	if (n == 0 || strlen(s) != n || strchr("-?:,[]{}#&*!|>'\"%@` .+", s[0]))
+		return false;
+	if (isdigit((unsigned char)s[0]) && !number_like_safe(s))
 		return false;
 	if (s[n - 1] == ' ' || s[n - 1] == ':' || strstr(s, ": ") || strstr(s, " #"))
 		return false;

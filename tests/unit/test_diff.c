@@ -307,12 +307,13 @@ static void test_yaml_quoting(void **state)
 {
 	(void)state;
 	struct value *v = J("{\"a\":\"true\",\"b\":\"1.30\",\"c\":\"plain text\",\"d\":\"x: y\","
-			    "\"e\":[1,{\"k\":\"v\",\"l\":[]}],\"f\":\"\",\"g\":\"one\\ntwo\"}");
+			    "\"e\":[1,{\"k\":\"v\",\"l\":[]}],\"f\":\"\",\"g\":\"one\\ntwo\","
+			    "\"h\":\"250m\",\"i\":\"1e3\",\"j\":\"0x1f\",\"k\":\"2.5.3\"}");
 	struct strbuf sb = STRBUF_INIT;
 	diff_yaml(v, &sb);
 	assert_string_equal(sb_str(&sb),
 		"a: \"true\"\nb: \"1.30\"\nc: plain text\nd: \"x: y\"\ne:\n- 1\n- k: v\n  l: []\n"
-		"f: \"\"\ng: |-\n  one\n  two\n");
+		"f: \"\"\ng: |-\n  one\n  two\nh: 250m\ni: \"1e3\"\nj: \"0x1f\"\nk: 2.5.3\n");
 	sb_done(&sb);
 	value_unref(v);
 }
