@@ -440,7 +440,8 @@ static int load_archive_mem(const char *data, size_t len, struct chart **out, st
 static int load_subcharts(struct chart *c, struct subgroup *g, size_t ng, struct tops_err *err)
 {
 	int rc = 0;
-	qsort(g, ng, sizeof(*g), group_cmp);
+	if (ng)
+		qsort(g, ng, sizeof(*g), group_cmp);
 	c->charts = xcalloc(ng + 1, sizeof(*c->charts));
 	for (size_t i = 0; i < ng && rc == 0; i++) {
 		struct chart *sc = NULL;
@@ -709,7 +710,8 @@ static int walk_dir(struct walk *w, const char *root, const char *rel, int depth
 		names[n++] = rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(char *), name_cmp);
+	if (n)
+		qsort(names, n, sizeof(char *), name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (!rc)
 			rc = walk_entry(w, root, names[i], depth, err);

@@ -34,7 +34,8 @@ static struct value *files_new(const struct chart_file **f, size_t n, const stru
 {
 	struct files_obj *o = xcalloc(1, sizeof(*o));
 	o->f = xcalloc(n + 1, sizeof(*o->f));
-	memcpy(o->f, f, n * sizeof(*f));
+	if (n)
+		memcpy(o->f, f, n * sizeof(*f));
 	o->n = n;
 	o->funcs = funcs;
 	return value_object(&files_ops, o);
@@ -557,7 +558,8 @@ static int engine_run(struct tpls *ts, const struct tmpl_funcs *funcs, struct re
 	int rc = 0;
 	memset(out, 0, sizeof(*out));
 	tmpl_set_user(set, &user);
-	qsort(ts->t, ts->n, sizeof(*ts->t), tpl_cmp);
+	if (ts->n)
+		qsort(ts->t, ts->n, sizeof(*ts->t), tpl_cmp);
 	for (size_t i = 0; i < ts->n && rc == 0; i++)
 		if (tmpl_parse(set, ts->t[i].name, ts->t[i].text, ts->t[i].len, err) < 0)
 			rc = parse_error(ts->t[i].name, err);
@@ -843,8 +845,10 @@ static int write_dir(const struct render_opts *o, const struct chart *c, const s
 	size_t ns = 0;
 	int rc = 0;
 	struct manifest *all = xcalloc(ms->nmanifests + ms->nhooks + 1, sizeof(*all));
-	memcpy(all, ms->manifests, ms->nmanifests * sizeof(*all));
-	memcpy(all + ms->nmanifests, ms->hooks, ms->nhooks * sizeof(*all));
+	if (ms->nmanifests)
+		memcpy(all, ms->manifests, ms->nmanifests * sizeof(*all));
+	if (ms->nhooks)
+		memcpy(all + ms->nmanifests, ms->hooks, ms->nhooks * sizeof(*all));
 	(void)c;
 	for (size_t i = 0; i < ms->nmanifests + ms->nhooks && rc == 0; i++) {
 		if (i >= ms->nmanifests && o->skip_tests && all[i].is_test)
