@@ -1,0 +1,133 @@
+/* funcs_defaults — Sprig's defaults and flow functions (default, empty, coalesce, all, any,
+ * ternary, fail) and its JSON functions (numbers decode as float64, as Go's encoding/json does). */
+#include "core/funcs_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FN(name) static int name(struct tmpl_exec *ex, struct value **args, int nargs, \
+				  struct value **out, struct tops_err *err)
+
+FN(f_default)
+{
+	if (nargs < 2 || fu_empty(args[1]))
+		*out = value_ref(args[0]);
+	else
+		*out = value_ref(args[1]);
+	return 0;
+}
+
+FN(f_empty)
+{
+	*out = value_bool(fu_empty(args[0]));
+	return 0;
+}
+
+FN(f_coalesce)
+{
+	for (int i = 0; i < nargs; i++)
+		if (!fu_empty(args[i])) {
+			*out = value_ref(args[i]);
+			return 0;
+		}
+	*out = value_null();
+	return 0;
+}
+
+FN(f_all)
+{
+	bool r = true;
+	for (int i = 0; i < nargs && r; i++)
+		r = !fu_empty(args[i]);
+	*out = value_bool(r);
+	return 0;
+}
+
+FN(f_any)
+{
+	bool r = false;
+	for (int i = 0; i < nargs && !r; i++)
+		r = !fu_empty(args[i]);
+	*out = value_bool(r);
+	return 0;
+}
+
+FN(f_ternary)
+{
+	bool c;
+	FU_TRY(fu_arg_bool(args, 2, &c, err));
+	*out = value_ref(c ? args[0] : args[1]);
+	return 0;
+}
+
+FN(f_fail)
+{
+	const char *s;
+	FU_TRY(fu_arg_str(args, 0, &s, NULL, err));
+	return tops_err_set(err, TOPS_EINVAL, "%s", s);
+}
+
+/* Go decodes JSON numbers into float64. v is freshly parsed and owned. */
+static void numbers_to_float(struct value *v)
+{
+	if (v->type == V_INT) {
+		double d = (double)v->u.i;
+		v->type = V_FLOAT;
+		v->sub = VS_NONE;
+		v->u.f = d;
+	} else if (v->type == V_LIST) {
+		for (size_t i = 0; i < v->u.list.len; i++)
+			numbers_to_float(v->u.list.items[i]);
+	} else if (v->type == V_MAP) {
+		for (size_t i = 0; i < v->u.map.len; i++)
+			numbers_to_float(v->u.map.e[i].val);
+	}
+}
+
+static int from_json(struct value **args, struct value **out, struct tops_err *err, bool must)
+{
+	const char *s;
+	size_t n;
+	FU_TRY(fu_arg_str(args, 0, &s, &n, err));
+	struct tops_err perr = {0};
+	struct value *v = value_from_json(s, n, &perr);
+	if (!v) {
+		if (must) {
+			tops_err_set(err, TOPS_EINVAL, "%s", tops_err_msg(&perr));
+			tops_err_clear(&perr);
+			return -TOPS_EINVAL;
+		}
+		tops_err_clear(&perr);
+		*out = value_null();
+		return 0;
+	}
+	numbers_to_float(v);
+	*out = v;
+	return 0;
+}
+
+FN(f_from_json) { return from_json(args, out, err, false); }
+FN(f_must_from_json) { return from_json(args, out, err, true); }
+
+static int to_json(struct value **args, struct value **out, bool pretty, bool html)
+{
+	char *s = value_to_json(args[0], pretty, html);
+	*out = value_str_own(s, strlen(s));
+	return 0;
+}
+
+FN(f_to_json) { return to_json(args, out, false, true); }
+FN(f_to_pretty_json) { return to_json(args, out, true, true); }
+FN(f_to_raw_json) { return to_json(args, out, false, false); }
+
+static const struct tmpl_func default_funcs[] = {
+	{"default", f_default, 1, -1}, {"empty", f_empty, 1, 1},
+	{"coalesce", f_coalesce, 0, -1}, {"all", f_all, 0, -1}, {"any", f_any, 0, -1},
+	{"ternary", f_ternary, 3, 3}, {"fail", f_fail, 1, 1},
+	{"fromJson", f_from_json, 1, 1}, {"mustFromJson", f_must_from_json, 1, 1},
+	{"toJson", f_to_json, 1, 1}, {"mustToJson", f_to_json, 1, 1},
+	{"toPrettyJson", f_to_pretty_json, 1, 1}, {"mustToPrettyJson", f_to_pretty_json, 1, 1},
+	{"toRawJson", f_to_raw_json, 1, 1}, {"mustToRawJson", f_to_raw_json, 1, 1},
+};
+
+FU_REGISTER(funcs_defaults_register, default_funcs)

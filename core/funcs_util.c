@@ -1,0 +1,366 @@
+/* funcs_util — Go-style printing and conversions shared by the chart functions. */
+#include "core/funcs_util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void fmt_object(struct strbuf *sb, const struct value *v)
+{
+	struct value *out = NULL;
+	struct tops_err err = {0};
+	struct value *self = (struct value *)v;
+	if (v->u.obj.ops->call &&
+	    v->u.obj.ops->call(self, "String", NULL, 0, &out, &err) == 0 && out &&
+	    out->type == V_STRING) {
+		sb_add(sb, out->u.str.s, out->u.str.len);
+	} else {
+		sb_addf(sb, "{%s}", v->u.obj.ops->type_name);
+	}
+	value_unref(out);
+	tops_err_clear(&err);
+}
+
+void fu_fmt(struct strbuf *sb, const struct value *v)
+{
+	if (!v) {
+		sb_adds(sb, "<nil>");
+		return;
+	}
+	switch (v->type) {
+	case V_NULL: sb_adds(sb, "<nil>"); break;
+	case V_BOOL: sb_adds(sb, v->u.b ? "true" : "false"); break;
+	case V_INT:
+		if (v->sub == VS_UINT)
+			sb_addf(sb, "%llu", (unsigned long long)v->u.i);
+		else
+			sb_addf(sb, "%lld", (long long)v->u.i);
+		break;
+	case V_FLOAT: value_fmt_float_g(sb, v->u.f); break;
+	case V_STRING:
+		if (v->sub == VS_BYTES) {
+			sb_addc(sb, '[');
+			for (size_t i = 0; i < v->u.str.len; i++)
+				sb_addf(sb, i ? " %u" : "%u", (unsigned char)v->u.str.s[i]);
+			sb_addc(sb, ']');
+		} else {
+			sb_add(sb, v->u.str.s, v->u.str.len);
+		}
+		break;
+	case V_LIST:
+		sb_addc(sb, '[');
+		for (size_t i = 0; i < v->u.list.len; i++) {
+			if (i)
+				sb_addc(sb, ' ');
+			fu_fmt(sb, v->u.list.items[i]);
+		}
+		sb_addc(sb, ']');
+		break;
+	case V_MAP:
+		sb_adds(sb, "map[");
+		for (size_t i = 0; i < v->u.map.len; i++) {
+			if (i)
+				sb_addc(sb, ' ');
+			sb_adds(sb, v->u.map.e[i].key);
+			sb_addc(sb, ':');
+			fu_fmt(sb, v->u.map.e[i].val);
+		}
+		sb_addc(sb, ']');
+		break;
+	case V_OBJECT: fmt_object(sb, v); break;
+	}
+}
+
+char *fu_strval(const struct value *v, size_t *len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (v && v->type == V_STRING)
+		sb_add(&sb, v->u.str.s, v->u.str.len);
+	else
+		fu_fmt(&sb, v);
+	return sb_detach(&sb, len);
+}
+
+static unsigned utf8_decode(const unsigned char *s, size_t n, size_t *used)
+{
+	unsigned c = s[0];
+	int extra = c >= 0xf0 && c < 0xf8 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
+	if (c < 0x80 || c >= 0xf8 || (size_t)extra >= n || (c >= 0x80 && c < 0xc2)) {
+		*used = 1;
+		return c < 0x80 ? c : 0xfffd0000u | c;  /* invalid: marked */
+	}
+	unsigned cp = c & (0x3f >> extra);
+	for (int i = 1; i <= extra; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			*used = 1;
+			return 0xfffd0000u | c;
+		}
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	static const unsigned min[] = {0, 0x80, 0x800, 0x10000};
+	if (cp < min[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+		*used = 1;
+		return 0xfffd0000u | c;
+	}
+	*used = (size_t)extra + 1;
+	return cp;
+}
+
+void fu_quote(struct strbuf *sb, const char *s, size_t n)
+{
+	static const char esc_from[] = "\a\b\f\n\r\t\v\\\"";
+	static const char esc_to[] = "abfnrtv\\\"";
+	sb_addc(sb, '"');
+	for (size_t i = 0; i < n;) {
+		size_t used;
+		unsigned cp = utf8_decode((const unsigned char *)s + i, n - i, &used);
+		const char *e = cp && cp < 0x80 ? strchr(esc_from, (int)cp) : NULL;
+		if (e)
+			sb_addf(sb, "\\%c", esc_to[e - esc_from]);
+		else if ((cp & 0xffff0000u) == 0xfffd0000u)
+			sb_addf(sb, "\\x%02x", cp & 0xff);
+		else if (cp < 0x20 || cp == 0x7f)
+			sb_addf(sb, "\\x%02x", cp);
+		else if (cp >= 0x80 && cp < 0xa0)
+			sb_addf(sb, "\\u%04x", cp);
+		else
+			sb_add(sb, s + i, used);
+		i += used;
+	}
+	sb_addc(sb, '"');
+}
+
+/* strconv.ParseInt(s, 0, 64) after cast's trimZeroDecimal. */
+static bool parse_int_go(const char *s, int64_t *out)
+{
+	char buf[96];
+	size_t n = strlen(s);
+	const char *dot = strchr(s, '.');
+	if (dot && dot != s && n < sizeof buf) {
+		bool zeros = true;
+		for (const char *p = dot + 1; *p; p++)
+			zeros &= *p == '0';
+		if (zeros) {
+			memcpy(buf, s, (size_t)(dot - s));
+			buf[dot - s] = 0;
+			s = buf;
+		}
+	}
+	if (!*s || (s[0] != '-' && s[0] != '+' && (s[0] < '0' || s[0] > '9')))
+		return false;
+	const char *p = s + (s[0] == '-' || s[0] == '+');
+	int base = 10;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		base = 16, p += 2;
+	else if (p[0] == '0' && (p[1] == 'o' || p[1] == 'O'))
+		base = 8, p += 2;
+	else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B'))
+		base = 2, p += 2;
+	else if (p[0] == '0' && p[1])
+		base = 8, p += 1;
+	if (!*p || *p == '-' || *p == '+' || *p == ' ')
+		return false;
+	char *end;
+	errno = 0;
+	long long v = strtoll(p, &end, base);
+	if (*end || errno)
+		return false;
+	*out = s[0] == '-' ? -v : v;
+	return true;
+}
+
+int64_t fu_to_int64(const struct value *v)
+{
+	int64_t i = 0;
+	if (!v)
+		return 0;
+	switch (v->type) {
+	case V_BOOL: return v->u.b;
+	case V_INT: return v->u.i;
+	case V_FLOAT:
+		if (isnan(v->u.f) || fabs(v->u.f) >= 9.2e18)
+			return INT64_MIN;
+		return (int64_t)v->u.f;
+	case V_STRING: return parse_int_go(v->u.str.s, &i) ? i : 0;
+	default: return 0;
+	}
+}
+
+double fu_to_float64(const struct value *v)
+{
+	if (!v)
+		return 0;
+	switch (v->type) {
+	case V_BOOL: return v->u.b;
+	case V_INT: return v->sub == VS_UINT ? (double)(uint64_t)v->u.i : (double)v->u.i;
+	case V_FLOAT: return v->u.f;
+	case V_STRING: {
+		const char *s = v->u.str.s;
+		if (!*s || *s == ' ' || *s == '\t' || *s == '\n')
+			return 0;
+		char *end;
+		double d = strtod(s, &end);
+		return *end ? 0 : d;
+	}
+	default: return 0;
+	}
+}
+
+bool fu_empty(const struct value *v)
+{
+	if (!v)
+		return true;
+	switch (v->type) {
+	case V_NULL: return true;
+	case V_BOOL: return !v->u.b;
+	case V_INT: return v->u.i == 0;
+	case V_FLOAT: return v->u.f == 0;
+	case V_STRING: return v->u.str.len == 0;
+	case V_LIST: return v->u.list.len == 0;
+	case V_MAP: return v->u.map.len == 0;
+	default: return false;
+	}
+}
+
+const char *fu_kind(const struct value *v)
+{
+	if (!v || v->type == V_NULL)
+		return "invalid";
+	if (v->type == V_OBJECT)
+		return "ptr";
+	return value_kind_name(v);
+}
+
+static int arg_type_err(struct value **args, int i, const char *want, struct tops_err *err)
+{
+	const struct value *v = args[i];
+	if (!v || v->type == V_NULL)
+		return tops_err_set(err, TOPS_EINVAL, "invalid value; expected %s", want);
+	return tops_err_set(err, TOPS_EINVAL, "wrong type for value; expected %s; got %s", want,
+			    value_type_name(v));
+}
+
+int fu_arg_str(struct value **args, int i, const char **s, size_t *n, struct tops_err *err)
+{
+	const struct value *v = args[i];
+	if (!v || v->type != V_STRING)
+		return arg_type_err(args, i, "string", err);
+	*s = v->u.str.s;
+	if (n)
+		*n = v->u.str.len;
+	return 0;
+}
+
+int fu_arg_int(struct value **args, int i, int64_t *out, struct tops_err *err)
+{
+	const struct value *v = args[i];
+	if (v && v->type == V_INT) {
+		*out = v->u.i;
+		return 0;
+	}
+	return arg_type_err(args, i, "int", err);
+}
+
+int fu_arg_float(struct value **args, int i, double *out, struct tops_err *err)
+{
+	const struct value *v = args[i];
+	if (v && (v->type == V_FLOAT || v->type == V_INT)) {
+		*out = v->type == V_FLOAT ? v->u.f : (double)v->u.i;
+		return 0;
+	}
+	return arg_type_err(args, i, "float64", err);
+}
+
+int fu_arg_bool(struct value **args, int i, bool *out, struct tops_err *err)
+{
+	const struct value *v = args[i];
+	if (v && v->type == V_BOOL) {
+		*out = v->u.b;
+		return 0;
+	}
+	return arg_type_err(args, i, "bool", err);
+}
+
+int fu_arg_map(struct value **args, int i, struct value **out, struct tops_err *err)
+{
+	struct value *v = args[i];
+	if (v && v->type == V_MAP) {
+		*out = v;
+		return 0;
+	}
+	return arg_type_err(args, i, "map[string]interface {}", err);
+}
+
+int fu_arg_list(struct value **args, int i, struct value **out, struct tops_err *err)
+{
+	struct value *v = args[i];
+	if (v && v->type == V_LIST) {
+		*out = v;
+		return 0;
+	}
+	return arg_type_err(args, i, "[]interface {}", err);
+}
+
+struct value *fu_strlist_new(void)
+{
+	struct value *l = value_list();
+	l->sub = VS_STRINGS;
+	return l;
+}
+
+void fu_strlist_add(struct value *list, const char *s, size_t n)
+{
+	value_list_push(list, value_strn(s, n));
+}
+
+struct value *fu_strslice(const struct value *v)
+{
+	struct value *l = fu_strlist_new();
+	if (!v || v->type == V_NULL)
+		return l;
+	if (v->type != V_LIST) {
+		size_t n;
+		char *s = fu_strval(v, &n);
+		value_list_push(l, value_str_own(s, n));
+		return l;
+	}
+	for (size_t i = 0; i < v->u.list.len; i++) {
+		const struct value *it = v->u.list.items[i];
+		if (!it || it->type == V_NULL)
+			continue;
+		size_t n;
+		char *s = fu_strval(it, &n);
+		value_list_push(l, value_str_own(s, n));
+	}
+	return l;
+}
+
+int fu_ret_sb(struct strbuf *sb, struct value **out)
+{
+	size_t n;
+	char *s = sb_detach(sb, &n);
+	*out = value_str_own(s, n);
+	return 0;
+}
+
+int fu_ret_str(const char *s, size_t n, struct value **out)
+{
+	*out = value_strn(s, n);
+	return 0;
+}
+
+void funcs_register_sprig(struct tmpl_funcs *f)
+{
+	funcs_strings_register(f);
+	funcs_lists_register(f);
+	funcs_dicts_register(f);
+	funcs_math_register(f);
+	funcs_defaults_register(f);
+	funcs_encoding_register(f);
+	funcs_crypto_register(f);
+	funcs_semver_register(f);
+	funcs_regex_register(f);
+	funcs_reflect_register(f);
+	funcs_date_register(f);
+}

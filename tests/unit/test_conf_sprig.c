@@ -1,0 +1,136 @@
+/* Conformance: Sprig v3.3.0's function tests (and Masterminds/semver's constraint table), read in
+ * place from $TOPS_ROOT/../shared/conformance/sprig. Rows run in Go's plain mode (default
+ * missingkey, "<no value>" kept) with the Sprig function set. Prints per-file counts and failing
+ * rows; asserts each file is >= 95% and that only rows in the known-failure list fail. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/funcs.h"
+
+/* Rows we knowingly fail (file, template), with the reason. */
+static const struct {
+	const char *file, *tmpl, *why;
+} known_failures[] = {
+	{NULL, NULL, NULL},
+};
+
+static bool is_known(const char *file, const char *tmpl)
+{
+	for (size_t i = 0; i < ARRAY_LEN(known_failures); i++)
+		if (known_failures[i].file && !strcmp(known_failures[i].file, file) &&
+		    !strcmp(known_failures[i].tmpl, tmpl))
+			return true;
+	return false;
+}
+
+static struct value *load_rows(const char *file)
+{
+	const char *root = getenv("TOPS_ROOT");
+	char *path = xasprintf("%s/../shared/conformance/sprig/%s", root ? root : ".", file);
+	char *text = NULL;
+	size_t len;
+	struct tops_err err = {0};
+	struct value *rows = NULL;
+	if (read_file(path, 0, &text, &len, &err) == 0)
+		rows = value_from_json(text, len, &err);
+	if (!rows)
+		print_message("cannot load %s: %s\n", path, tops_err_msg(&err));
+	tops_err_clear(&err);
+	free(text);
+	free(path);
+	return rows;
+}
+
+static const char *str_field(const struct value *row, const char *key)
+{
+	const struct value *v = value_map_get(row, key);
+	return v && v->type == V_STRING ? v->u.str.s : NULL;
+}
+
+/* Runs one row; returns true when it behaves as expected. *got describes what happened. */
+static bool run_row(const struct tmpl_funcs *funcs, const struct value *row, char **got)
+{
+	const char *text = str_field(row, "template");
+	const char *want = str_field(row, "expected");
+	const char *want_err = str_field(row, "error_contains");
+	struct tmpl_set *set = tmpl_set_new(funcs, TMPL_MISSING_DEFAULT);
+	struct strbuf out = STRBUF_INIT;
+	struct tops_err err = {0};
+	struct value *vars = value_map_get(row, "vars");
+	int rc = tmpl_parse(set, "t", text, strlen(text), &err);
+	if (rc == 0)
+		rc = tmpl_execute(set, "t", vars ? vars : value_null(), &out, &err);
+	bool ok;
+	if (rc < 0) {
+		ok = !want && want_err && strstr(tops_err_msg(&err), want_err);
+		*got = xasprintf("error: %s", tops_err_msg(&err));
+	} else {
+		ok = want && !strcmp(sb_str(&out), want);
+		*got = xasprintf("output: \"%s\"", sb_str(&out));
+	}
+	sb_done(&out);
+	tops_err_clear(&err);
+	tmpl_set_free(set);
+	return ok;
+}
+
+static void run_file(const char *file, const char *label)
+{
+	struct value *rows = load_rows(file);
+	if (!rows) {
+		skip();
+		return;
+	}
+	struct tmpl_funcs *funcs = tmpl_funcs_new();
+	funcs_register_sprig(funcs);
+	size_t n = rows->u.list.len, passed = 0, unexpected = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct value *row = rows->u.list.items[i];
+		char *got = NULL;
+		if (run_row(funcs, row, &got)) {
+			passed++;
+		} else {
+			const char *t = str_field(row, "template");
+			bool known = is_known(file, t);
+			unexpected += !known;
+			const char *want = str_field(row, "expected");
+			print_message("%s row %zu%s: %s\n    want \"%s\"\n    got %s\n", label, i,
+				      known ? " (known)" : "", t, want ? want : "(an error)", got);
+		}
+		free(got);
+	}
+	print_message("sprig %s: %zu/%zu passed\n", label, passed, n);
+	tmpl_funcs_free(funcs);
+	value_unref(rows);
+	assert_true(passed * 100 >= n * 95);
+	assert_int_equal(unexpected, 0);
+}
+
+#define SPRIG_FILE(name) \
+	static void test_##name(void **state) { (void)state; run_file(#name ".json", #name); }
+SPRIG_FILE(strings)
+SPRIG_FILE(list)
+SPRIG_FILE(dict)
+SPRIG_FILE(defaults)
+SPRIG_FILE(numeric)
+SPRIG_FILE(functions)
+SPRIG_FILE(crypto)
+SPRIG_FILE(other)
+SPRIG_FILE(semver)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strings), cmocka_unit_test(test_list),
+		cmocka_unit_test(test_dict), cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_numeric), cmocka_unit_test(test_functions),
+		cmocka_unit_test(test_crypto), cmocka_unit_test(test_other),
+		cmocka_unit_test(test_semver),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
