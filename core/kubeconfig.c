@@ -146,6 +146,29 @@ static int get_b64(const struct kc_file *f, const struct value *map, const char 
 
 /* --- loading and merging --- */
 
+static int read_cluster(struct kubeconfig *kc, const struct kc_entry *e, struct tops_err *err);
+static int read_user(struct kubeconfig *kc, const struct kc_entry *e, struct tops_err *err);
+
+/* kubectl rejects a file whose entries have the wrong types, used or not. */
+static int validate_entry(int sec, struct kc_entry *e, struct tops_err *err)
+{
+	struct kubeconfig scratch = {0};
+	int rc = 0;
+	if (sec == KC_CLUSTERS)
+		rc = read_cluster(&scratch, e, err);
+	else if (sec == KC_USERS)
+		rc = read_user(&scratch, e, err);
+	else if (e->body && e->body->type == V_MAP) {
+		rc = get_str(e->file, e->body, "cluster", &scratch.cluster_name, err);
+		rc = rc ? rc : get_str(e->file, e->body, "user", &scratch.user_name, err);
+		rc = rc ? rc : get_str(e->file, e->body, "namespace", &scratch.namespace_, err);
+	}
+	struct kubeconfig *heap = xmalloc(sizeof *heap);
+	*heap = scratch;
+	kubeconfig_free(heap);
+	return rc;
+}
+
 static char *shown_path(const char *path)
 {
 	const char *home = getenv("HOME");
@@ -204,10 +227,14 @@ static int merge_section(struct kc_merge *m, struct kc_file *f, int sec, struct 
 		struct value *body = value_map_get(it, body_key[sec]);
 		if (body && body->type != V_MAP && body->type != V_NULL)
 			return type_error(f, body, body_key[sec], "a mapping", err);
+		struct kc_entry e = {name->u.str.s, body, f};
+		int rc = validate_entry(sec, &e, err);
+		if (rc)
+			return rc;
 		if (find_entry(m, sec, name->u.str.s))
 			continue;
 		m->ent[sec] = xrealloc(m->ent[sec], (m->nent[sec] + 1) * sizeof(struct kc_entry));
-		m->ent[sec][m->nent[sec]++] = (struct kc_entry){name->u.str.s, body, f};
+		m->ent[sec][m->nent[sec]++] = e;
 	}
 	return 0;
 }
