@@ -51,6 +51,9 @@ void tmpl_set_user(struct tmpl_set *set, void *user);
 int tmpl_parse(struct tmpl_set *set, const char *name, const char *text, size_t len,
 	       struct tops_err *err);
 bool tmpl_has(const struct tmpl_set *set, const char *name);
+/* 1-based line and column of the token where the last tmpl_parse() on set failed (0 if none),
+ * for tops' own "file:line:col: ..." messages; Go's message itself names only the line. */
+void tmpl_last_error_pos(const struct tmpl_set *set, int *line, int *col);
 
 /* Executes template `name` with dot; appends output to out. On error out holds what was written
  * before the error and err has Go's message. */

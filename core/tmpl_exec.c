@@ -166,8 +166,10 @@ static struct value *object_field(struct tmpl_exec *ex, struct value *dot, const
 {
 	struct value **argv, *out = NULL;
 	int argc;
+	const struct tnode *at = ex->node;
 	if (eval_call_args(ex, dot, cmd, final, &argv, &argc) < 0)
 		return NULL;
+	ex->node = at;
 	struct tops_err e = {0};
 	int rc = recv->u.obj.ops->call(recv, name, argv, argc, &out, &e);
 	free_args(argv, argc);
@@ -307,8 +309,11 @@ static struct value *eval_and_or(struct tmpl_exec *ex, struct value *dot, const 
 	return v;
 }
 
+/* ctx is the node Go names in "error calling" messages: the command, or the identifier when
+ * the function is an argument. */
 static struct value *eval_function(struct tmpl_exec *ex, struct value *dot, const struct tnode *id,
-				   const struct tnode *cmd, struct value *final)
+				   const struct tnode *cmd, const struct tnode *ctx,
+				   struct value *final)
 {
 	const struct tmpl_func *fn = id->fn;
 	int given = cmd->nkids - 1;
@@ -333,7 +338,7 @@ static struct value *eval_function(struct tmpl_exec *ex, struct value *dot, cons
 	int rc = fn->fn(ex, argv, argc, &out, &e);
 	free_args(argv, argc);
 	if (rc < 0) {
-		ex->node = id;
+		ex->node = ctx;
 		exec_errorf(ex, "error calling %s: %s", fn->name, e.msg ? e.msg : "failed");
 		if (ex->err && e.code)
 			ex->err->code = e.code;
@@ -376,7 +381,7 @@ static struct value *eval_command(struct tmpl_exec *ex, struct value *dot, const
 		return eval_field_chain(ex, dot, value_ref(dot), first, first->idents, first->nidents,
 					cmd, final);
 	case N_CHAIN: return eval_chain_node(ex, dot, first, cmd, final);
-	case N_IDENT: return eval_function(ex, dot, first, cmd, final);
+	case N_IDENT: return eval_function(ex, dot, first, cmd, cmd, final);
 	case N_VARIABLE: return eval_variable_node(ex, dot, first, cmd, final);
 	default: break;
 	}
@@ -402,7 +407,7 @@ static struct value *eval_arg(struct tmpl_exec *ex, struct value *dot, const str
 	case N_PIPE: return eval_pipeline(ex, dot, n);
 	case N_IDENT: {
 		struct tnode cmd = {.type = N_COMMAND, .nkids = 1, .kids = (struct tnode **)&n};
-		return eval_function(ex, dot, n, &cmd, NULL);
+		return eval_function(ex, dot, n, &cmd, n, NULL);
 	}
 	case N_CHAIN: return eval_chain_node(ex, dot, n, NULL, NULL);
 	default: return eval_constant(ex, n);
@@ -709,12 +714,15 @@ int tmpl_exec_text(struct tmpl_exec *ex, const char *name, const char *text, siz
 	if (depth_check(&probe) < 0)
 		return -TOPS_ETOOBIG;
 	struct tmpl_set *clone = tmpl_set_clone(ex->set);
-	int rc = tmpl_parse(clone, name, text, len, err);
+	struct tmpl_tree *t = NULL;
+	int rc = tmpl_parse_main(clone, name, text, len, &t, err);
 	if (rc == 0) {
-		struct tmpl_tree *t = tmpl_set_lookup(clone, name);
+		/* Like Go's t.New(name).Parse(text).Execute: the new text runs even when its body is
+		 * empty and so did not replace an existing template of that name. */
 		stack_push(ex->root, name);
-		rc = t ? run_tree(ex, clone, t, dot && dot->type != V_NULL ? dot : tmpl_missing(), out, err) : 0;
+		rc = run_tree(ex, clone, t, dot && dot->type != V_NULL ? dot : tmpl_missing(), out, err);
 		ex->root->nstack--;
+		tmpl_tree_unref(t);
 	}
 	tmpl_set_free(clone);
 	return rc;

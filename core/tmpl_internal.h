@@ -94,6 +94,7 @@ struct tmpl_set {
 	void *user;
 	struct tmpl_entry *e;   /* sorted by name */
 	size_t n, cap;
+	int err_line, err_col;  /* position of the last parse error (1-based) */
 };
 
 struct tmpl_tree *tmpl_set_lookup(const struct tmpl_set *set, const char *name);
@@ -101,6 +102,9 @@ void tmpl_tree_unref(struct tmpl_tree *t);
 /* Shares the trees (refcounted); funcs/mode/user copied. */
 struct tmpl_set *tmpl_set_clone(const struct tmpl_set *set);
 bool tmpl_tree_empty(const struct tnode *list);
+/* tmpl_parse that also returns a reference to the tree parsed for `name` itself. */
+int tmpl_parse_main(struct tmpl_set *set, const char *name, const char *text, size_t len,
+		    struct tmpl_tree **main_out, struct tops_err *err);
 
 /* ---- builtins ---- */
 extern const struct tmpl_func tmpl_builtins[];
@@ -119,6 +123,6 @@ bool tmpl_is_missing(const struct value *v);
 void tmpl_print_value(struct strbuf *out, const struct value *v);
 
 #define TMPL_MAX_PARSE_DEPTH 1000
-#define TMPL_MAX_EXEC_DEPTH 1000
+#define TMPL_MAX_EXEC_DEPTH 10000
 
 #endif

@@ -1,6 +1,7 @@
 /* tmpl_parse — Go text/template parser (mirrors text/template/parse) plus the template set and
  * the function registry. */
 #include "core/tmpl_internal.h"
+#include "core/gofmt.h"
 
 #include <setjmp.h>
 #include <stdio.h>
@@ -140,6 +141,12 @@ struct tmpl_tree *tmpl_set_lookup(const struct tmpl_set *set, const char *name)
 	bool found;
 	size_t at = set_find(set, name, &found);
 	return found ? set->e[at].tree : NULL;
+}
+
+void tmpl_last_error_pos(const struct tmpl_set *set, int *line, int *col)
+{
+	*line = set->err_line;
+	*col = set->err_col;
 }
 
 bool tmpl_has(const struct tmpl_set *set, const char *name)
@@ -595,6 +602,9 @@ static struct tnode *operand(struct parser *p)
 	if (!n || peek(p)->type != TK_FIELD)
 		return n;
 	if (n->type == N_FIELD || n->type == N_VARIABLE) {
+		/* Go places the merged node at the first added field */
+		n->line = peek(p)->line;
+		n->col = peek(p)->col;
 		while (peek(p)->type == TK_FIELD) {
 			const struct tok *f = next(p);
 			node_ident(n, f->s + 1, f->len - 1);
@@ -603,12 +613,14 @@ static struct tnode *operand(struct parser *p)
 	}
 	if (n->type == N_BOOL || n->type == N_STRING || n->type == N_NUMBER || n->type == N_NIL ||
 	    n->type == N_DOT) {
-		struct strbuf sb = STRBUF_INIT;
+		struct strbuf sb = STRBUF_INIT, q = STRBUF_INIT;
 		tnode_string(n, &sb);
-		char buf[128];
-		snprintf(buf, sizeof buf, "%s", sb_str(&sb));
+		go_quote(&q, sb.buf ? sb.buf : "", sb.len, false);
+		char buf[160];
+		snprintf(buf, sizeof buf, "%s", sb_str(&q));
 		sb_done(&sb);
-		PERR(p, "unexpected . after term \"%s\"", buf);
+		sb_done(&q);
+		PERR(p, "unexpected . after term %s", buf);
 	}
 	struct tnode *c = pnode(p, N_CHAIN, peek(p));
 	c->pipe = n;
@@ -787,7 +799,7 @@ static struct tnode *template_control(struct parser *p, const struct tok *kw)
 {
 	const char *context = "template clause";
 	const struct tok *t = next_nonspace(p);
-	struct tnode *n = pnode(p, N_TEMPLATE, kw);
+	struct tnode *n = pnode(p, N_TEMPLATE, t);
 	n->text = template_name(p, t, context);
 	n->len = strlen(n->text);
 	if (next_nonspace(p)->type != TK_RIGHT) {
@@ -847,7 +859,7 @@ static struct tnode *block_control(struct parser *p, const struct tok *kw)
 {
 	const char *context = "block clause";
 	const struct tok *t = next_nonspace(p);
-	struct tnode *n = pnode(p, N_TEMPLATE, kw);
+	struct tnode *n = pnode(p, N_TEMPLATE, t);
 	n->text = template_name(p, t, context);
 	n->len = strlen(n->text);
 	n->pipe = pipeline(p, context, TK_RIGHT);
@@ -991,12 +1003,20 @@ static void parser_done(struct parser *p, bool failed)
 int tmpl_parse(struct tmpl_set *set, const char *name, const char *text, size_t len,
 	       struct tops_err *err)
 {
+	return tmpl_parse_main(set, name, text, len, NULL, err);
+}
+
+int tmpl_parse_main(struct tmpl_set *set, const char *name, const char *text, size_t len,
+		    struct tmpl_tree **main_out, struct tops_err *err)
+{
 	struct parser *p = xcalloc(1, sizeof *p);
 	p->set = set;
 	p->parse_name = name;
 	tmpl_lex(text, len, &p->toks);
 	if (setjmp(p->jb)) {
 		tops_err_set(err, TOPS_EINVAL, "%s", p->errmsg);
+		set->err_line = p->err_line;
+		set->err_col = p->err_col;
 		free(p->errmsg);
 		parser_done(p, true);
 		free(p);
@@ -1007,8 +1027,13 @@ int tmpl_parse(struct tmpl_set *set, const char *name, const char *text, size_t 
 	tree_add(p, xstrdup(name), root);
 	for (size_t i = 0; i < p->ndead; i++)
 		tnode_free(p->dead[i]);
-	for (size_t i = 0; i < p->ntrees; i++)
+	for (size_t i = 0; i < p->ntrees; i++) {
+		if (main_out && !strcmp(p->trees[i]->name, name)) {
+			p->trees[i]->refs++;
+			*main_out = p->trees[i];
+		}
 		set_put(set, p->trees[i]);
+	}
 	parser_done(p, false);
 	free(p);
 	return 0;
