@@ -2,6 +2,7 @@
  * decoding error is returned as the result string, as Sprig does. */
 #include "core/funcs_util.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,7 +148,107 @@ FN(f_b32enc)
 FN(f_b64dec) { return dec_result(args, out, err, 0); }
 FN(f_b32dec) { return dec_result(args, out, err, 1); }
 
+/* Sprig's urlParse: net/url.Parse split into a dict (raw, unescaped parts). */
+FN(f_url_parse)
+{
+	STR(0, s, n);
+	const char *p = s, *end = s + n;
+	struct value *d = value_map();
+	const char *colon = memchr(s, ':', n), *q;
+	bool has_scheme = colon && colon > s && isalpha((unsigned char)s[0]);
+	for (const char *c = s; has_scheme && c < colon; c++)
+		has_scheme = isalnum((unsigned char)*c) || *c == '+' || *c == '-' || *c == '.';
+	value_map_set(d, "scheme", value_strn(s, has_scheme ? (size_t)(colon - s) : 0));
+	if (has_scheme)
+		p = colon + 1;
+	const char *hash = memchr(p, '#', (size_t)(end - p));
+	value_map_set(d, "fragment", hash ? value_strn(hash + 1, (size_t)(end - hash - 1)) : value_str(""));
+	if (hash)
+		end = hash;
+	q = memchr(p, '?', (size_t)(end - p));
+	value_map_set(d, "query", q ? value_strn(q + 1, (size_t)(end - q - 1)) : value_str(""));
+	if (q)
+		end = q;
+	const char *host = "", *user = "";
+	size_t hostn = 0, usern = 0;
+	if (has_scheme && *p != '/' && p < end) {
+		value_map_set(d, "opaque", value_strn(p, (size_t)(end - p)));
+		p = end;
+	} else {
+		value_map_set(d, "opaque", value_str(""));
+	}
+	if (end - p >= 2 && p[0] == '/' && p[1] == '/') {
+		const char *a = p + 2, *e = a;
+		while (e < end && *e != '/')
+			e++;
+		const char *at = NULL;
+		for (const char *c = a; c < e; c++)
+			if (*c == '@')
+				at = c;
+		if (at) {
+			user = a;
+			usern = (size_t)(at - a);
+			a = at + 1;
+		}
+		host = a;
+		hostn = (size_t)(e - a);
+		p = e;
+	}
+	value_map_set(d, "host", value_strn(host, hostn));
+	size_t hn = hostn;
+	const char *pc = memchr(host, ':', hostn);
+	if (hostn && host[0] == '[') {
+		const char *rb = memchr(host, ']', hostn);
+		value_map_set(d, "hostname", value_strn(host + 1, rb ? (size_t)(rb - host - 1) : hostn - 1));
+	} else {
+		if (pc)
+			hn = (size_t)(pc - host);
+		value_map_set(d, "hostname", value_strn(host, hn));
+	}
+	value_map_set(d, "path", value_strn(p, (size_t)(end - p)));
+	value_map_set(d, "userinfo", value_strn(user, usern));
+	*out = d;
+	return 0;
+}
+
+static const char *meta(const struct value *d, const char *k)
+{
+	const struct value *v = value_map_get(d, k);
+	return v && v->type == V_STRING ? v->u.str.s : "";
+}
+
+/* Sprig's urlJoin: net/url.URL.String of the dict's parts. */
+FN(f_url_join)
+{
+	struct value *d;
+	FU_TRY(fu_arg_map(args, 0, &d, err));
+	const char *scheme = meta(d, "scheme"), *host = meta(d, "host"), *path = meta(d, "path");
+	const char *opaque = meta(d, "opaque"), *user = meta(d, "userinfo");
+	struct strbuf sb = STRBUF_INIT;
+	if (*scheme)
+		sb_addf(&sb, "%s:", scheme);
+	if (*opaque) {
+		sb_adds(&sb, opaque);
+	} else {
+		if (*scheme || *host || *user) {
+			sb_adds(&sb, "//");
+			if (*user)
+				sb_addf(&sb, "%s@", user);
+			sb_adds(&sb, host);
+		}
+		if (*path && path[0] != '/' && *host)
+			sb_addc(&sb, '/');
+		sb_adds(&sb, path);
+	}
+	if (*meta(d, "query"))
+		sb_addf(&sb, "?%s", meta(d, "query"));
+	if (*meta(d, "fragment"))
+		sb_addf(&sb, "#%s", meta(d, "fragment"));
+	return fu_ret_sb(&sb, out);
+}
+
 static const struct tmpl_func encoding_funcs[] = {
+	{"urlParse", f_url_parse, 1, 1}, {"urlJoin", f_url_join, 1, 1},
 	{"b64enc", f_b64enc, 1, 1}, {"b64dec", f_b64dec, 1, 1},
 	{"b32enc", f_b32enc, 1, 1}, {"b32dec", f_b32dec, 1, 1},
 };
