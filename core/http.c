@@ -137,11 +137,6 @@ static void fill_result(struct http_req *r, struct http_result *res)
 	memset(res, 0, sizeof *res);
 	res->status = r->status;
 	res->content_type = r->content_type ? r->content_type : "";
-	if (!r->on_data && !r->on_line) {
-		sb_grow(&r->body, 1);
-		res->body = r->body.buf;
-		res->len = r->body.len;
-	}
 	free(r->errmsg);
 	r->errmsg = NULL;
 	if (r->too_big || r->cres == CURLE_FILESIZE_EXCEEDED) {
@@ -156,6 +151,14 @@ static void fill_result(struct http_req *r, struct http_result *res)
 		r->errmsg = xasprintf("%s: %s", r->url,
 				      r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->cres));
 	res->errmsg = res->err ? r->errmsg : "";
+	if (!r->on_data && !r->on_line) {
+		if (res->err)
+			r->body.len = 0;   /* no partial bodies: a cut reply is an error, not data */
+		sb_grow(&r->body, 1);
+		r->body.buf[r->body.len] = '\0';
+		res->body = r->body.buf;
+		res->len = r->body.len;
+	}
 }
 
 static void deliver_one(struct http_req *r)
