@@ -8,7 +8,7 @@ if ! command -v python3 >/dev/null; then skip "python3 not installed (drives the
 TOPS=${TOPS_BIN:-$TOPS_ROOT/bin/tops}
 if [ ! -x "$TOPS" ]; then fail "kubeconform acceptance" "bin/tops not built"; exit 0; fi
 export TOPS CONF
-exec python3 - <<'PY'
+python3 - <<'PY'
 import json, os, shutil, subprocess, tempfile
 
 tops, conf = os.environ["TOPS"], os.environ["CONF"]
@@ -75,3 +75,39 @@ for case in cases:
     else:
         print("PASS: %s" % name)
 PY
+
+# tops' own additions on the same fixtures: double-dash spellings, json details, lint.
+cd "$CONF" || exit 0
+LOC='../schemas/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json'
+single=$("$TOPS" validate -schema-location "$LOC" -summary -verbose fixtures/multi_invalid.yaml 2>&1)
+double=$("$TOPS" validate --schema-location="$LOC" --summary --verbose fixtures/multi_invalid.yaml 2>&1)
+check_eq "validate: --flag and -flag=value spellings give kubeconform's output" "$single" "$double"
+json=$("$TOPS" validate -schema-location "$LOC" -o json fixtures/invalid.yaml 2>&1)
+check_eq "validate: json output carries validationErrors" "/spec/replicas|got string, want null or integer" \
+  "$(printf '%s' "$json" | python3 -c 'import json,sys; e=json.load(sys.stdin)["resources"][0]["validationErrors"][0]; print(e["path"]+"|"+e["msg"])')"
+cat >"$TEST_TMP/lint.yaml" <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: Web_1
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: frontend}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+        ports: [{containerPort: 80}]
+YAML
+out=$("$TOPS" validate -schema-location "$LOC" --lint --require-digests "$TEST_TMP/lint.yaml" 2>&1); rc=$?
+check_eq "validate --lint: findings make the exit status 1" 1 "$rc"
+check_eq "validate --lint: rule ids with file:line:col" \
+  "$TEST_TMP/lint.yaml:4:9: dns1123-name|$TEST_TMP/lint.yaml:14:16: image-digest|$TEST_TMP/lint.yaml:7:24: selector-mismatch" \
+  "$(printf '%s\n' "$out" | sed -n 's/^\([^ ]*: [a-z0-9-]*\): .*/\1/p' | paste -sd'|')"
+out=$("$TOPS" validate -schema-location "$LOC" -summary "$TEST_TMP/lint.yaml" 2>&1); rc=$?
+check_eq "validate without --lint: the same file is schema-valid" "0|Summary: 1 resource found in 1 file - Valid: 1, Invalid: 0, Errors: 0, Skipped: 0" "$rc|$out"
+out=$("$TOPS" validate -schema-location 'https://example.com/{{ .ResourceKind }}.json' fixtures/valid.yaml 2>&1); rc=$?
+check_eq "validate: HTTP schema locations are refused with a message" "1|yes" "$rc|$(case $out in *"not supported"*) echo yes;; esac)"
