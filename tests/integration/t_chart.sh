@@ -17,7 +17,7 @@ render() { local out=$1; shift; tops render testops "$CHART" -n testops "$@" >"$
 tops_validate() {
   tops validate --strict --kubernetes-version 1.30.0 --schema-location "$SCHEMA_LOC" --summary "$@"
 }
-kinds_of() { grep -E '^kind: ' "$1" | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}'; }
+kinds_of() { grep -E '^kind: ' "$1" | sort | uniq -c | awk '{printf "%s=%s ", $3, $1}'; }
 
 if ! render "$OUT" -f "$OFFLINE"; then
   fail "render offline values" "$(head -c 400 "$OUT.err")"
@@ -133,7 +133,8 @@ fi
 if ! have_kubectl; then skip "kubectl not installed: apply checks"; exit 0; fi
 if [ ! -x "$TOPS_ROOT/bin/kubesim" ]; then skip "bin/kubesim not built: apply checks"; exit 0; fi
 if ! kubesim_start --speed 50; then fail "kubesim starts"; exit 0; fi
-kctl create namespace testops >/dev/null 2>&1
+# kubectl create sends protobuf; a manifest goes as JSON.
+echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"testops"}}' | kctl apply -f - >/dev/null 2>&1
 check "kubectl apply --server-side --dry-run=server accepts the render" \
   kctl apply --server-side --dry-run=server -f "$OUT"
 check_eq "dry run created nothing" "" "$(kctl -n testops get deployments -o name 2>/dev/null | grep testops-runner)"

@@ -13,7 +13,8 @@ TOKEN_B64=$(printf '%s' "$TOKEN" | base64)
 if ! have_kubectl; then skip "kubectl not installed"; exit 0; fi
 if [ ! -x "$TOPS_ROOT/bin/kubesim" ]; then skip "bin/kubesim not built"; exit 0; fi
 if ! kubesim_start --speed 50; then fail "kubesim starts"; exit 0; fi
-kctl create namespace testops >/dev/null 2>&1
+# kubectl create sends protobuf; a manifest goes as JSON.
+echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"testops"}}' | kctl apply -f - >/dev/null 2>&1
 
 # tdiff ARGS...: runs tops diff on the chart; output in $TEST_TMP/d.out, status in $rc.
 tdiff() { tops diff testops "$CHART" -n testops -f "$OFFLINE" "$@" >"$TEST_TMP/d.out" 2>"$TEST_TMP/d.err"; rc=$?; }
