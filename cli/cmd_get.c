@@ -543,6 +543,10 @@ static bool yaml_needs_quotes(const char *s)
 	for (size_t i = 0; i < ARRAY_LEN(words); i++)
 		if (!strcasecmp(s, words[i]))
 			return true;
+	int y, mo, d;
+	char sep;
+	if (sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &sep) >= 3 && s[4] == '-')
+		return true;   /* YAML 1.1 timestamps */
 	char *end;
 	strtod(s, &end);
 	return *end == '\0' || strspn(s, "0123456789_:.+-eExXoObB") == n;
@@ -858,7 +862,9 @@ static int get_once(struct kube_client *c, const struct get_opts *g)
 		status = 1;   /* named objects missing: already reported */
 	}
 	if (!rc || l.n) {
-		if (l.n == 0 && !g->nnames && g->out != OUT_JSON && g->out != OUT_YAML)
+		if (l.n == 0 && !g->nnames && g->out == OUT_NAME)
+			;   /* kubectl prints nothing at all */
+		else if (l.n == 0 && !g->nnames && g->out != OUT_JSON && g->out != OUT_YAML)
 			no_resources(g);
 		else
 			print_listing(g, &l);
