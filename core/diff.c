@@ -33,6 +33,8 @@ static void strip_server_fields(struct value *obj)
 		return;
 	for (size_t i = 0; i < ARRAY_LEN(ignored_annotations); i++)
 		value_map_del(ann, ignored_annotations[i]);
+	if (ann->u.map.len == 0)
+		value_map_del(meta, "annotations");
 }
 
 /* A copy of v without null map values (null in a manifest means "not set"). */
@@ -338,7 +340,8 @@ static struct value *walk_map(struct walk *w, const struct value *d, const struc
 	}
 	for (size_t i = 0; i < l->u.map.len; i++) {
 		const struct vmap_entry *e = &l->u.map.e[i];
-		if (value_map_get(d, e->key) || !own_field(own, e->key))
+		/* an empty map or list left on the live side removes nothing */
+		if (value_map_get(d, e->key) || !own_field(own, e->key) || empty_container(e->val))
 			continue;
 		size_t mark = path_push_key(w, e->key);
 		record(w, DIFF_REMOVE, e->val, NULL);

@@ -190,6 +190,25 @@ static void test_added_and_removed_fields(void **state)
 	diff_result_done(&r);
 }
 
+static void test_last_applied_leaves_no_empty_annotations(void **state)
+{
+	(void)state;
+	/* Once the last-applied annotation is set aside, an empty annotations map (and any
+	 * other empty container) on the live side removes nothing. */
+	const char *desired = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":"
+		"{\"name\":\"cfg\"},\"data\":{\"a\":\"1\"}}";
+	const char *live = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cfg\","
+		"\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":"
+		"\"{\\\"metadata\\\":{\\\"annotations\\\":{},\\\"labels\\\":{}}}\"},\"labels\":{}},"
+		"\"data\":{\"a\":\"1\"}}";
+	struct diff_result r;
+	run(desired, live, &r);
+	for (size_t i = 0; i < r.nchanges; i++)
+		print_message("unexpected change %s\n", r.changes[i].path);
+	assert_int_equal(r.status, DIFF_UNCHANGED);
+	diff_result_done(&r);
+}
+
 static void test_removed_keyed_element_from_managed_fields(void **state)
 {
 	(void)state;
@@ -389,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_nested_by_merge_key),
 		cmocka_unit_test(test_list_added_element_by_key),
 		cmocka_unit_test(test_added_and_removed_fields),
+		cmocka_unit_test(test_last_applied_leaves_no_empty_annotations),
 		cmocka_unit_test(test_removed_keyed_element_from_managed_fields),
 		cmocka_unit_test(test_atomic_list_and_numbers),
 		cmocka_unit_test(test_secret_unchanged_after_fold),
