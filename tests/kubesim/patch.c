@@ -388,7 +388,7 @@ static int json_op(struct value *root, const struct value *op, struct tops_err *
 	else if (strcmp(o, "move") == 0 && from && ptr_remove(root, from, &moved) == 0)
 		rc = ptr_add(root, path, moved, false);
 	if (rc)
-		return tops_err_set(err, TOPS_EINVAL, "the server rejected our request due to an error in our request: json patch %s operation failed on path \"%s\"", o, path);
+		return tops_err_set(err, TOPS_EINTERNAL, "jsonpatch %s operation does not apply: doc is missing path: \"%s\"", o, path);
 	return 0;
 }
 

@@ -182,6 +182,7 @@ static struct value *fleet_deploy(const char *name, const char *component, int r
 	struct value *ml = vmap(vmap(spec, "selector"), "matchLabels");
 	vset_str(ml, "app", "testops");
 	vset_str(ml, "app.kubernetes.io/component", component);
+	vset_str(ml, "app.kubernetes.io/instance", name);
 	struct value *tmpl = vmap(spec, "template");
 	value_map_set(vmap(tmpl, "metadata"), "labels", value_copy(ml));
 	struct value *cs = value_list(), *c = value_map(), *req = value_map();
@@ -310,7 +311,11 @@ void scenario_pods(int n)
 		if (count > left)
 			count = left;
 		left -= count;
-		struct value *d = fleet_deploy(parts[p].name, parts[p].component, count);
+		/* A scenario may already hold a Deployment of that name: the fleet then gets its own. */
+		char *dname = db_find(K_DEPLOY, "testops", parts[p].name) ? xasprintf("%s-fleet", parts[p].name)
+									  : xstrdup(parts[p].name);
+		struct value *d = fleet_deploy(dname, parts[p].component, count);
+		free(dname);
 		vset_str(vmap(d, "metadata"), "creationTimestamp", ts);
 		db_create(K_DEPLOY, d, NULL);
 		char hash[11];

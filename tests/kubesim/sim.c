@@ -137,5 +137,5 @@ struct value *vmap(struct value *map, const char *key)
 	return v;
 }
 
-void vset_str(struct value *map, const char *key, const char *s) { value_map_set(map, key, value_str(s)); }
+void vset_str(struct value *map, const char *key, const char *s) { value_map_set(map, key, s ? value_str(s) : value_null()); }
 void vset_int(struct value *map, const char *key, int64_t i) { value_map_set(map, key, value_int(i)); }
