@@ -54,7 +54,7 @@ static int dec_generic(struct strbuf *sb, const char *s, size_t n, const char *a
 		if (got == 0)
 			break;
 		if (got < outc) {
-			*bad = n;
+			*bad = bufpos[0];
 			return -1;
 		}
 		unsigned __int128 acc = 0;

@@ -16,7 +16,7 @@
 
 static const struct funcs_helm_hooks *hooks(struct tmpl_exec *ex)
 {
-	return tmpl_exec_user(ex);
+	return ex ? tmpl_exec_user(ex) : NULL;
 }
 
 /* strings.ReplaceAll(s, "<no value>", "") in place. */
