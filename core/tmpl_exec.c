@@ -18,6 +18,7 @@ bool tmpl_is_missing(const struct value *v) { return v == &missing_value; }
 
 struct exec_root {
 	int depth;
+	long steps;           /* only counted in fuzzing builds */
 	const char **stack;   /* names of active tmpl_exec_named/tmpl_exec_text calls */
 	int nstack, capstack;
 	char *stack_base;
@@ -40,6 +41,7 @@ struct tmpl_exec {
 };
 
 static int walk(struct tmpl_exec *ex, struct value *dot, const struct tnode *n);
+static int budget(struct tmpl_exec *ex);
 static struct value *eval_pipeline(struct tmpl_exec *ex, struct value *dot, const struct tnode *pipe);
 static struct value *eval_arg(struct tmpl_exec *ex, struct value *dot, const struct tnode *n);
 
@@ -347,6 +349,13 @@ static struct value *eval_function(struct tmpl_exec *ex, struct value *dot, cons
 		return NULL;
 	}
 	tops_err_clear(&e);
+#ifdef TOPS_FUZZ
+	if (out && out->type == V_STRING && out->u.str.len > (1u << 20)) {
+		value_unref(out);
+		exec_errorf(ex, "execution budget exceeded");
+		return NULL;
+	}
+#endif
 	return out ? out : value_null();
 }
 
@@ -498,7 +507,7 @@ static int range_once(struct tmpl_exec *ex, const struct tnode *n, struct value 
 		else
 			set_top_var(ex, 2, index);
 	}
-	if (rc < 0)
+	if (rc < 0 || (rc = budget(ex)) < 0)
 		return rc;
 	int mark = ex->nvars;
 	rc = walk_list(ex, elem, n->list);
@@ -631,8 +640,22 @@ static int walk_action(struct tmpl_exec *ex, struct value *dot, const struct tno
 	return 0;
 }
 
+/* Fuzzing builds bound the work one input can cause; real templates are not limited. */
+static int budget(struct tmpl_exec *ex)
+{
+#ifdef TOPS_FUZZ
+	if (++ex->root->steps > 100000 || ex->out->len > (1u << 20))
+		return exec_errorf(ex, "execution budget exceeded");
+#else
+	(void)ex;
+#endif
+	return 0;
+}
+
 static int walk(struct tmpl_exec *ex, struct value *dot, const struct tnode *n)
 {
+	if (budget(ex) < 0)
+		return -TOPS_ETOOBIG;
 	switch (n->type) {
 	case N_TEXT: sb_add(ex->out, n->text, n->len); return 0;
 	case N_ACTION: return walk_action(ex, dot, n);

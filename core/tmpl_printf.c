@@ -583,7 +583,12 @@ struct pstate {
 static int parse_num(const char **p, int *out)
 {
 	int n = 0, digits = 0;
-	while (**p >= '0' && **p <= '9' && n < 1000000) {
+#ifdef TOPS_FUZZ
+	const int max = 10000;
+#else
+	const int max = 1000000;
+#endif
+	while (**p >= '0' && **p <= '9' && n < max) {
 		n = n * 10 + (*(*p)++ - '0');
 		digits++;
 	}
