@@ -44,6 +44,7 @@ struct http_req {
 	http_done_fn on_done;
 	void *ud;
 	bool done, queued, cancelled, delivering, too_big;
+	bool status_known, error_body;   /* a stream answered with an error status: keep its body */
 	CURLcode cres;
 	long status;
 	char *content_type;
@@ -151,7 +152,7 @@ static void fill_result(struct http_req *r, struct http_result *res)
 		r->errmsg = xasprintf("%s: %s", r->url,
 				      r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->cres));
 	res->errmsg = res->err ? r->errmsg : "";
-	if (!r->on_data && !r->on_line) {
+	if ((!r->on_data && !r->on_line) || r->error_body) {
 		if (res->err)
 			r->body.len = 0;   /* no partial bodies: a cut reply is an error, not data */
 		sb_grow(&r->body, 1);
@@ -164,13 +165,14 @@ static void fill_result(struct http_req *r, struct http_result *res)
 static void deliver_one(struct http_req *r)
 {
 	r->delivering = true;
-	bool alive = r->cancelled ? false : deliver_stream(r);
+	bool alive = !r->cancelled && (r->error_body || deliver_stream(r));
 	if (alive && r->done) {
 		struct http_result res;
 		fill_result(r, &res);
 		r->h->npending--;
+		char *given = res.body;
 		r->on_done(r, &res, r->ud);
-		if (r->body.buf && res.body == NULL && !r->on_data && !r->on_line)
+		if (given && res.body == NULL)
 			r->body.buf = NULL, r->body.len = r->body.cap = 0;  /* consumer took it */
 		r->cancelled = true;
 	}
@@ -211,7 +213,20 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
 	struct http_req *r = userp;
 	size_t n = size * nmemb;
 	size_t old = r->body.len;
+	if (!r->status_known) {
+		long code = 0;
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+		r->status_known = true;
+		r->error_body = (r->on_line || r->on_data) && (code < 200 || code >= 300);
+	}
 	sb_add(&r->body, data, n);
+	if (r->error_body) {
+		if (r->body.len > r->max) {
+			r->too_big = true;
+			return 0;
+		}
+		return n;   /* delivered whole with the result, never as stream data */
+	}
 	if (r->on_line) {
 		char *last = memrchr(data, '\n', n);
 		if (last)

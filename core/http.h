@@ -39,7 +39,8 @@ struct http_tls {
  * that the consumer may take `body` by setting it to NULL, then it owns and frees it). */
 struct http_result {
 	long status;            /* HTTP status, 0 when no response arrived */
-	char *body;             /* NUL-terminated body (not for streamed requests), may be "" */
+	char *body;             /* NUL-terminated body, may be ""; for a streamed request only
+	                         * when the status is not 2xx (an error reply is never streamed) */
 	size_t len;
 	const char *content_type;  /* "" when unknown */
 	int err;                /* 0, or -TOPS_ENET / -TOPS_ETIMEOUT / -TOPS_ETOOBIG / -TOPS_EINVAL */

@@ -293,6 +293,13 @@ static void test_stream_lines(void **state)
 	assert_string_equal(x.lines[1], "{\"n\":2}");
 	assert_string_equal(x.lines[2], "");
 	assert_string_equal(x.lines[3], "{\"n\":3}");   /* last line without '\n' */
+	/* an error status on a stream is a reply, not stream data */
+	struct result e = {0};
+	struct http_request rq2 = {.on_line = on_line};
+	fetch(&loop, h, "/status", &rq2, &e);
+	assert_int_equal(e.status, 404);
+	assert_int_equal(e.nlines, 0);
+	assert_non_null(strstr(e.body, "not found"));
 	http_free(h);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&loop), 0);
