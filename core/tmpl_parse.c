@@ -437,26 +437,36 @@ static const struct tok *peek_nonspace(struct parser *p)
 	return t;
 }
 
-/* Go's item.String() for messages. */
+/* Go's item.String() for messages: keywords (and nil, dot) in <>, others quoted, at most 10
+ * runes. */
 static void tok_desc(const struct tok *t, char *buf, size_t n)
 {
-	if (t->type == TK_EOF)
+	if (t->type == TK_EOF) {
 		snprintf(buf, n, "EOF");
-	else if (t->type == TK_ERROR)
+	} else if (t->type == TK_ERROR) {
 		snprintf(buf, n, "%.*s", (int)t->len, t->s);
-	else if (t->type >= TK_BLOCK || t->type == TK_NIL)
+	} else if (t->type >= TK_BLOCK || t->type == TK_NIL || t->type == TK_DOT) {
 		snprintf(buf, n, "<%.*s>", (int)t->len, t->s);
-	else if (t->len > 10)
-		snprintf(buf, n, "\"%.10s\"...", t->s);
-	else
-		snprintf(buf, n, "\"%.*s\"", (int)t->len, t->s);
+	} else {
+		size_t len = 0, runes = 0;
+		while (len < t->len && runes < 10) {
+			len++;
+			while (len < t->len && ((unsigned char)t->s[len] & 0xC0) == 0x80)
+				len++;
+			runes++;
+		}
+		struct strbuf q = STRBUF_INIT;
+		go_quote(&q, t->s, len, false);
+		snprintf(buf, n, "%s%s", sb_str(&q), len < t->len ? "..." : "");
+		sb_done(&q);
+	}
 }
 
 static void unexpected(struct parser *p, const struct tok *t, const char *context)
 	__attribute__((noreturn));
 static void unexpected(struct parser *p, const struct tok *t, const char *context)
 {
-	char d[96];
+	char d[160];
 	tok_desc(t, d, sizeof d);
 	if (t->type == TK_ERROR) {
 		if (p->action_line && p->action_line != t->line)

@@ -198,6 +198,19 @@ static void test_parser_errors(void **state)
 		{"{{template .X}}", NULL, "ERR: template: t:1: unexpected \".X\" in template clause"},
 		{"{{range $a, $b, $c := .}}{{end}}", NULL, "ERR: template: t:1: too many declarations in range"},
 		{"x\n\n{{if}}", NULL, "ERR: template: t:3: missing value for if"},
+		{"{{ printf \"%s\" .X }", NULL, "ERR: template: t:1: unexpected \"}\" in operand"},
+		{"{{if .}}{{.}}{{if}}", NULL, "ERR: template: t:1: missing value for if"},
+		{"{{with .X .}}", NULL, "ERR: template: t:1: unexpected EOF"},
+		{"{{template \"x\" 1 2 \"abcdefghijklmn\" | . }}", NULL,
+		 "ERR: template: t:1: non executable command in pipeline stage 2"},
+		{"{{ .X | \"abcdefghijklmn\"}}", NULL, "ERR: template: t:1: non executable command in pipeline stage 2"},
+		{"{{ if . }}{{ else }}{{ end x }}", NULL, "ERR: template: t:1: unexpected \"x\" in end"},
+		{"{{ with . }}{{ else }}{{ end }}{{ else \"abcdefghijklmn\" }}", NULL,
+		 "ERR: template: t:1: unexpected \"\\\"abcdefghi\"... in else"},
+		{"{{ define . }}{{ end }}", NULL, "ERR: template: t:1: unexpected <.> in define clause"},
+		{"{{ .X \"abcdefghijklmn\"x }}", NULL, "ERR: template: t:1: unexpected \"x\" in operand"},
+		{"{{ .X (1 . }}", NULL, "ERR: template: t:1: unclosed left paren"},
+		{"{{ 1 ( }}", NULL, "ERR: template: t:1: unclosed left paren"},
 	};
 	check_rows(rows, ARRAY_LEN(rows));
 }
