@@ -16,8 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#pragma weak funcs_register_helm
-
 #define HELM_VERSION "v3.21.4"
 
 /* ---------------------------------------------------------------- native objects */
@@ -540,8 +538,7 @@ static struct tmpl_funcs *engine_funcs(void)
 {
 	struct tmpl_funcs *f = tmpl_funcs_new();
 	funcs_register_sprig(f);
-	if (funcs_register_helm)
-		funcs_register_helm(f);
+	funcs_register_helm(f);
 	return f;
 }
 
