@@ -98,21 +98,6 @@ static bool parse_bool(const char *s, bool *out)
 	return false;
 }
 
-static bool version_ok(const char *s)
-{
-	if (strcmp(s, "master") == 0)
-		return true;
-	for (int part = 0; part < 3; part++) {
-		if (!(*s >= '0' && *s <= '9'))
-			return false;
-		while (*s >= '0' && *s <= '9')
-			s++;
-		if (part < 2 && *s++ != '.')
-			return false;
-	}
-	return !*s;
-}
-
 /* Sets one flag from its value; on error writes Go's wording to err and returns -1. */
 static int set_flag(struct vconf *c, const struct vflag *fl, const char *val, struct strbuf *err)
 {
@@ -137,7 +122,7 @@ static int set_flag(struct vconf *c, const struct vflag *fl, const char *val, st
 		}
 		return 0;
 	case F_VERSION:
-		if (!version_ok(val)) {
+		if (!validate_version_ok(val)) {
 			sb_addf(err, "invalid value \"%s\" for flag -%s: %s is not a valid version. Valid values are "
 				"\"master\" (default) or full version x.y.z (e.g. \"1.27.2\")\n", val, fl->name, val);
 			return -1;

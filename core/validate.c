@@ -166,7 +166,7 @@ static int add_location(struct validator *v, const char *loc, struct tops_err *e
 	return 0;
 }
 
-static bool version_ok(const char *s)
+bool validate_version_ok(const char *s)
 {
 	if (strcmp(s, "master") == 0)
 		return true;
@@ -201,7 +201,7 @@ struct validator *validator_new(const struct validate_opts *opts, struct tops_er
 	struct validator *v = xcalloc(1, sizeof *v);
 	v->opts = *opts;
 	v->k8s_version = opts->kubernetes_version && *opts->kubernetes_version ? opts->kubernetes_version : "master";
-	if (!version_ok(v->k8s_version)) {
+	if (!validate_version_ok(v->k8s_version)) {
 		tops_err_set(err, TOPS_EINVAL, "%s is not a valid version. Valid values are \"master\" (default) or "
 			     "full version x.y.z (e.g. \"1.27.2\")", v->k8s_version);
 		goto fail;

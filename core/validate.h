@@ -80,6 +80,9 @@ void validator_check_value(struct validator *v, const char *path, const struct v
 
 void validate_result_done(struct validate_result *r);
 
+/* kubeconform's rule for --kubernetes-version: "master" or x.y.z. */
+bool validate_version_ok(const char *version);
+
 /* The default schema location: $XDG_DATA_HOME/tops/schemas (or ~/.local/share/tops/schemas)
  * followed by kubeconform's standalone layout. Caller frees. */
 char *validate_default_location(void);
