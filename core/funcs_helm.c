@@ -265,7 +265,4 @@ static const struct tmpl_func helm_funcs[] = {
 	{"getHostByName", f_get_host_by_name, 1, 1},
 };
 
-void funcs_register_helm(struct tmpl_funcs *f)
-{
-	tmpl_funcs_add(f, helm_funcs, ARRAY_LEN(helm_funcs));
-}
+FU_REGISTER(funcs_helm_register, helm_funcs)

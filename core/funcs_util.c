@@ -364,3 +364,9 @@ void funcs_register_sprig(struct tmpl_funcs *f)
 	funcs_reflect_register(f);
 	funcs_date_register(f);
 }
+
+/* Lives next to funcs_register_sprig so that linking either entry point brings in both. */
+void funcs_register_helm(struct tmpl_funcs *f)
+{
+	funcs_helm_register(f);
+}

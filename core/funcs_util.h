@@ -60,6 +60,7 @@ void funcs_semver_register(struct tmpl_funcs *f);
 void funcs_regex_register(struct tmpl_funcs *f);
 void funcs_reflect_register(struct tmpl_funcs *f);
 void funcs_date_register(struct tmpl_funcs *f);
+void funcs_helm_register(struct tmpl_funcs *f);
 
 /* For funcs_helm.c: TOML writer (core/toml.c). Returns 0 and a new string, or -1 with err. */
 int toml_emit(const struct value *v, struct strbuf *out, struct tops_err *err);
