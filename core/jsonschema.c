@@ -516,11 +516,14 @@ static const char *type_word(const struct value *v)
 static void quote(struct strbuf *sb, const char *s)
 {
 	sb_addc(sb, '\'');
+	static const char *const esc[] = {['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t", ['\f'] = "\\f",
+					  ['\''] = "\\'", ['\\'] = "\\\\"};
 	for (; *s; s++) {
-		if (*s == '\'' || *s == '\\')
-			sb_addc(sb, '\\');
-		if (*s == '\n')
-			sb_adds(sb, "\\n");
+		unsigned char ch = (unsigned char)*s;
+		if (ch < ARRAY_LEN(esc) && esc[ch])
+			sb_adds(sb, esc[ch]);
+		else if (ch < 0x20)
+			sb_addf(sb, "\\x%02x", ch);
 		else
 			sb_addc(sb, *s);
 	}
