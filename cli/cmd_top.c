@@ -153,40 +153,59 @@ static void pct(char *buf, size_t n, double v, double of)
 		snprintf(buf, n, "%.0f%%", 100 * v / of);
 }
 
+/* Cells of one row, kubectl's column layout (tabwriter, 3 spaces of padding). */
+#define MAXCOL 8
+struct table {
+	char *cell[MAXCOL];
+};
+
+static void row_cells(const struct row *r, const struct top_args *a, bool pods, struct table *t)
+{
+	char buf[6][32];
+	int c = 0;
+	if (tops_opts.all_namespaces)
+		t->cell[c++] = xstrdup(r->ns);
+	t->cell[c++] = xstrdup(r->name);
+	if (pods) {
+		metrics_fmt_cpu(buf[0], 32, r->v[0]);
+		metrics_fmt_bytes(buf[1], 32, r->v[1]);
+		pct(buf[2], 32, r->v[0], r->v[2]), pct(buf[3], 32, r->v[0], r->v[3]);
+		pct(buf[4], 32, r->v[1], r->v[4]), pct(buf[5], 32, r->v[1], r->v[5]);
+	} else {
+		metrics_fmt_bytes(buf[0], 32, r->v[0]);
+		metrics_fmt_bytes(buf[1], 32, r->v[1]);
+		pct(buf[2], 32, r->v[0], r->v[1]);
+	}
+	int ncols = pods ? (a->wide ? 6 : 2) : 3;
+	for (int k = 0; k < ncols; k++)
+		t->cell[c++] = xstrdup(buf[k]);
+}
+
 static void print_rows(struct row *rows, size_t n, const struct top_args *a)
 {
+	static const char *const pod_hdr[] = {"NAME", "CPU(cores)", "MEMORY(bytes)", "CPU/REQ", "CPU/LIM", "MEM/REQ", "MEM/LIM"};
+	static const char *const pvc_hdr[] = {"NAME", "USED", "CAPACITY", "USED%"};
 	bool pods = strcmp(a->what, "pods") == 0;
-	if (!a->no_headers) {
-		if (tops_opts.all_namespaces)
-			printf("%-20s ", "NAMESPACE");
-		if (pods)
-			printf("%-40s %-12s %-15s%s\n", "NAME", "CPU(cores)", "MEMORY(bytes)",
-			       a->wide ? " CPU/REQ  CPU/LIM  MEM/REQ  MEM/LIM" : "");
-		else
-			printf("%-40s %-10s %-10s %s\n", "NAME", "USED", "CAPACITY", "USED%");
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct row *r = &rows[i];
-		char c1[32], c2[32], p[4][16];
-		if (tops_opts.all_namespaces)
-			printf("%-20s ", r->ns);
-		if (pods) {
-			metrics_fmt_cpu(c1, sizeof c1, r->v[0]);
-			metrics_fmt_bytes(c2, sizeof c2, r->v[1]);
-			printf("%-40s %-12s %-15s", r->name, c1, c2);
-			if (a->wide) {
-				pct(p[0], 16, r->v[0], r->v[2]), pct(p[1], 16, r->v[0], r->v[3]);
-				pct(p[2], 16, r->v[1], r->v[4]), pct(p[3], 16, r->v[1], r->v[5]);
-				printf(" %-8s %-8s %-8s %-8s", p[0], p[1], p[2], p[3]);
-			}
-			printf("\n");
-		} else {
-			metrics_fmt_bytes(c1, sizeof c1, r->v[0]);
-			metrics_fmt_bytes(c2, sizeof c2, r->v[1]);
-			pct(p[0], 16, r->v[0], r->v[1]);
-			printf("%-40s %-10s %-10s %s\n", r->name, c1, c2, p[0]);
-		}
-	}
+	struct table *t = xcalloc(n + 1, sizeof *t);
+	int c = 0, ncols = pods ? (a->wide ? 7 : 3) : 4;
+	if (tops_opts.all_namespaces)
+		t[0].cell[c++] = xstrdup("NAMESPACE");
+	for (int k = 0; k < ncols; k++)
+		t[0].cell[c++] = xstrdup(pods ? pod_hdr[k] : pvc_hdr[k]);
+	for (size_t i = 0; i < n; i++)
+		row_cells(&rows[i], a, pods, &t[i + 1]);
+	size_t width[MAXCOL] = {0};
+	for (size_t i = 0; i <= n; i++)
+		for (int k = 0; k < c; k++)
+			if (strlen(t[i].cell[k]) > width[k])
+				width[k] = strlen(t[i].cell[k]);
+	for (size_t i = a->no_headers ? 1 : 0; i <= n; i++)
+		for (int k = 0; k < c; k++)
+			printf("%-*s%s", k + 1 < c ? (int)width[k] + 3 : 0, t[i].cell[k], k + 1 < c ? "" : "\n");
+	for (size_t i = 0; i <= n; i++)
+		for (int k = 0; k < c; k++)
+			free(t[i].cell[k]);
+	free(t);
 }
 
 /* -A: the presets match namespace="$namespace"; make that a regex match for ".*". */
