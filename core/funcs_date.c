@@ -40,8 +40,77 @@ static bool as_time(const struct value *v, struct gotime *t)
 	return false;
 }
 
+static uint64_t be(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Offset and abbreviation of a zone from the system zone database (TZif files). The last
+ * transition in the file applies to later instants. */
+static bool tzif_lookup(const char *zone, int64_t sec, int *off, char *abbr, size_t abbrn)
+{
+	for (const char *c = zone; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("/_-+", *c))
+			return false;
+	if (zone[0] == '/' || strstr(zone, "..") || strlen(zone) > 64)
+		return false;
+	const char *dir = getenv("ZONEINFO");
+	char *path = xasprintf("%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
+	char *buf = NULL;
+	size_t len = 0;
+	struct tops_err err = {0};
+	int rc = read_file(path, 1 << 20, &buf, &len, &err);
+	free(path);
+	tops_err_clear(&err);
+	if (rc < 0)
+		return false;
+	const unsigned char *p = (const unsigned char *)buf, *end = p + len;
+	bool ok = false;
+	int tsize = 4;
+	for (int pass = 0; pass < 2; pass++) {
+		if (end - p < 44 || memcmp(p, "TZif", 4))
+			break;
+		uint64_t cnt[6];
+		for (int i = 0; i < 6; i++)
+			cnt[i] = be(p + 20 + 4 * i, 4);
+		uint64_t body = cnt[3] * (uint64_t)tsize + cnt[3] + cnt[4] * 6 + cnt[5] +
+				cnt[2] * (uint64_t)(tsize + 4) + cnt[1] + cnt[0];
+		if ((uint64_t)(end - p - 44) < body || cnt[4] == 0)
+			break;
+		if (pass == 0 && p[4] >= '2') {   /* skip to the 64-bit block */
+			p += 44 + body;
+			tsize = 8;
+			continue;
+		}
+		const unsigned char *times = p + 44, *idx = times + cnt[3] * (uint64_t)tsize;
+		const unsigned char *types = idx + cnt[3], *chars = types + cnt[4] * 6;
+		uint64_t ti = 0;
+		for (uint64_t i = 0; i < cnt[3]; i++) {
+			int64_t tt = tsize == 8 ? (int64_t)be(times + 8 * i, 8) : (int32_t)be(times + 4 * i, 4);
+			if (tt > sec)
+				break;
+			ti = idx[i] < cnt[4] ? idx[i] : 0;
+		}
+		const unsigned char *tt = types + 6 * ti;
+		*off = (int32_t)be(tt, 4);
+		size_t ai = tt[5] < cnt[5] ? tt[5] : 0;
+		snprintf(abbr, abbrn, "%.*s", (int)strnlen((const char *)chars + ai, cnt[5] - ai),
+			 (const char *)chars + ai);
+		ok = true;
+		break;
+	}
+	free(buf);
+	return ok;
+}
+
 static void in_zone(struct gotime *t, const char *zone)
 {
+	if (zone && *zone && strcmp(zone, "UTC") && strcmp(zone, "Local") &&
+	    tzif_lookup(zone, t->sec, &t->offset, t->zone, sizeof t->zone))
+		return;
 	if (zone && !strcmp(zone, "Local")) {
 		time_t s = (time_t)t->sec;
 		struct tm tm;

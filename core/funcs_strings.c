@@ -734,7 +734,13 @@ FN(f_is_abs)
 	return 0;
 }
 
+FN(f_hello)
+{
+	return fu_ret_str("Hello!", 6, out);
+}
+
 static const struct tmpl_func string_funcs[] = {
+	{"hello", f_hello, 0, 0}, {"trimall", f_trim_all, 2, 2},
 	{"trim", f_trim, 1, 1}, {"trimAll", f_trim_all, 2, 2},
 	{"trimPrefix", f_trim_prefix, 2, 2}, {"trimSuffix", f_trim_suffix, 2, 2},
 	{"upper", f_upper, 1, 1}, {"lower", f_lower, 1, 1}, {"title", f_title, 1, 1},

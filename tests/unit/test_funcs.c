@@ -186,6 +186,11 @@ static const struct fcase cases[] = {
 	{"dateInZone", "[\"2006-01-02T15:04:05Z07:00 Mon Jan _2 3PM .000\", 1700000000, \"UTC\"]",
 	 "2023-11-14T22:13:20Z Tue Nov 14 10PM .000", NULL},
 	{"htmlDateInZone", "[0, \"UTC\"]", "1970-01-01", NULL},
+	{"dateInZone", "[\"15:04 MST -07:00\", 1700000000, \"Europe/Paris\"]", "23:13 CET +01:00", NULL},
+	{"dateInZone", "[\"15:04 MST\", 1690000000, \"Europe/Paris\"]", "06:26 CEST", NULL},
+	{"dateInZone", "[\"15:04 MST\", 1700000000, \"No/Such_Zone\"]", "22:13 UTC", NULL},
+	{"dateInZone", "[\"15:04\", 1700000000, \"../../etc/passwd\"]", "22:13", NULL},
+	{"hello", "[]", "Hello!", NULL},
 };
 
 static struct tmpl_funcs *registry(void)
