@@ -129,12 +129,26 @@ else
   fail "NOTES.txt names the ingress when a class is set" "$(echo "$n2" | head -c 300)"
 fi
 
+if [ ! -x "$TOPS_ROOT/bin/kubesim" ]; then skip "bin/kubesim not built: Prometheus and apply checks"; exit 0; fi
+# The offline site: a local-path storage class and the mirror as the only registry.
+cat >"$TEST_TMP/offline-sim.yaml" <<'EOS'
+apiVersion: kubesim.io/v1
+kind: SimConfig
+storageClasses: [local-path]
+defaultStorageClass: local-path
+allowedRegistries: [registry.local:5000]
+readyDelaySeconds: 1
+pullDelaySeconds: 0
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: testops
+EOS
+if ! kubesim_start --speed 50 --scenario "$TEST_TMP/offline-sim.yaml"; then fail "kubesim starts"; exit 0; fi
+
 # The real kubectl against kubesim.
 if ! have_kubectl; then skip "kubectl not installed: apply checks"; exit 0; fi
-if [ ! -x "$TOPS_ROOT/bin/kubesim" ]; then skip "bin/kubesim not built: apply checks"; exit 0; fi
-if ! kubesim_start --speed 50; then fail "kubesim starts"; exit 0; fi
-# kubectl create sends protobuf; a manifest goes as JSON.
-echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"testops"}}' | kctl apply -f - >/dev/null 2>&1
 check "kubectl apply --server-side --dry-run=server accepts the render" \
   kctl apply --server-side --dry-run=server -f "$OUT"
 check_eq "dry run created nothing" "" "$(kctl -n testops get deployments -o name 2>/dev/null | grep testops-runner)"
@@ -143,5 +157,36 @@ runner_pods() { [ "$(kctl -n testops get pods -l app.kubernetes.io/component=run
 engine_pod() { kctl -n testops get pod testops-engine-0 -o name; }
 if wait_until 30 runner_pods; then pass "two runner pods appear"; else fail "two runner pods appear" "$(kctl -n testops get pods 2>&1 | head -5)"; fi
 if wait_until 30 engine_pod; then pass "engine pod testops-engine-0 appears"; else fail "engine pod testops-engine-0 appears" "$(kctl -n testops get pods 2>&1 | head -5)"; fi
-check_eq "claims from the render exist" "testops-reports testops-snapshots" \
-  "$(kctl -n testops get pvc -o name | sed 's|.*/||' | grep -E '^testops-(reports|snapshots)$' | sort | tr '\n' ' ' | sed 's/ $//')"
+claims_bound() { [ "$(kctl -n testops get pvc --no-headers 2>/dev/null | awk '$2 == "Bound" {print $1}' | sort | tr '\n' ' ')" = "data-testops-engine-0 testops-reports testops-snapshots " ]; }
+if wait_until 30 claims_bound; then pass "claims bound on local-path (snapshots, reports, engine data)"; else fail "claims bound on local-path (snapshots, reports, engine data)" "$(kctl -n testops get pvc --no-headers 2>&1 | tr '\n' ';')"; fi
+ready_pods() { [ "$(kctl -n testops get pods --no-headers 2>/dev/null | awk '$2 == "1/1" && $3 == "Running"' | grep -c .)" = 3 ]; }
+if wait_until 30 ready_pods; then pass "runner and engine pods Running and Ready (images from the mirror)"; else fail "runner and engine pods Running and Ready (images from the mirror)" "$(kctl -n testops get pods --no-headers 2>&1 | tr '\n' ';')"; fi
+
+# deploy/prometheus.yml scrapes kubesim's /metrics (targets.json beside a copy of it), now
+# serving the applied release's series; every query of the Grafana dashboard runs and finds data.
+free_port() { local p; for p in $(shuf -i 20000-60000 -n 20); do (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }; done; }
+prom_query() { curl -s -G --data-urlencode "query=$1" "http://127.0.0.1:$PROM_PORT/api/v1/query"; }
+prom_up() { prom_query 'up{job="testops"}' | grep -q '"value":\[[0-9.]*,"1"\]'; }
+prom_has_series() { prom_query 'testops_http_requests_total{job="testops",namespace="testops"}' | grep -q '"__name__":"testops_http_requests_total"'; }
+prom_stop() { [ -n "${PROM_PID:-}" ] && kill "$PROM_PID" 2>/dev/null && wait "$PROM_PID" 2>/dev/null; return 0; }
+if ! command -v prometheus >/dev/null 2>&1; then
+  skip "prometheus not installed: scrape checks"
+else
+  PROM_DIR="$TEST_TMP/prom"; PROM_PORT=$(free_port)
+  mkdir -p "$PROM_DIR" && cp deploy/prometheus.yml "$PROM_DIR/"
+  echo "[{\"targets\": [\"127.0.0.1:$KUBESIM_PORT\"]}]" >"$PROM_DIR/targets.json"
+  prometheus --config.file="$PROM_DIR/prometheus.yml" --storage.tsdb.path="$PROM_DIR/data" \
+    --web.listen-address="127.0.0.1:$PROM_PORT" >"$PROM_DIR/log" 2>&1 &
+  PROM_PID=$!; on_exit prom_stop
+  if wait_until 30 prom_up; then pass "prometheus.yml: job testops scrapes kubesim"; else fail "prometheus.yml: job testops scrapes kubesim" "$(tail -2 "$PROM_DIR/log")"; fi
+  if wait_until 10 prom_has_series; then pass "prometheus.yml: series keep their namespace label"; else fail "prometheus.yml: series keep their namespace label"; fi
+  sleep 4 # two more scrapes, so rate() has points
+  nq=0; bad=""
+  while IFS= read -r q; do
+    nq=$((nq + 1))
+    q=${q//\$namespace/testops}; q=${q//\$release/testops}; q=${q//\$__rate_interval/1m}
+    r=$(prom_query "$q")
+    echo "$r" | grep -q '"status":"success"' && echo "$r" | grep -q '"value":' || bad="$bad [$q]"
+  done < <(sed -n 's/^ *"expr": "\(.*\)",\{0,1\}$/\1/p' "$CHART/dashboards/testops.json" | sed 's/\\"/"/g')
+  check_eq "dashboard: all 7 queries run and find data" "7 " "$nq $bad"
+fi

@@ -12,9 +12,22 @@ TOKEN_B64=$(printf '%s' "$TOKEN" | base64)
 
 if ! have_kubectl; then skip "kubectl not installed"; exit 0; fi
 if [ ! -x "$TOPS_ROOT/bin/kubesim" ]; then skip "bin/kubesim not built"; exit 0; fi
-if ! kubesim_start --speed 50; then fail "kubesim starts"; exit 0; fi
-# kubectl create sends protobuf; a manifest goes as JSON.
-echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"testops"}}' | kctl apply -f - >/dev/null 2>&1
+# The offline site: a local-path storage class and the mirror as the only registry.
+cat >"$TEST_TMP/offline-sim.yaml" <<'EOS'
+apiVersion: kubesim.io/v1
+kind: SimConfig
+storageClasses: [local-path]
+defaultStorageClass: local-path
+allowedRegistries: [registry.local:5000]
+readyDelaySeconds: 1
+pullDelaySeconds: 0
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: testops
+EOS
+if ! kubesim_start --speed 50 --scenario "$TEST_TMP/offline-sim.yaml"; then fail "kubesim starts"; exit 0; fi
 
 # tdiff ARGS...: runs tops diff on the chart; output in $TEST_TMP/d.out, status in $rc.
 tdiff() { tops diff testops "$CHART" -n testops -f "$OFFLINE" "$@" >"$TEST_TMP/d.out" 2>"$TEST_TMP/d.err"; rc=$?; }
