@@ -147,10 +147,8 @@ static struct value *load_values_file(const char *path, struct tops_err *err)
 	size_t len;
 	struct yaml_opts yo = {.numbers_as_float = true};
 	struct yaml_errpos pos = {0};
-	if (read_file(path, VALUES_FILE_MAX, &buf, &len, err) < 0) {
-		tops_err_prefix(err, "values file %s", path);
+	if (read_file(path, VALUES_FILE_MAX, &buf, &len, err) < 0)
 		return NULL;
-	}
 	struct value *v = yaml_load(buf, len, path, &yo, &pos, err);
 	free(buf);
 	if (!v) {
