@@ -950,7 +950,9 @@ static void watch_state(struct informer *inf, enum informer_state st, const stru
 			void *ud)
 {
 	(void)ud;
-	if (st == INF_BACKOFF && err && err->msg)
+	if (st == INF_LISTING && err && err->msg)
+		fprintf(stderr, "tops: watch: %s\n", err->msg);
+	else if (st == INF_BACKOFF && err && err->msg)
 		fprintf(stderr, "tops: watch: %s; retrying in %.1fs\n", err->msg,
 			(double)informer_backoff_ms(inf) / 1000.0);
 }

@@ -419,6 +419,8 @@ static void relist(struct informer *inf)
 	free(inf->cont);
 	inf->cont = NULL;
 	inf->env.timer_stop(inf->env.ctx, inf);
+	struct tops_err e = {TOPS_EGONE, (char *)"resourceVersion expired (410 Gone); relisting"};
+	set_state(inf, INF_LISTING, &e);
 	start_list(inf);
 }
 

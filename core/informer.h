@@ -63,7 +63,8 @@ struct informer_opts {
 	uint64_t backoff_base_ms;  /* 0: 500 */
 	uint64_t backoff_cap_ms;   /* 0: 30000 */
 	uint32_t watch_timeout_s;  /* timeoutSeconds asked of the server; 0: 300..600 random */
-	/* Called (loop thread) when the state changes or an error happens; err may be NULL. */
+	/* Called (loop thread) when the state changes or an error happens; err may be NULL.
+	 * A relist after 410 Gone reports INF_LISTING with err code TOPS_EGONE. */
 	void (*on_state)(struct informer *inf, enum informer_state st, const struct tops_err *err,
 			 void *ud);
 	/* Called once, after the first complete list was applied to the store. */
