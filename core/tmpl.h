@@ -4,7 +4,13 @@
  * tmpl_parse() (each {{define}}/{{block}} adds a name; a later definition of a name replaces an
  * earlier one, except that an empty body never replaces a non-empty one, as in Go).
  * Functions come from a tmpl_funcs registry; builtins (and, or, not, len, index, slice, print,
- * printf, println, eq, ne, lt, le, gt, ge, html, js, urlquery, call) are always present.
+ * printf, println, eq, ne, lt, le, gt, ge, html, js, urlquery, call) are always present, and a
+ * registered function of the same name takes precedence, as in Go.
+ *
+ * Differences from Go, all about limits: nesting of parentheses and control structures stops at
+ * 1000 ("max expression depth exceeded"), and nested template calls (including
+ * tmpl_exec_named/tmpl_exec_text) stop at 10000 or when they have used 3 MB of C stack
+ * ("exceeded maximum template depth (10000)"). Go's fmt verbs live in core/gofmt.h.
  */
 #ifndef TOPS_TMPL_H
 #define TOPS_TMPL_H

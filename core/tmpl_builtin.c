@@ -279,7 +279,8 @@ static int lt2(const struct value *x, const struct value *y, struct tops_err *er
 	}
 }
 
-static int ordered(struct value **a, struct value **out, struct tops_err *err, bool want_lt, bool with_eq,
+/* lt, le (with_eq), gt (le negated) and ge (lt negated). */
+static int ordered(struct value **a, struct value **out, struct tops_err *err, bool with_eq,
 		   bool negate)
 {
 	int r = lt2(a[0], a[1], err);
@@ -290,29 +291,28 @@ static int ordered(struct value **a, struct value **out, struct tops_err *err, b
 		if (r < 0)
 			return r;
 	}
-	(void)want_lt;
 	*out = value_bool(negate ? !r : r);
 	return 0;
 }
 
 static int fn_lt(struct tmpl_exec *ex, struct value **a, int n, struct value **out, struct tops_err *err)
 {
-	return ordered(a, out, err, true, false, false);
+	return ordered(a, out, err, false, false);
 }
 
 static int fn_le(struct tmpl_exec *ex, struct value **a, int n, struct value **out, struct tops_err *err)
 {
-	return ordered(a, out, err, true, true, false);
+	return ordered(a, out, err, true, false);
 }
 
 static int fn_gt(struct tmpl_exec *ex, struct value **a, int n, struct value **out, struct tops_err *err)
 {
-	return ordered(a, out, err, true, true, true);
+	return ordered(a, out, err, true, true);
 }
 
 static int fn_ge(struct tmpl_exec *ex, struct value **a, int n, struct value **out, struct tops_err *err)
 {
-	return ordered(a, out, err, true, false, true);
+	return ordered(a, out, err, false, true);
 }
 
 /* ---- escapers ---- */

@@ -649,6 +649,35 @@ static bool is_hex(const char *s)
 	return s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
 }
 
+/* The float reading of a literal that is not an integer. 0, or -1 with err set. */
+static int number_float(const char *clean, const char *raw, struct tmpl_number *n, struct strbuf *err)
+{
+	char *endp;
+	bool hex = is_hex(clean);
+	errno = 0;
+	double f = strtod(clean, &endp);
+	if (*endp || endp == clean || (errno == ERANGE && isinf(f)) ||
+	    (hex && strpbrk(clean, ".") && !strpbrk(clean, "pP"))) {
+		sb_addf(err, "illegal number syntax: \"%s\"", raw);
+		return -1;
+	}
+	if (!strpbrk(clean, ".eEpP") || (hex && !strpbrk(clean, "pP"))) {
+		sb_addf(err, "integer overflow: \"%s\"", raw);
+		return -1;
+	}
+	n->is_float = true;
+	n->f = f;
+	if (f == trunc(f) && fabs(f) < 9.2e18) {
+		n->is_int = true;
+		n->i = (int64_t)f;
+		if (f >= 0) {
+			n->is_uint = true;
+			n->u = (uint64_t)f;
+		}
+	}
+	return 0;
+}
+
 int tmpl_parse_number(const char *s, size_t len, bool is_char, struct tmpl_number *n,
 		      struct strbuf *err)
 {
@@ -665,45 +694,18 @@ int tmpl_parse_number(const char *s, size_t len, bool is_char, struct tmpl_numbe
 	if (len && raw[len - 1] == 'i') {
 		sb_addf(err, "complex numbers are not supported: \"%s\"", raw);
 		rc = -1;
-		goto out;
-	}
-	if (!underscore_ok(raw))
-		goto bad;
-	number_ints(clean, n);
-	if (n->is_int) {
-		n->is_float = true;
-		n->f = (double)n->i;
-	} else if (n->is_uint) {
-		n->is_float = true;
-		n->f = (double)n->u;
+	} else if (!underscore_ok(raw)) {
+		sb_addf(err, "illegal number syntax: \"%s\"", raw);
+		rc = -1;
 	} else {
-		const char *fs = clean;
-		char *endp;
-		errno = 0;
-		double f = strtod(fs, &endp);
-		if (*endp || endp == fs || (errno == ERANGE && isinf(f)))
-			goto bad;
-		if (!strpbrk(clean, ".eEpP") || (is_hex(clean) && !strpbrk(clean, "pP"))) {
-			sb_addf(err, "integer overflow: \"%s\"", raw);
-			rc = -1;
-			goto out;
-		}
-		n->is_float = true;
-		n->f = f;
-		if (f == trunc(f) && fabs(f) < 9.2e18) {
-			n->is_int = true;
-			n->i = (int64_t)f;
-			if (f >= 0) {
-				n->is_uint = true;
-				n->u = (uint64_t)f;
-			}
+		number_ints(clean, n);
+		if (n->is_int || n->is_uint) {
+			n->is_float = true;
+			n->f = n->is_int ? (double)n->i : (double)n->u;
+		} else {
+			rc = number_float(clean, raw, n, err);
 		}
 	}
-	goto out;
-bad:
-	sb_addf(err, "illegal number syntax: \"%s\"", raw);
-	rc = -1;
-out:
 	free(raw);
 	free(clean);
 	return rc;

@@ -477,8 +477,6 @@ static void go_syntax(struct strbuf *out, const struct value *v, bool top)
 
 static void print_list(struct strbuf *out, struct spec *f, const struct value *v, int depth)
 {
-	if (v->sub == VS_BYTES)
-		return;
 	sb_addc(out, '[');
 	for (size_t i = 0; i < v->u.list.len; i++) {
 		if (i)
