@@ -313,7 +313,29 @@ static int meta_deps(struct chart *c, const struct value *deps, struct tops_err 
 	return 0;
 }
 
-static int meta_load(struct chart *c, const struct chart_file *f, struct tops_err *err)
+/* requirements.yaml (apiVersion v1 charts) replaces the dependencies, as Helm's loader does. */
+static int requirements_load(struct chart *c, const struct chart_file *f, struct tops_err *err)
+{
+	struct yaml_opts yo = {0};
+	struct value *m = yaml_load(f->data, f->len, "requirements.yaml", &yo, NULL, err);
+	if (!m)
+		return tops_err_prefix(err, "cannot load requirements.yaml");
+	const struct value *deps = value_map_get(m, "dependencies");
+	int rc = 0;
+	if (deps && deps->type == V_LIST) {
+		for (size_t i = 0; i < c->ndeps; i++)
+			dep_done(&c->deps[i]);
+		free(c->deps);
+		c->deps = NULL;
+		c->ndeps = 0;
+		rc = meta_deps(c, deps, err);
+	}
+	value_unref(m);
+	return rc;
+}
+
+static int meta_load(struct chart *c, const struct chart_file *f, const struct chart_file *req,
+		     struct tops_err *err)
 {
 	struct yaml_opts yo = {0};
 	struct value *m = yaml_load(f->data, f->len, "Chart.yaml", &yo, NULL, err);
@@ -335,7 +357,8 @@ static int meta_load(struct chart *c, const struct chart_file *f, struct tops_er
 	    (rc = meta_str(m, "appVersion", "Metadata.appVersion", &c->app_version, err)) < 0 ||
 	    (rc = meta_str(m, "kubeVersion", "Metadata.kubeVersion", &c->kube_version, err)) < 0 ||
 	    (rc = meta_str(m, "description", "Metadata.description", &c->description, err)) < 0 ||
-	    (rc = meta_deps(c, value_map_get(m, "dependencies"), err)) < 0)
+	    (rc = meta_deps(c, value_map_get(m, "dependencies"), err)) < 0 ||
+	    (req && (rc = requirements_load(c, req, err)) < 0))
 		goto out;
 	if (!c->api_version || !*c->api_version) {
 		free(c->api_version);
@@ -479,7 +502,9 @@ static int classify(struct chart *c, struct chart_file *files, size_t n, struct 
 		struct chart_file *f = &files[i];
 		int rc = 0;
 		if (!strcmp(f->name, "Chart.yaml"))
-			*meta = f;
+			meta[0] = f;
+		else if (!strcmp(f->name, "requirements.yaml"))
+			meta[1] = f;
 		else if (!strcmp(f->name, "values.yaml"))
 			rc = values_load(c, f, err);
 		else if (!strcmp(f->name, "values.schema.json")) {
@@ -506,15 +531,15 @@ int chart_load_files(struct chart_file *files, size_t n, struct chart **out, str
 	struct chart *c = xcalloc(1, sizeof(*c));
 	struct subgroup *g = NULL;
 	size_t ng = 0;
-	const struct chart_file *meta = NULL;
-	int rc = classify(c, files, n, &g, &ng, &meta, err);
+	const struct chart_file *meta[2] = {NULL, NULL};
+	int rc = classify(c, files, n, &g, &ng, meta, err);
 	if (rc < 0)
 		goto fail;
-	if (!meta) {
+	if (!meta[0]) {
 		rc = tops_err_set(err, TOPS_EINVAL, "Chart.yaml file is missing");
 		goto fail;
 	}
-	if ((rc = meta_load(c, meta, err)) < 0 || (rc = chart_validate(c, err)) < 0)
+	if ((rc = meta_load(c, meta[0], meta[1], err)) < 0 || (rc = chart_validate(c, err)) < 0)
 		goto fail;
 	if (!c->values)
 		c->values = value_map();

@@ -101,6 +101,25 @@ static void test_load_dir(void **state)
 	tops_err_clear(&err);
 }
 
+static void test_requirements_yaml(void **state)
+{
+	(void)state;
+	struct chart_file f[] = {
+		{"Chart.yaml", "apiVersion: v1\nname: old\nversion: 0.1.0\n", 0},
+		{"requirements.yaml", "dependencies:\n- name: db\n  version: \">=1.0\"\n  condition: db.on\n", 0},
+	};
+	for (size_t i = 0; i < 2; i++)
+		f[i].len = strlen(f[i].data);
+	struct chart *c = NULL;
+	struct tops_err err = {0};
+	assert_int_equal(chart_load_files(f, 2, &c, &err), 0);
+	assert_int_equal(c->ndeps, 1);
+	assert_string_equal(c->deps[0].name, "db");
+	assert_string_equal(c->deps[0].condition, "db.on");
+	assert_int_equal(c->nfiles, 0);
+	chart_free(c);
+}
+
 static void test_validation(void **state)
 {
 	(void)state;
@@ -144,6 +163,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_load_dir),
+		cmocka_unit_test(test_requirements_yaml),
 		cmocka_unit_test(test_validation),
 		cmocka_unit_test(test_missing_chart_yaml_and_bad_archive),
 	};
