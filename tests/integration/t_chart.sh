@@ -31,6 +31,8 @@ check_eq "offline render has every object" \
 
 if [ -d "$SCHEMAS" ]; then
   check "offline render validates strictly (1.30.0 schemas)" tops_validate "$OUT"
+  check "offline render passes lint (digests required, local-path only)" \
+    tops_validate -lint -require-digests -storage-classes local-path "$OUT"
 else
   skip "conformance schemas not found at $SCHEMAS"
 fi
@@ -65,6 +67,7 @@ if render "$GREEN" -f "$OFFLINE" --set color=green; then
   check_eq "color=green names the engine testops-green-engine" 1 \
     "$(grep -A3 '^kind: StatefulSet' "$GREEN" | grep -c '^  name: testops-green-engine$')"
   check_eq "color=green leaves no uncoloured name" 0 "$(grep -cE '^  name: testops(-(runner|engine|snapshots|reports|dashboard))?$' "$GREEN")"
+  [ -d "$SCHEMAS" ] && check "color=green render validates strictly, lint included" tops_validate -lint "$GREEN"
   check_eq "color=green selects on color: green" 6 "$(grep -A4 -E '^  selector:|matchLabels:' "$GREEN" | grep -c 'color: green')"
 else
   fail "render color=green" "$(head -c 300 "$GREEN.err")"
