@@ -154,6 +154,52 @@ static int hook_kind(const char *hooks, bool *is_test)
 	return res;
 }
 
+static const char *json_kind(const struct value *v)
+{
+	switch (v->type) {
+	case V_STRING: return "string";
+	case V_INT: case V_FLOAT: return "number";
+	case V_LIST: return "array";
+	case V_MAP: return "object";
+	case V_BOOL: return "bool";
+	default: return "value";
+	}
+}
+
+/* The checks json.Unmarshal into Helm's SimpleHead makes: NULL when the head is well typed,
+ * else the Go type error's words. */
+static char *head_type_error(const struct value *v)
+{
+	static const char *const strs[][2] = {
+		{"apiVersion", "SimpleHead.apiVersion"}, {"kind", "SimpleHead.kind"},
+	};
+	if (v->type == V_NULL)
+		return NULL;
+	if (v->type != V_MAP)
+		return xasprintf("cannot unmarshal %s into Go value of type releaseutil.SimpleHead", json_kind(v));
+	for (size_t i = 0; i < ARRAY_LEN(strs); i++) {
+		const struct value *f = value_map_get(v, strs[i][0]);
+		if (f && f->type != V_NULL && f->type != V_STRING)
+			return xasprintf("cannot unmarshal %s into Go struct field %s of type string", json_kind(f), strs[i][1]);
+	}
+	const struct value *md = value_map_get(v, "metadata");
+	if (!md || md->type == V_NULL)
+		return NULL;
+	if (md->type != V_MAP)
+		return xasprintf("cannot unmarshal %s into Go struct field SimpleHead.metadata of type struct", json_kind(md));
+	const struct value *nm = value_map_get(md, "name"), *ann = value_map_get(md, "annotations");
+	if (nm && nm->type != V_NULL && nm->type != V_STRING)
+		return xasprintf("cannot unmarshal %s into Go struct field .metadata.name of type string", json_kind(nm));
+	if (ann && ann->type != V_NULL && ann->type != V_MAP)
+		return xasprintf("cannot unmarshal %s into Go struct field .metadata.annotations of type map[string]string", json_kind(ann));
+	for (size_t i = 0; ann && ann->type == V_MAP && i < ann->u.map.len; i++) {
+		const struct value *a = ann->u.map.e[i].val;
+		if (a->type != V_NULL && a->type != V_STRING)
+			return xasprintf("cannot unmarshal %s into Go struct field .metadata.annotations of type string", json_kind(a));
+	}
+	return NULL;
+}
+
 static int classify_doc(const char *name, const char *doc, struct manifest_set *set, struct tops_err *err)
 {
 	struct yaml_opts yo = {0};
@@ -165,6 +211,14 @@ static int classify_doc(const char *name, const char *doc, struct manifest_set *
 					    "YAML parse error on %s: error converting YAML to JSON: yaml: line %d: %s",
 					    name, pos.go_line ? pos.go_line : pos.line, pos.problem);
 		return tops_err_prefix(err, "YAML parse error on %s", name);
+	}
+	char *terr = head_type_error(v);
+	if (terr) {
+		tops_err_set(err, TOPS_EINVAL, "YAML parse error on %s: error unmarshaling JSON: while decoding JSON: json: %s",
+			     name, terr);
+		free(terr);
+		value_unref(v);
+		return -TOPS_EINVAL;
 	}
 	const struct value *kind = value_map_get(v, "kind");
 	const struct value *ann = value_map_path(v, "metadata.annotations");

@@ -74,6 +74,16 @@ static void test_yaml_errors(void **state)
 		sb_addc(&sb, '[');
 	const char *deep[] = {sb_str(&sb)};
 	assert_true(manifest_sort(names, deep, 1, &ms, &err) < 0);
+	const char *scalar[] = {"just text\n"};
+	assert_true(manifest_sort(names, scalar, 1, &ms, &err) < 0);
+	assert_string_equal(tops_err_msg(&err), "YAML parse error on c/templates/x.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go value of type releaseutil.SimpleHead");
+	const char *ann[] = {"kind: A\nmetadata: {annotations: {a: 1}}\n"};
+	assert_true(manifest_sort(names, ann, 1, &ms, &err) < 0);
+	assert_non_null(strstr(tops_err_msg(&err), "cannot unmarshal number into Go struct field .metadata.annotations of type string"));
+	const char *comment[] = {"# only a comment\n"};
+	assert_int_equal(manifest_sort(names, comment, 1, &ms, &err), 0);
+	assert_int_equal(ms.nmanifests, 1);
+	manifest_set_done(&ms);
 	const char *utf[] = {"a: \xff\xfe\n"};
 	assert_true(manifest_sort(names, utf, 1, &ms, &err) < 0);
 	sb_done(&sb);
