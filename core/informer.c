@@ -1,6 +1,7 @@
 /* informer — list+watch state machine feeding a store (client-go's reflector, in small). */
 #include "core/informer.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,6 +273,8 @@ static void finish_list(struct informer *inf)
 	inf->rv = xstrdup(inf->acc.rv ? inf->acc.rv : "");
 	page_clear(&inf->acc, k);
 	inf->stats.lists++;
+	/* parsing the pages left freed heap behind (also in worker arenas): give it back */
+	malloc_trim(0);
 	bool first = !inf->synced;
 	inf->synced = true;
 	if (first && inf->o.on_synced)
