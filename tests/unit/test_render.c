@@ -171,6 +171,14 @@ static void test_errors(void **state)
 	};
 	assert_true(render(req, &o, &out, &err) < 0);
 	assert_string_equal(tops_err_msg(&err), "execution error at (app/templates/a.yaml:1:6): x is required");
+	const char *const schema[] = {
+		"Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\n",
+		"values.yaml", "replicas: one\n",
+		"values.schema.json", "{\"properties\": {\"replicas\": {\"type\": \"integer\"}}}",
+		"templates/a.yaml", "kind: A\n", NULL,
+	};
+	assert_true(render(schema, &o, &out, &err) < 0);
+	assert_non_null(strstr(tops_err_msg(&err), "values don't meet the specifications of the schema(s) in the following chart(s):\napp:\n- at '/replicas'"));
 	const char *const lib[] = {
 		"Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\ntype: library\n", NULL,
 	};
