@@ -75,6 +75,9 @@ check_eq "--manifests - -q: exit 0 and summary only" "0 no changes: 0 created, 0
 
 # Errors: usage 2, render or cluster 3.
 tops diff >/dev/null 2>&1; check_eq "no chart: usage error exit 2" 2 "$?"
+tops diff --bogus charts/testops >/dev/null 2>&1; check_eq "unknown flag: usage error exit 2" 2 "$?"
+check_eq "--help: exit 0 and documents the exit status" "0 1" \
+  "$(tops diff --help >"$TEST_TMP/h.out" 2>&1; echo $?) $(grep -c '^Exit status: 0 no changes, 1 changes' "$TEST_TMP/h.out")"
 tops diff testops "$TEST_TMP/no-such-chart" -n testops >/dev/null 2>"$TEST_TMP/e.err"; rc=$?
 check_eq "missing chart: exit 3" 3 "$rc"
 kubesim_stop
