@@ -27,6 +27,7 @@ struct exec_root {
 struct tmpl_var {
 	const char *name;
 	struct value *val;
+	bool iface;   /* came out of a list or map: Go's static type is interface {} */
 };
 
 struct tmpl_exec {
@@ -38,6 +39,7 @@ struct tmpl_exec {
 	int nvars, capvars;
 	const struct tnode *node;
 	struct exec_root *root;
+	bool dot_iface;   /* dot is a range element (static type interface {}) */
 };
 
 static int walk(struct tmpl_exec *ex, struct value *dot, const struct tnode *n);
@@ -78,7 +80,7 @@ static void push_var(struct tmpl_exec *ex, const char *name, struct value *v)
 		ex->capvars = ex->capvars ? ex->capvars * 2 : 8;
 		ex->vars = xrealloc(ex->vars, (size_t)ex->capvars * sizeof *ex->vars);
 	}
-	ex->vars[ex->nvars++] = (struct tmpl_var){name, value_ref(v)};
+	ex->vars[ex->nvars++] = (struct tmpl_var){name, value_ref(v), false};
 }
 
 static void pop_vars(struct tmpl_exec *ex, int mark)
@@ -87,29 +89,33 @@ static void pop_vars(struct tmpl_exec *ex, int mark)
 		value_unref(ex->vars[--ex->nvars].val);
 }
 
-static int set_var(struct tmpl_exec *ex, const char *name, struct value *v)
+static int set_var(struct tmpl_exec *ex, const char *name, struct value *v, bool iface)
 {
 	for (int i = ex->nvars - 1; i >= 0; i--)
 		if (!strcmp(ex->vars[i].name, name)) {
 			value_unref(ex->vars[i].val);
 			ex->vars[i].val = value_ref(v);
+			ex->vars[i].iface = iface;
 			return 0;
 		}
 	return exec_errorf(ex, "undefined variable: %s", name);
 }
 
-static void set_top_var(struct tmpl_exec *ex, int n, struct value *v)
+static void set_top_var(struct tmpl_exec *ex, int n, struct value *v, bool iface)
 {
 	struct tmpl_var *t = &ex->vars[ex->nvars - n];
 	value_unref(t->val);
 	t->val = value_ref(v);
+	t->iface = iface;
 }
 
-static struct value *var_value(struct tmpl_exec *ex, const char *name)
+static struct value *var_value(struct tmpl_exec *ex, const char *name, bool *iface)
 {
 	for (int i = ex->nvars - 1; i >= 0; i--)
-		if (!strcmp(ex->vars[i].name, name))
+		if (!strcmp(ex->vars[i].name, name)) {
+			*iface = ex->vars[i].iface;
 			return value_ref(ex->vars[i].val);
+		}
 	exec_errorf(ex, "undefined variable: %s", name);
 	return NULL;
 }
@@ -204,8 +210,11 @@ static struct value *map_field(struct tmpl_exec *ex, const char *name, const str
 	}
 }
 
+/* iface: recv's Go static type is interface {} (it came out of a map or list); Go names that
+ * type, not the dynamic one, in its messages. */
 static struct value *eval_field(struct tmpl_exec *ex, struct value *dot, const char *name,
-				const struct tnode *cmd, struct value *final, struct value *recv)
+				const struct tnode *cmd, struct value *final, struct value *recv,
+				bool iface)
 {
 	if (tmpl_is_missing(recv)) {
 		if (ex->set->mode == TMPL_MISSING_ERROR) {
@@ -221,20 +230,22 @@ static struct value *eval_field(struct tmpl_exec *ex, struct value *dot, const c
 		exec_errorf(ex, "nil pointer evaluating interface {}.%s", name);
 		return NULL;
 	default:
-		exec_errorf(ex, "can't evaluate field %s in type %s", name, value_type_name(recv));
+		exec_errorf(ex, "can't evaluate field %s in type %s", name,
+			    iface ? "interface {}" : value_type_name(recv));
 		return NULL;
 	}
 }
 
 /* Takes recv. */
 static struct value *eval_field_chain(struct tmpl_exec *ex, struct value *dot, struct value *recv,
-				      const struct tnode *node, char **idents, int n,
+				      bool iface, const struct tnode *node, char **idents, int n,
 				      const struct tnode *cmd, struct value *final)
 {
 	for (int i = 0; i < n && recv; i++) {
 		ex->node = node;
 		struct value *next = eval_field(ex, dot, idents[i], i == n - 1 ? cmd : NULL,
-						i == n - 1 ? final : NULL, recv);
+						i == n - 1 ? final : NULL, recv, iface);
+		iface = recv->type == V_MAP && recv->sub != VS_MAPSTR;
 		value_unref(recv);
 		recv = next;
 	}
@@ -246,7 +257,8 @@ static struct value *eval_variable_node(struct tmpl_exec *ex, struct value *dot,
 					struct value *final)
 {
 	ex->node = v;
-	struct value *val = var_value(ex, v->idents[0]);
+	bool iface = false;
+	struct value *val = var_value(ex, v->idents[0], &iface);
 	if (!val)
 		return NULL;
 	if (v->nidents == 1) {
@@ -256,7 +268,7 @@ static struct value *eval_variable_node(struct tmpl_exec *ex, struct value *dot,
 		}
 		return val;
 	}
-	return eval_field_chain(ex, dot, val, v, v->idents + 1, v->nidents - 1, cmd, final);
+	return eval_field_chain(ex, dot, val, iface, v, v->idents + 1, v->nidents - 1, cmd, final);
 }
 
 static struct value *eval_chain_node(struct tmpl_exec *ex, struct value *dot,
@@ -274,7 +286,7 @@ static struct value *eval_chain_node(struct tmpl_exec *ex, struct value *dot,
 	struct value *recv = eval_arg(ex, dot, c->pipe);
 	if (!recv)
 		return NULL;
-	return eval_field_chain(ex, dot, recv, c, c->idents, c->nidents, cmd, final);
+	return eval_field_chain(ex, dot, recv, false, c, c->idents, c->nidents, cmd, final);
 }
 
 /* ---- functions ---- */
@@ -387,7 +399,8 @@ static struct value *eval_command(struct tmpl_exec *ex, struct value *dot, const
 	switch (first->type) {
 	case N_FIELD:
 		ex->node = first;
-		return eval_field_chain(ex, dot, value_ref(dot), first, first->idents, first->nidents,
+		return eval_field_chain(ex, dot, value_ref(dot), ex->dot_iface, first, first->idents,
+					first->nidents,
 					cmd, final);
 	case N_CHAIN: return eval_chain_node(ex, dot, first, cmd, final);
 	case N_IDENT: return eval_function(ex, dot, first, cmd, cmd, final);
@@ -411,7 +424,8 @@ static struct value *eval_arg(struct tmpl_exec *ex, struct value *dot, const str
 	case N_DOT: return value_ref(dot);
 	case N_NIL: return value_null();
 	case N_FIELD:
-		return eval_field_chain(ex, dot, value_ref(dot), n, n->idents, n->nidents, NULL, NULL);
+		return eval_field_chain(ex, dot, value_ref(dot), ex->dot_iface, n, n->idents,
+					n->nidents, NULL, NULL);
 	case N_VARIABLE: return eval_variable_node(ex, dot, n, NULL, NULL);
 	case N_PIPE: return eval_pipeline(ex, dot, n);
 	case N_IDENT: {
@@ -442,7 +456,7 @@ static struct value *eval_pipeline(struct tmpl_exec *ex, struct value *dot, cons
 	}
 	for (int i = 0; i < pipe->nidents; i++) {
 		if (pipe->is_assign) {
-			if (set_var(ex, pipe->idents[i], v) < 0) {
+			if (set_var(ex, pipe->idents[i], v, false) < 0) {
 				value_unref(v);
 				return NULL;
 			}
@@ -478,11 +492,14 @@ static int walk_if_with(struct tmpl_exec *ex, struct value *dot, const struct tn
 	int mark = ex->nvars;
 	struct value *v = eval_pipeline(ex, dot, n->pipe);
 	int rc = -TOPS_EINVAL;
-	if (v) {
-		if (value_truthy(v))
-			rc = walk_list(ex, n->type == N_WITH ? v : dot, n->list);
-		else
-			rc = walk_list(ex, dot, n->else_list);
+	if (v && value_truthy(v)) {
+		bool saved = ex->dot_iface;
+		if (n->type == N_WITH)
+			ex->dot_iface = false;  /* a pipeline result has its dynamic type */
+		rc = walk_list(ex, n->type == N_WITH ? v : dot, n->list);
+		ex->dot_iface = saved;
+	} else if (v) {
+		rc = walk_list(ex, dot, n->else_list);
 	}
 	value_unref(v);
 	pop_vars(ex, mark);
@@ -491,26 +508,30 @@ static int walk_if_with(struct tmpl_exec *ex, struct value *dot, const struct tn
 
 /* One range iteration: sets the declared variables, walks the body. */
 static int range_once(struct tmpl_exec *ex, const struct tnode *n, struct value *index,
-		      struct value *elem)
+		      struct value *elem, bool iface)
 {
 	const struct tnode *pipe = n->pipe;
 	int rc = 0;
 	if (pipe->nidents > 0) {
 		if (pipe->is_assign)
-			rc = set_var(ex, pipe->idents[0], pipe->nidents > 1 ? index : elem);
+			rc = set_var(ex, pipe->idents[0], pipe->nidents > 1 ? index : elem,
+				     pipe->nidents > 1 ? false : iface);
 		else
-			set_top_var(ex, 1, elem);
+			set_top_var(ex, 1, elem, iface);
 	}
 	if (rc == 0 && pipe->nidents > 1) {
 		if (pipe->is_assign)
-			rc = set_var(ex, pipe->idents[1], elem);
+			rc = set_var(ex, pipe->idents[1], elem, iface);
 		else
-			set_top_var(ex, 2, index);
+			set_top_var(ex, 2, index, false);
 	}
 	if (rc < 0 || (rc = budget(ex)) < 0)
 		return rc;
 	int mark = ex->nvars;
+	bool saved = ex->dot_iface;
+	ex->dot_iface = iface;
 	rc = walk_list(ex, elem, n->list);
+	ex->dot_iface = saved;
 	pop_vars(ex, mark);
 	return rc == EXEC_CONTINUE ? 0 : rc;
 }
@@ -521,7 +542,7 @@ static int range_list(struct tmpl_exec *ex, const struct tnode *n, struct value 
 	for (size_t i = 0; i < v->u.list.len && rc == 0; i++) {
 		struct value *idx = value_int((int64_t)i);
 		*ran = true;
-		rc = range_once(ex, n, idx, v->u.list.items[i]);
+		rc = range_once(ex, n, idx, v->u.list.items[i], v->sub != VS_STRINGS);
 		value_unref(idx);
 	}
 	return rc;
@@ -533,7 +554,7 @@ static int range_map(struct tmpl_exec *ex, const struct tnode *n, struct value *
 	for (size_t i = 0; i < v->u.map.len && rc == 0; i++) {
 		struct value *key = value_str(v->u.map.e[i].key);
 		*ran = true;
-		rc = range_once(ex, n, key, v->u.map.e[i].val);
+		rc = range_once(ex, n, key, v->u.map.e[i].val, v->sub != VS_MAPSTR);
 		value_unref(key);
 	}
 	return rc;
@@ -548,7 +569,7 @@ static int range_int(struct tmpl_exec *ex, const struct tnode *n, struct value *
 	for (int64_t i = 0; i < v->u.i && rc == 0; i++) {
 		struct value *iv = value_int(i);
 		*ran = true;
-		rc = range_once(ex, n, iv, iv);
+		rc = range_once(ex, n, iv, iv, false);
 		value_unref(iv);
 	}
 	return rc;

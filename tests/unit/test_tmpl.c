@@ -287,9 +287,18 @@ static void test_exec_errors(void **state)
 {
 	static const struct row rows[] = {
 		{"{{.X.Y}}", "{\"X\":1}",
-		 "ERR: template: t:1:4: executing \"t\" at <.X.Y>: can't evaluate field Y in type int"},
+		 "ERR: template: t:1:4: executing \"t\" at <.X.Y>: can't evaluate field Y in type interface {}"},
 		{"a\nb {{.X.Y}}", "{\"X\":1}",
-		 "ERR: template: t:2:6: executing \"t\" at <.X.Y>: can't evaluate field Y in type int"},
+		 "ERR: template: t:2:6: executing \"t\" at <.X.Y>: can't evaluate field Y in type interface {}"},
+		{"{{range .L}}{{.Values}}{{end}}", "{\"L\":[\"a\"]}",
+		 "ERR: template: t:1:14: executing \"t\" at <.Values>: can't evaluate field Values in type interface {}"},
+		{"{{range $v := .L}}{{$v.X}}{{end}}", "{\"L\":[\"a\"]}",
+		 "ERR: template: t:1:22: executing \"t\" at <$v.X>: can't evaluate field X in type interface {}"},
+		{"{{with .S}}{{.X}}{{end}}", "{\"S\":\"a\"}",
+		 "ERR: template: t:1:13: executing \"t\" at <.X>: can't evaluate field X in type string"},
+		{"{{$x := 1}}{{$x.Y}}", NULL,
+		 "ERR: template: t:1:15: executing \"t\" at <$x.Y>: can't evaluate field Y in type int"},
+		{"{{.X}}", "[1]", "ERR: template: t:1:2: executing \"t\" at <.X>: can't evaluate field X in type []interface {}"},
 		{"{{.a.b}}", "{\"a\":null}",
 		 "ERR: template: t:1:4: executing \"t\" at <.a.b>: nil pointer evaluating interface {}.b"},
 		{"{{index .L 5}}", "{\"L\":[1]}",
@@ -304,7 +313,7 @@ static void test_exec_errors(void **state)
 		{"{{template \"nope\"}}", NULL,
 		 "ERR: template: t:1:11: executing \"t\" at <{{template \"nope\"}}>: template \"nope\" not defined"},
 		{"{{.Aaaaaaaaaaaa.Bbbbbbbbbbbbb}}", "{\"Aaaaaaaaaaaa\":1}",
-		 "ERR: template: t:1:15: executing \"t\" at <.Aaaaaaaaaaaa.Bbbbbb...>: can't evaluate field Bbbbbbbbbbbbb in type int"},
+		 "ERR: template: t:1:15: executing \"t\" at <.Aaaaaaaaaaaa.Bbbbbb...>: can't evaluate field Bbbbbbbbbbbbb in type interface {}"},
 		{"{{1 2}}", NULL, "ERR: template: t:1:2: executing \"t\" at <1>: can't give argument to non-function 1"},
 		{"{{.M.k 1}}", "{\"M\":{\"k\":1}}",
 		 "ERR: template: t:1:4: executing \"t\" at <.M.k>: k is not a method but has arguments"},
@@ -412,7 +421,7 @@ static void test_hooks(void **state)
 		 "ERR: template: t:1:47: executing \"t\" at <{{template \"q\"}}>: template \"q\" not defined"},
 		{"{{tpl \"{{.A.B}}\" .}}", "{\"A\":1}",
 		 "ERR: template: t:1:2: executing \"t\" at <tpl \"{{.A.B}}\" .>: error calling tpl: "
-		 "template: t:1:4: executing \"t\" at <.A.B>: can't evaluate field B in type int"},
+		 "template: t:1:4: executing \"t\" at <.A.B>: can't evaluate field B in type interface {}"},
 		{"{{include \"none\" .}}", NULL,
 		 "ERR: template: t:1:2: executing \"t\" at <include \"none\" .>: error calling include: "
 		 "template: no template \"none\" associated with template \"t\""},
