@@ -27,6 +27,8 @@ void header_draw(struct ui *ui, int y, int w)
 	strftime(clock, sizeof clock, "%H:%M:%S", &tm);
 	snprintf(left, sizeof left, " tops  ctx: %s  server: %s  ns: %s", d->context, d->server,
 		 d->ns ? d->ns : "(all)");
+	if (text_width(left) + 30 > w) /* narrow: the server goes first */
+		snprintf(left, sizeof left, " tops  ctx: %s  ns: %s", d->context, d->ns ? d->ns : "(all)");
 	int hattr = term_attr(ROLE_HEADER);
 	draw_text(y, 0, w, "", hattr, true);
 	enum tui_role role;
@@ -62,6 +64,14 @@ int banner_draw(struct ui *ui, int y, int w)
 	return 1;
 }
 
+static size_t action_index(const struct key_entry *keys, size_t n, enum tui_action a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (keys[i].action == a)
+			return i;
+	return 0;
+}
+
 static int footer_item(int y, int x, int w, const struct key_entry *k)
 {
 	if (x >= w - 2)
@@ -74,22 +84,22 @@ static int footer_item(int y, int x, int w, const struct key_entry *k)
 	return x + used;
 }
 
-/* The focused pane's own keys first, then the few global ones everybody needs. */
+/* Help and quit first (they must survive a narrow terminal), then the focused pane's own keys,
+ * then filter and command. */
 void footer_draw(struct ui *ui, int y, int w)
 {
-	static const enum tui_action globals[] = {ACT_FIND, ACT_COMMAND, ACT_HELP, ACT_QUIT};
+	static const enum tui_action first[] = {ACT_HELP, ACT_QUIT}, last[] = {ACT_FIND, ACT_COMMAND};
 	struct pane *p = ui_active(ui);
 	unsigned mask = p->scope | (ui->depth == 0 ? KS_DASH : 0);
 	draw_text(y, 0, w, "", term_attr(ROLE_FOOTER), true);
 	size_t n;
 	const struct key_entry *keys = keys_table(&n);
 	int x = 1;
+	for (size_t g = 0; g < ARRAY_LEN(first); g++)
+		x = footer_item(y, x, w, &keys[action_index(keys, n, first[g])]);
 	for (size_t i = 0; i < n; i++)
-		if ((keys[i].scope & mask) && !(keys[i].scope & KS_DASH && keys[i].action >= ACT_PANE1 &&
-						  keys[i].action <= ACT_PANE4))
+		if ((keys[i].scope & mask) && !(keys[i].action >= ACT_PANE1 && keys[i].action <= ACT_PANE4))
 			x = footer_item(y, x, w, &keys[i]);
-	for (size_t g = 0; g < ARRAY_LEN(globals); g++)
-		for (size_t i = 0; i < n; i++)
-			if (keys[i].action == globals[g])
-				x = footer_item(y, x, w, &keys[i]);
+	for (size_t g = 0; g < ARRAY_LEN(last); g++)
+		x = footer_item(y, x, w, &keys[action_index(keys, n, last[g])]);
 }

@@ -10,11 +10,11 @@
 enum { C_LAST, C_TYPE, C_REASON, C_OBJECT, C_MESSAGE };
 
 static const struct table_col ev_cols[] = {
-	[C_LAST] = {"LAST SEEN", 9, false, COL_TEXT},
-	[C_TYPE] = {"TYPE", 7, false, COL_TEXT},
-	[C_REASON] = {"REASON", 21, false, COL_TEXT},
-	[C_OBJECT] = {"OBJECT", 32, false, COL_TEXT},
-	[C_MESSAGE] = {"MESSAGE", 0, false, COL_TEXT},
+	[C_LAST] = {"LAST SEEN", 9, false, COL_TEXT, 0, 0},
+	[C_TYPE] = {"TYPE", 7, false, COL_TEXT, 3, 0},
+	[C_REASON] = {"REASON", 21, false, COL_TEXT, 2, 0},
+	[C_OBJECT] = {"OBJECT", 32, false, COL_TEXT, 1, 0},
+	[C_MESSAGE] = {"MESSAGE", 0, false, COL_TEXT, 0, 20},
 };
 
 static int64_t ev_time(const struct st_event *e)

@@ -9,13 +9,13 @@
 enum { C_NAME, C_READY, C_STATUS, C_RESTARTS, C_AGE, C_NODE, C_IP };
 
 static const struct table_col pod_cols[] = {
-	[C_NAME] = {"NAME", 0, false, COL_TEXT},
-	[C_READY] = {"READY", 6, false, COL_TEXT},
-	[C_STATUS] = {"STATUS", 18, false, COL_TEXT},
-	[C_RESTARTS] = {"RESTARTS", 13, false, COL_TEXT},
-	[C_AGE] = {"AGE", 7, false, COL_TEXT},
-	[C_NODE] = {"NODE", 14, false, COL_TEXT},
-	[C_IP] = {"IP", 15, false, COL_TEXT},
+	[C_NAME] = {"NAME", 0, false, COL_TEXT, 0, 24},
+	[C_READY] = {"READY", 6, false, COL_TEXT, 5, 0},
+	[C_STATUS] = {"STATUS", 18, false, COL_TEXT, 0, 0},
+	[C_RESTARTS] = {"RESTARTS", 13, false, COL_TEXT, 4, 0},
+	[C_AGE] = {"AGE", 7, false, COL_TEXT, 3, 0},
+	[C_NODE] = {"NODE", 14, false, COL_TEXT, 2, 0},
+	[C_IP] = {"IP", 15, false, COL_TEXT, 1, 0},
 };
 
 static void pod_cell(const struct table_row *row, int col, int64_t now, char *buf, size_t n)

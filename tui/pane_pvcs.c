@@ -10,13 +10,13 @@
 enum { C_NAME, C_STATUS, C_VOLUME, C_CAPACITY, C_MODES, C_CLASS, C_AGE };
 
 static const struct table_col pvc_cols[] = {
-	[C_NAME] = {"NAME", 0, false, COL_TEXT},
-	[C_STATUS] = {"STATUS", 8, false, COL_TEXT},
-	[C_VOLUME] = {"VOLUME", 24, false, COL_TEXT},
-	[C_CAPACITY] = {"CAPACITY", 8, false, COL_TEXT},
-	[C_MODES] = {"ACCESS MODES", 12, false, COL_TEXT},
-	[C_CLASS] = {"STORAGECLASS", 12, false, COL_TEXT},
-	[C_AGE] = {"AGE", 7, false, COL_TEXT},
+	[C_NAME] = {"NAME", 0, false, COL_TEXT, 0, 16},
+	[C_STATUS] = {"STATUS", 8, false, COL_TEXT, 0, 0},
+	[C_VOLUME] = {"VOLUME", 24, false, COL_TEXT, 4, 0},
+	[C_CAPACITY] = {"CAPACITY", 8, false, COL_TEXT, 5, 0},
+	[C_MODES] = {"ACCESS MODES", 12, false, COL_TEXT, 3, 0},
+	[C_CLASS] = {"STORAGECLASS", 12, false, COL_TEXT, 2, 0},
+	[C_AGE] = {"AGE", 7, false, COL_TEXT, 1, 0},
 };
 
 static void pvc_cell(const struct table_row *row, int col, int64_t now, char *buf, size_t n)

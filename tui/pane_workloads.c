@@ -10,15 +10,15 @@
 enum { C_NAME, C_KIND, C_READY, C_UPDATED, C_AVAIL, C_PROGRESS, C_REV, C_IMAGE, C_AGE };
 
 static const struct table_col wl_cols[] = {
-	[C_NAME] = {"NAME", 0, false, COL_TEXT},
-	[C_KIND] = {"KIND", 6, false, COL_TEXT},
-	[C_READY] = {"READY", 7, false, COL_TEXT},
-	[C_UPDATED] = {"UP-TO-DATE", 10, false, COL_TEXT},
-	[C_AVAIL] = {"AVAILABLE", 9, false, COL_TEXT},
-	[C_PROGRESS] = {"ROLLOUT", 14, false, COL_BAR},
-	[C_REV] = {"REV", 4, false, COL_TEXT},
-	[C_IMAGE] = {"IMAGE", 30, false, COL_TEXT},
-	[C_AGE] = {"AGE", 7, false, COL_TEXT},
+	[C_NAME] = {"NAME", 0, false, COL_TEXT, 0, 16},
+	[C_KIND] = {"KIND", 6, false, COL_TEXT, 6, 0},
+	[C_READY] = {"READY", 7, false, COL_TEXT, 0, 0},
+	[C_UPDATED] = {"UP-TO-DATE", 10, false, COL_TEXT, 4, 0},
+	[C_AVAIL] = {"AVAILABLE", 9, false, COL_TEXT, 5, 0},
+	[C_PROGRESS] = {"ROLLOUT", 14, false, COL_BAR, 0, 0},
+	[C_REV] = {"REV", 4, false, COL_TEXT, 3, 0},
+	[C_IMAGE] = {"IMAGE", 34, false, COL_TEXT, 2, 0},
+	[C_AGE] = {"AGE", 7, false, COL_TEXT, 1, 0},
 };
 
 static void wl_cell(const struct table_row *row, int col, int64_t now, char *buf, size_t n)

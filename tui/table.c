@@ -130,8 +130,9 @@ const struct table_row *table_current(struct pane *p)
 }
 
 /* ---- drawing ---- */
-/* Columns that do not fit are dropped, rightmost fixed one first; the flexible one takes the
- * rest. vis[] receives the indices of the columns shown and widths[] their widths. */
+/* Columns that do not fit are dropped in their `drop` order until the flexible one has its
+ * minimum; it then takes the rest. vis[] receives the indices of the columns shown and
+ * widths[] their widths. */
 static int layout_cols(const struct table_ops *o, int w, int *vis, int *widths)
 {
 	bool shown[16];
@@ -139,19 +140,19 @@ static int layout_cols(const struct table_ops *o, int w, int *vis, int *widths)
 	for (int i = 0; i < n; i++)
 		shown[i] = true;
 	for (;;) {
-		int fixed = 0, flex = -1, last_fixed = -1, count = 0;
+		int fixed = 0, flex = -1, victim = -1;
 		for (int i = 0; i < n; i++) {
 			if (!shown[i])
 				continue;
-			count++;
 			if (o->cols[i].width == 0)
 				flex = i;
-			else if (i > 0)
-				last_fixed = i;
+			if (o->cols[i].drop && (victim < 0 || o->cols[i].drop < o->cols[victim].drop))
+				victim = i;
 			fixed += o->cols[i].width + 1;
 		}
+		int need = flex >= 0 ? (o->cols[flex].minw ? o->cols[flex].minw : 16) : 0;
 		int rest = w - fixed;
-		if (rest >= 12 || last_fixed < 0 || count <= 2) {
+		if (rest >= need || victim < 0) {
 			int k = 0;
 			for (int i = 0; i < n; i++)
 				if (shown[i]) {
@@ -160,7 +161,7 @@ static int layout_cols(const struct table_ops *o, int w, int *vis, int *widths)
 				}
 			return k;
 		}
-		shown[last_fixed] = false;
+		shown[victim] = false;
 	}
 }
 
@@ -350,6 +351,20 @@ static void table_find(struct pane *p, const char *text)
 	remember_cursor(t);
 }
 
+/* Rows plus box and column header; PVC notes take a row each. */
+static int table_want(struct pane *p)
+{
+	struct table *t = T(p);
+	table_rebuild(p, false);
+	size_t extra = 0;
+	char note[256];
+	if (t->ops->note && t->n < 100)
+		for (size_t i = 0; i < t->n; i++)
+			extra += t->ops->note(p, &t->rows[i], note, sizeof note);
+	size_t want = t->n + extra + 3;
+	return want > 1000 ? 1000 : (int)(want < 4 ? 4 : want);
+}
+
 static void table_tick(struct pane *p)
 {
 	(void)p; /* ages are recomputed at draw time; the ui redraws every second */
@@ -371,6 +386,7 @@ static const struct pane_ops table_pane_ops = {
 	.key = table_key,
 	.find = table_find,
 	.tick = table_tick,
+	.want = table_want,
 	.free = table_free,
 };
 

@@ -20,6 +20,8 @@ struct table_col {
 	int width;          /* 0: flexible (takes what is left) */
 	bool right;         /* right-aligned */
 	enum col_type type;
+	int drop;           /* when space runs out, columns go in increasing order (0: never) */
+	int minw;           /* flexible column: the width it needs before others are dropped */
 };
 
 struct table_ops {

@@ -142,6 +142,8 @@ struct pane_ops {
 	void (*find)(struct pane *p, const char *text);
 	/* The data changed (store notification); mark dirty if it concerns this pane. */
 	void (*changed)(struct pane *p, int kind);
+	/* Optional: rows the pane would like (content plus borders) for the layout. */
+	int (*want)(struct pane *p);
 	/* Optional periodic tick (once a second). */
 	void (*tick)(struct pane *p);
 	void (*free)(struct pane *p);

@@ -202,43 +202,68 @@ static void place(struct pane *p, int y, int x, int h, int w)
 	p->w = w;
 }
 
-/* Pods on top, PVCs and Workloads side by side when wide (stacked when narrow), Events below. */
+static int pane_want(struct pane *p)
+{
+	return p->ops->want ? p->ops->want(p) : 1000;
+}
+
+/* Shares h rows among n stacked slots: each gets its minimum, then rows go out one at a time
+ * (the focused slot and Pods twice per round) until every slot has what its content wants;
+ * rows left over go to Pods and Events. */
+static void share_rows(int h, int n, const int *want, int focus, int *out)
+{
+	int min = h / n >= 4 ? 4 : 3, left = h;
+	for (int i = 0; i < n; i++) {
+		out[i] = min;
+		left -= min;
+	}
+	bool grew = true;
+	while (left > 0 && grew) {
+		grew = false;
+		for (int i = 0; i < n && left > 0; i++) {
+			int give = (i == focus || i == 0) ? 2 : 1;
+			for (; give > 0 && left > 0 && out[i] < want[i]; give--, left--)
+				out[i]++, grew = true;
+		}
+	}
+	out[0] += left - left / 2;
+	out[n - 1] += left / 2;
+}
+
+/* Pods on top, PVCs and Workloads (side by side when wide), Events at the bottom; heights follow
+ * the content so that small panes do not waste rows. */
 static void layout_dash(struct ui *ui, int top, int h, int w)
 {
+	struct pane **d = ui->dash;
 	if (ui->zoom) {
-		place(ui->dash[ui->focus], top, 0, h, w);
-		ui->dash[ui->focus]->ops->draw(ui->dash[ui->focus]);
+		place(d[ui->focus], top, 0, h, w);
+		d[ui->focus]->ops->draw(d[ui->focus]);
 		return;
 	}
-	bool side = w >= 150;
-	int focus_bonus = h >= 30 ? 0 : 2;
-	int hp = h * 2 / 5, hm = h * 3 / 10, he;
-	if (!side)
-		hm = hm + h / 10;
-	he = h - hp - hm;
-	int hs[3] = {hp, hm, he};
-	int fidx = ui->focus == 0 ? 0 : ui->focus == 3 ? 2 : 1;
-	for (int i = 0; i < 3; i++)
-		if (i != fidx && hs[i] - focus_bonus / 2 >= 4) {
-			hs[i] -= focus_bonus / 2;
-			hs[fidx] += focus_bonus / 2;
-		}
-	place(ui->dash[0], top, 0, hs[0], w);
-	if (side) {
-		place(ui->dash[1], top + hs[0], 0, hs[1], w / 2);
-		place(ui->dash[2], top + hs[0], w / 2, hs[1], w - w / 2);
+	int hs[4], want[4];
+	if (w >= 150) {
+		int wm = pane_want(d[1]) > pane_want(d[2]) ? pane_want(d[1]) : pane_want(d[2]);
+		int wants3[3] = {1000, wm, pane_want(d[3]) < 8 ? 8 : pane_want(d[3])};
+		int f = ui->focus == 0 ? 0 : ui->focus == 3 ? 2 : 1;
+		share_rows(h, 3, wants3, f, hs);
+		place(d[0], top, 0, hs[0], w);
+		place(d[1], top + hs[0], 0, hs[1], w / 2);
+		place(d[2], top + hs[0], w / 2, hs[1], w - w / 2);
+		place(d[3], top + hs[0] + hs[1], 0, hs[2], w);
 	} else {
-		int a = hs[1] / 2;
-		if (ui->focus == 1 || ui->focus == 2)
-			a = ui->focus == 1 ? hs[1] - hs[1] / 2 - (hs[1] > 10) : hs[1] / 2 - (hs[1] > 10);
-		if (ui->focus == 1 && a < hs[1] - a)
-			a = hs[1] - a;
-		place(ui->dash[1], top + hs[0], 0, a, w);
-		place(ui->dash[2], top + hs[0] + a, 0, hs[1] - a, w);
+		want[0] = 1000;
+		want[1] = pane_want(d[1]);
+		want[2] = pane_want(d[2]);
+		want[3] = pane_want(d[3]) < 8 ? 8 : pane_want(d[3]);
+		share_rows(h, 4, want, ui->focus, hs);
+		int y = top;
+		for (int i = 0; i < 4; i++) {
+			place(d[i], y, 0, hs[i], w);
+			y += hs[i];
+		}
 	}
-	place(ui->dash[3], top + hs[0] + hs[1], 0, hs[2], w);
 	for (int i = 0; i < 4; i++)
-		ui->dash[i]->ops->draw(ui->dash[i]);
+		d[i]->ops->draw(d[i]);
 }
 
 static void status_line(struct ui *ui, int y, int w)

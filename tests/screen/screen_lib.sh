@@ -32,7 +32,7 @@ _screen_lacks() { ! capture | grep -qF -- "$1"; }
 mask() {
   sed -E -e 's/[0-9]{2}:[0-9]{2}:[0-9]{2} UTC/HH:MM:SS UTC/g' \
          -e 's#127\.0\.0\.1:[0-9]+#127.0.0.1:PORT#g' \
-         -e 's/(^|[ (│|])(<?[0-9]+[smhdy])([0-9]+[smh])?( ago\)| )/\1AGE\4/g' \
+         -e 's/(^|[ (│|])[0-9]+[smhdy]([0-9]+[smh])?( ago\))? +/\1AGE /g' \
          -e 's/ +$//'
 }
 # screen_matches NAME: compares the masked screen with tests/screen/expected/NAME.txt;
@@ -43,3 +43,46 @@ screen_matches() {
   if [ "${UPDATE:-0}" = 1 ]; then mkdir -p "$SCREEN_DIR/expected"; cp "$got" "$exp"; return 0; fi
   diff -u "$exp" "$got" >"$TEST_TMP/$1.diff" 2>&1
 }
+
+TOPS_BIN=${TOPS_BIN:-$TOPS_ROOT/bin/tops}
+KUBESIM_BIN=${KUBESIM_BIN:-$TOPS_ROOT/bin/kubesim}
+SIM_ARGS=()
+
+# sim_start ARGS...: kubesim on a free loopback port (or $SIM_PORT when set), with a kubeconfig.
+sim_start() {
+  SIM_ARGS=("$@")
+  local out="$TEST_TMP/kubesim.$RANDOM.out"
+  "$KUBESIM_BIN" --listen "127.0.0.1:${SIM_PORT:-0}" "$@" >"$out" 2>"$out.err" &
+  KUBESIM_PID=$!
+  if ! wait_until 20 grep -q '^kubesim: listening on ' "$out"; then
+    echo "kubesim did not start: $(cat "$out.err")" >&2; return 1
+  fi
+  KUBESIM_URL=$(sed -n 's/^kubesim: listening on //p' "$out" | head -1)
+  KUBESIM_PORT=${KUBESIM_URL##*:}
+  export KUBECONFIG="$TEST_TMP/kubeconfig"
+  cat >"$KUBECONFIG" <<EOK
+apiVersion: v1
+kind: Config
+clusters:
+- name: sim
+  cluster:
+    server: $KUBESIM_URL
+contexts:
+- name: sim
+  context:
+    cluster: sim
+    user: sim
+    namespace: testops
+current-context: sim
+users:
+- name: sim
+  user:
+    token: sim-token
+EOK
+}
+sim_stop() { [ -n "${KUBESIM_PID:-}" ] && kill "$KUBESIM_PID" 2>/dev/null && wait "$KUBESIM_PID" 2>/dev/null; KUBESIM_PID=; return 0; }
+on_exit sim_stop
+# sim_restart: the same scenario on the same port (the console must reconnect by itself).
+sim_restart() { local port=$KUBESIM_PORT; sim_stop; SIM_PORT=$port sim_start "${SIM_ARGS[@]}"; }
+# tops_pid: the console started from the session's shell.
+tops_pid() { pgrep -P "$(tm display -p '#{pane_pid}')" -x tops | head -1; }
