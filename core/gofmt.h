@@ -17,4 +17,7 @@ void tmpl_sprintln(struct strbuf *out, struct value **args, int nargs);
 /* strconv.Quote (ascii_only: strconv.QuoteToASCII). */
 void go_quote(struct strbuf *out, const char *s, size_t n, bool ascii_only);
 
+/* unicode.IsPrint (as strconv.Quote and the js escaper use it). */
+bool go_is_print(uint32_t r);
+
 #endif

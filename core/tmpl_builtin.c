@@ -400,10 +400,8 @@ static int fn_js(struct tmpl_exec *ex, struct value **a, int n, struct value **o
 		}
 		uint32_t r;
 		int len = utf8_len((const unsigned char *)in.buf + i, in.len - i, &r);
-		bool printable = r != 0xFFFD || len > 1;
-		if (r == 0x2028 || r == 0x2029 || (r >= 0x80 && r < 0xA0) || r == 0xAD || r == 0xFEFF)
-			printable = false;
-		if (printable)
+		/* invalid UTF-8 decodes to U+FFFD, which is printable: the byte is kept */
+		if (go_is_print(r))
 			sb_add(&sb, in.buf + i, (size_t)len);
 		else
 			sb_addf(&sb, "\\u%04X", r);

@@ -100,17 +100,24 @@ static void put_utf8(struct strbuf *sb, uint32_t cp)
 	sb_add(sb, b, (size_t)n);
 }
 
-/* Roughly unicode.IsPrint: controls, surrogates, U+FFFD-ish specials are not printable. */
-static bool is_print(uint32_t r)
+/* unicode.IsPrint for the ranges that matter: controls, spaces other than ' ', line and
+ * paragraph separators, format characters, surrogates, private use and noncharacters are not
+ * printable. (Unassigned code points are treated as printable.) */
+bool go_is_print(uint32_t r)
 {
-	if (r < 0x20 || (r >= 0x7F && r < 0xA0) || r == 0xAD)
+	static const struct { uint32_t lo, hi; } np[] = {
+		{0x00, 0x1F}, {0x7F, 0xA0}, {0xAD, 0xAD}, {0x600, 0x605}, {0x61C, 0x61C},
+		{0x6DD, 0x6DD}, {0x70F, 0x70F}, {0x1680, 0x1680}, {0x180E, 0x180E},
+		{0x2000, 0x200F}, {0x2028, 0x202F}, {0x205F, 0x2064}, {0x2066, 0x206F},
+		{0x3000, 0x3000}, {0xD800, 0xF8FF}, {0xFDD0, 0xFDEF}, {0xFEFF, 0xFEFF},
+		{0xFFF9, 0xFFFB}, {0x110BD, 0x110BD}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A},
+		{0xE0001, 0xE0001}, {0xE0020, 0xE007F}, {0xF0000, 0x10FFFF},
+	};
+	if ((r & 0xFFFE) == 0xFFFE || r > 0x10FFFF)
 		return false;
-	if ((r >= 0x2028 && r <= 0x2029) || (r >= 0xFFF9 && r <= 0xFFFB) || r == 0xFEFF)
-		return false;
-	if ((r >= 0x200B && r <= 0x200F) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2060 && r <= 0x206F))
-		return false;
-	if ((r & 0xFFFE) == 0xFFFE || (r >= 0xE000 && r <= 0xF8FF) || r >= 0xF0000)
-		return false;
+	for (size_t i = 0; i < ARRAY_LEN(np); i++)
+		if (r >= np[i].lo && r <= np[i].hi)
+			return false;
 	return true;
 }
 
@@ -130,7 +137,7 @@ static void quote_rune(struct strbuf *out, uint32_t r, char q, bool ascii)
 			sb_adds(out, esc[i].e);
 			return;
 		}
-	if (r < 0x80 ? (r >= 0x20 && r < 0x7F) : (!ascii && is_print(r))) {
+	if (r < 0x80 ? (r >= 0x20 && r < 0x7F) : (!ascii && go_is_print(r))) {
 		put_utf8(out, r);
 		return;
 	}
@@ -255,7 +262,7 @@ static void fmt_qchar(struct strbuf *out, const struct spec *f, uint64_t u)
 {
 	struct strbuf b = STRBUF_INIT;
 	uint32_t r = u > 0x10FFFF ? 0xFFFD : (uint32_t)u;
-	if (f->sharp && r < 0x10FFFF && is_print(r) && r != '\'') {
+	if (f->sharp && r < 0x10FFFF && go_is_print(r) && r != '\'') {
 		sb_addc(&b, '\'');
 		put_utf8(&b, r);
 		sb_addc(&b, '\'');
@@ -273,7 +280,7 @@ static void fmt_unicode(struct strbuf *out, const struct spec *f, uint64_t u)
 	struct strbuf b = STRBUF_INIT;
 	int prec = f->has_prec && f->prec > 4 ? f->prec : 4;
 	sb_addf(&b, "U+%0*llX", prec, (unsigned long long)u);
-	if (f->sharp && u <= 0x10FFFF && is_print((uint32_t)u)) {
+	if (f->sharp && u <= 0x10FFFF && go_is_print((uint32_t)u)) {
 		sb_adds(&b, " '");
 		put_utf8(&b, (uint32_t)u);
 		sb_addc(&b, '\'');

@@ -385,6 +385,9 @@ static void test_printf(void **state)
 		{"{{printf \"%3c|%-4q|\" 65 \"a\"}}", NULL, "  A|\"a\" |"},
 		{"{{printf \"%.2d|%.0d|%3.2d\" 5 0 7}}", NULL, "05|| 07"},
 		{"{{printf \"%s\" \"\\u00e9\\u2603\" | len}}", NULL, "5"},
+		{"{{printf \"%q|%+q|%#q\" \"\\u00a0\\x01\\u00e9\" \"\\u00e9\" \"a`b\"}}", NULL,
+		 "\"\\u00a0\\x01\xc3\xa9\"|\"\\u00e9\"|\"a`b\""},
+		{"{{printf \"%#q\" \"ab\"}} {{js \"\\u00a0\\u00e9\"}}", NULL, "`ab` \\u00A0\xc3\xa9"},
 	};
 	check_rows(rows, ARRAY_LEN(rows));
 }
