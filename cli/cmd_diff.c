@@ -32,6 +32,7 @@ struct diff_args {
 	struct render_flag *rflags;
 	size_t nrflags;
 	const char *manifests;   /* --manifests FILE */
+	const char *manager;     /* --field-manager NAME (NULL: any Apply entry) */
 	bool quiet;              /* -q: summary only */
 	int npos;
 	const char *pos[2];
@@ -55,6 +56,8 @@ static void diff_usage(FILE *f)
 		"      --kube-version V     Kubernetes version for .Capabilities\n"
 		"      --api-versions G/V   extra API version for .Capabilities (repeatable)\n"
 		"      --manifests FILE     diff already rendered manifests (\"-\" reads stdin)\n"
+		"      --field-manager NAME only this manager's server-side applies count as\n"
+		"                           applied before (default: every manager's)\n"
 		"  -q, --quiet              print only the summary line\n"
 		"  -n, --namespace NS       namespace (default: the kubeconfig context's)\n\n"
 		"Exit status: 0 no changes, 1 changes, 2 usage error, 3 other errors.\n");
@@ -62,7 +65,7 @@ static void diff_usage(FILE *f)
 
 static const char *const value_flags[] = {
 	"--set", "--set-string", "--set-file", "--set-json", "--set-literal", "-f",
-	"--values", "--kube-version", "--api-versions", "--manifests",
+	"--values", "--kube-version", "--api-versions", "--manifests", "--field-manager",
 };
 
 /* The table's spelling of a flag that takes a value ("--set" for "--set=a=b"), or NULL. */
@@ -77,11 +80,15 @@ static const char *value_flag(const char *arg)
 	return NULL;
 }
 
-/* Every value flag but --manifests feeds the renderer, in command-line order. */
+/* Every value flag but --manifests and --field-manager feeds the renderer, in order. */
 static void take_value_flag(struct diff_args *a, const char *flag, const char *val)
 {
 	if (strcmp(flag, "--manifests") == 0) {
 		a->manifests = val;
+		return;
+	}
+	if (strcmp(flag, "--field-manager") == 0) {
+		a->manager = val;
 		return;
 	}
 	a->rflags = xrealloc(a->rflags, (a->nrflags + 1) * sizeof *a->rflags);
@@ -249,7 +256,7 @@ static int diff_one(struct kube_client *kc, const struct value *obj, const char 
 	int rc = fetch_live(kc, obj, ns, &live, err);
 	if (rc < 0)
 		return rc;
-	rc = diff_object(obj, live, ns, &r, err);
+	rc = diff_object_as(obj, live, ns, a->manager, &r, err);
 	value_unref(live);
 	if (rc < 0)
 		return rc;

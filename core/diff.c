@@ -175,14 +175,20 @@ static void fieldset_union(struct value *dst, const struct value *src)
 }
 
 /* The fields previously applied to the live object, as one fieldsV1 tree. New reference. */
-static struct value *applied_fields(const struct value *live)
+static bool str_is(const struct value *v, const char *s)
+{
+	return v && v->type == V_STRING && strcmp(v->u.str.s, s) == 0;
+}
+
+static struct value *applied_fields(const struct value *live, const char *manager)
 {
 	struct value *own = value_map();
 	struct value *mf = value_map_path(live, "metadata.managedFields");
 	for (size_t i = 0; mf && mf->type == V_LIST && i < mf->u.list.len; i++) {
-		struct value *op = value_map_get(mf->u.list.items[i], "operation");
-		if (op && op->type == V_STRING && strcmp(op->u.str.s, "Apply") == 0)
-			fieldset_union(own, value_map_get(mf->u.list.items[i], "fieldsV1"));
+		struct value *e = mf->u.list.items[i];
+		if (e->type == V_MAP && str_is(value_map_get(e, "operation"), "Apply") &&
+		    (!manager || str_is(value_map_get(e, "manager"), manager)))
+			fieldset_union(own, value_map_get(e, "fieldsV1"));
 	}
 	struct value *ann = value_map_path(live, "metadata.annotations");
 	struct value *la = ann && ann->type == V_MAP ?
@@ -545,6 +551,12 @@ char *diff_object_path(const struct value *obj, const char *ns)
 int diff_object(const struct value *desired, const struct value *live, const char *ns,
 		struct diff_result *out, struct tops_err *err)
 {
+	return diff_object_as(desired, live, ns, NULL, out, err);
+}
+
+int diff_object_as(const struct value *desired, const struct value *live, const char *ns,
+		   const char *manager, struct diff_result *out, struct tops_err *err)
+{
 	memset(out, 0, sizeof *out);
 	out->id = diff_object_id(desired, ns);
 	if (!desired || desired->type != V_MAP || !out->id)
@@ -552,7 +564,7 @@ int diff_object(const struct value *desired, const struct value *live, const cha
 				    "object has no apiVersion, kind or metadata.name");
 	struct value *d = drop_nulls(desired);
 	struct value *l = live && live->type == V_MAP ? value_copy(live) : NULL;
-	struct value *own = l ? applied_fields(l) : NULL;
+	struct value *own = l ? applied_fields(l, manager) : NULL;
 	strip_server_fields(d);
 	if (l)
 		strip_server_fields(l);

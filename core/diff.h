@@ -6,8 +6,9 @@
  *   kubectl.kubernetes.io/last-applied-configuration and deployment.kubernetes.io/revision.
  * - Every field the rendered object sets is compared with the live one. A field present only on
  *   the live side is ignored (the server defaulted it or someone else owns it) unless it was
- *   applied before: listed in a managedFields entry with operation "Apply" or in the
- *   last-applied-configuration annotation. Such a field is reported as removed.
+ *   applied before: listed in a managedFields entry with operation "Apply" (of one field
+ *   manager, or of any) or in the last-applied-configuration annotation. Such a field is
+ *   reported as removed.
  * - Lists with a merge key are matched by key (containers, initContainers, env, volumes and
  *   imagePullSecrets by name, volumeMounts by mountPath, container ports by containerPort,
  *   Service ports by port); other lists are compared element by element, and a length
@@ -51,6 +52,11 @@ struct diff_result {
  * and metadata.name. */
 int diff_object(const struct value *desired, const struct value *live, const char *ns,
 		struct diff_result *out, struct tops_err *err);
+/* The same, counting as "applied before" only the managedFields Apply entries of one field
+ * manager (kubectl's --field-manager; NULL: every Apply entry). The last-applied annotation
+ * counts either way. */
+int diff_object_as(const struct value *desired, const struct value *live, const char *ns,
+		   const char *manager, struct diff_result *out, struct tops_err *err);
 void diff_result_done(struct diff_result *r);
 
 /* True for kinds that live outside namespaces (Namespace, ClusterRole, StorageClass, ...). */

@@ -227,6 +227,30 @@ static void test_removed_keyed_element_from_managed_fields(void **state)
 	diff_result_done(&r);
 }
 
+static void test_field_manager_filter(void **state)
+{
+	(void)state;
+	const char *desired = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"},"
+		"\"data\":{\"a\":\"1\"}}";
+	const char *live = "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\","
+		"\"managedFields\":[{\"manager\":\"kubectl\",\"operation\":\"Apply\",\"fieldsV1\":{\"f:data\":{\"f:b\":{}}}},"
+		"{\"manager\":\"argocd\",\"operation\":\"Apply\",\"fieldsV1\":{\"f:data\":{\"f:c\":{}}}}]},"
+		"\"data\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"}}";
+	struct value *d = J(desired), *l = J(live);
+	struct diff_result r;
+	struct tops_err err = {0};
+	assert_int_equal(diff_object_as(d, l, NULL, "kubectl", &r, &err), 0);
+	assert_int_equal(r.nchanges, 1);
+	assert_int_equal(find_change(&r, ".data.b")->op, DIFF_REMOVE);
+	diff_result_done(&r);
+	assert_int_equal(diff_object(d, l, NULL, &r, &err), 0);
+	assert_int_equal(r.nchanges, 2);
+	assert_non_null(find_change(&r, ".data.c"));
+	diff_result_done(&r);
+	value_unref(d);
+	value_unref(l);
+}
+
 static void test_atomic_list_and_numbers(void **state)
 {
 	(void)state;
@@ -410,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_added_and_removed_fields),
 		cmocka_unit_test(test_last_applied_leaves_no_empty_annotations),
 		cmocka_unit_test(test_removed_keyed_element_from_managed_fields),
+		cmocka_unit_test(test_field_manager_filter),
 		cmocka_unit_test(test_atomic_list_and_numbers),
 		cmocka_unit_test(test_secret_unchanged_after_fold),
 		cmocka_unit_test(test_secret_masked),
