@@ -183,13 +183,18 @@ else
   PROM_PID=$!; on_exit prom_stop
   if wait_until 30 prom_up; then pass "prometheus.yml: job testops scrapes kubesim"; else fail "prometheus.yml: job testops scrapes kubesim" "$(tail -2 "$PROM_DIR/log")"; fi
   if wait_until 10 prom_has_series; then pass "prometheus.yml: series keep their namespace label"; else fail "prometheus.yml: series keep their namespace label"; fi
-  sleep 4 # two more scrapes, so rate() has points
-  nq=0; bad=""
-  while IFS= read -r q; do
-    nq=$((nq + 1))
-    q=${q//\$namespace/testops}; q=${q//\$release/testops}; q=${q//\$__rate_interval/1m}
-    r=$(prom_query "$q")
-    echo "$r" | grep -q '"status":"success"' && echo "$r" | grep -q '"value":' || bad="$bad [$q]"
-  done < <(sed -n 's/^ *"expr": "\(.*\)",\{0,1\}$/\1/p' "$CHART/dashboards/testops.json" | sed 's/\\"/"/g')
+  # Every query, with the dashboard's variables filled in, succeeds and returns samples (rate()
+  # needs two scrapes, so this is polled).
+  dashboard_ok() {
+    nq=0; bad=""
+    while IFS= read -r q; do
+      nq=$((nq + 1))
+      q=${q//\$namespace/testops}; q=${q//\$release/testops}; q=${q//\$__rate_interval/1m}
+      r=$(prom_query "$q")
+      echo "$r" | grep -q '"status":"success"' && echo "$r" | grep -q '"value":' || bad="$bad [$q]"
+    done < <(sed -n 's/^ *"expr": "\(.*\)",\{0,1\}$/\1/p' "$CHART/dashboards/testops.json" | sed 's/\\"/"/g')
+    [ "$nq" = 7 ] && [ -z "$bad" ]
+  }
+  wait_until 30 dashboard_ok
   check_eq "dashboard: all 7 queries run and find data" "7 " "$nq $bad"
 fi
