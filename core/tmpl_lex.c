@@ -101,9 +101,16 @@ static bool at_left_delim(const struct lexer *lx, size_t at)
 	return at + 1 < lx->len && lx->src[at] == '{' && lx->src[at + 1] == '{';
 }
 
+/* A trim-marked right delimiter at `at`: any space, then "-}}". */
+static bool trim_right_at(const struct lexer *lx, size_t at)
+{
+	return at + 4 <= lx->len && is_space((unsigned char)lx->src[at]) &&
+	       memcmp(lx->src + at + 1, "-}}", 3) == 0;
+}
+
 static bool at_trim_right(const struct lexer *lx)
 {
-	return lx->pos + 4 <= lx->len && memcmp(lx->src + lx->pos, " -}}", 4) == 0;
+	return trim_right_at(lx, lx->pos);
 }
 
 static bool at_right(const struct lexer *lx)
@@ -287,17 +294,15 @@ static int lex_ident(struct lexer *lx)
 
 static int lex_space(struct lexer *lx)
 {
-	size_t n = 0;
-	while (peekc(lx, 0) >= 0 && is_space(peekc(lx, 0))) {
-		advance(lx, 1);
-		n++;
-	}
-	/* A trim-marked right delimiter starts with a space: give that space back. */
-	if (lx->pos >= 1 && lx->pos - 1 + 4 <= lx->len && !memcmp(lx->src + lx->pos - 1, " -}}", 4)) {
-		lx->pos--;
-		if (n == 1)
-			return 0;
-	}
+	size_t e = lx->pos;
+	while (e < lx->len && is_space((unsigned char)lx->src[e]))
+		e++;
+	/* A trim-marked right delimiter starts with a space: leave that space to it. */
+	if (trim_right_at(lx, e - 1))
+		e--;
+	if (e == lx->pos)
+		return 0;
+	advance(lx, e - lx->pos);
 	emit(lx, TK_SPACE);
 	return 0;
 }

@@ -152,6 +152,8 @@ static void test_lexer(void **state)
 {
 	static const struct row rows[] = {
 		{"a  {{- 1 -}}  b", NULL, "a1b"},
+		{"a\n{{-\t1\n-}}\n\tb {{- \"x\"\n\n-}} c", NULL, "a1bxc"},
+		{"{{ 1 }}{{- /* c */\t-}}\n2\n{{ 3 }}", NULL, "12\n3"},
 		{"a {{- /* c */ -}}\n b", NULL, "ab"},
 		{"{{/* c */}}x", NULL, "x"},
 		{"{{-3}}", NULL, "-3"},
