@@ -470,7 +470,9 @@ static void unexpected(struct parser *p, const struct tok *t, const char *contex
 	tok_desc(t, d, sizeof d);
 	if (t->type == TK_ERROR) {
 		if (p->action_line && p->action_line != t->line)
-			perror_at(p, t, "%s in action started at %s:%d", d, p->parse_name, p->action_line);
+			perror_at(p, t, "%s%s started at %s:%d", d,
+				  str_has_suffix(d, " action") ? "" : " in action", p->parse_name,
+				  p->action_line);
 		perror_at(p, t, "%s", d);
 	}
 	perror_at(p, t, "unexpected %s in %s", d, context);

@@ -171,6 +171,8 @@ static void test_lexer(void **state)
 		{"{{/* x */ 1}}", NULL, "ERR: template: t:1: comment ends before closing delimiter"},
 		{"{{3.x}}", NULL, "ERR: template: t:1: bad number syntax: \"3.x\""},
 		{"{{1 ", NULL, "ERR: template: t:1: unclosed action"},
+		{"{{1\n\n", NULL, "ERR: template: t:3: unclosed action started at t:1"},
+		{"{{1\n\"a\n\"}}", NULL, "ERR: template: t:2: unterminated quoted string in action started at t:1"},
 		{"{{(1}}", NULL, "ERR: template: t:1: unclosed left paren"},
 		{"{{ # }}", NULL, "ERR: template: t:1: unexpected \"#\" in command"},
 		{"{{print 99999999999999999999}}", NULL, "ERR: template: t:1: integer overflow: \"99999999999999999999\""},
