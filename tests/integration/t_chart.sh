@@ -73,6 +73,57 @@ else
   fail "render color=green" "$(head -c 300 "$GREEN.err")"
 fi
 
+# Every optional branch at once: the render stays strictly valid and each option shows up.
+cat >"$TEST_TMP/all-options.values.yaml" <<'EOV'
+global:
+  imageRegistry: registry.example.com/
+  imagePullSecrets: [mirror-creds]
+runner:
+  image: {repository: testops/runner, tag: "2.5.3", digest: "sha256:0000000000000000000000000000000000000000000000000000000000000000"}
+  podAnnotations: {team: qa}
+  extraEnv:
+    - {name: TESTOPS_FEATURE, value: "on"}
+  nodeSelector: {disk: ssd}
+  tolerations:
+    - {key: dedicated, operator: Equal, value: testops, effect: NoSchedule}
+  affinity:
+    podAntiAffinity:
+      preferredDuringSchedulingIgnoredDuringExecution:
+        - weight: 100
+          podAffinityTerm:
+            topologyKey: kubernetes.io/hostname
+            labelSelector: {matchLabels: {app.kubernetes.io/component: runner}}
+engine:
+  nodeSelector: {disk: ssd}
+ingress:
+  className: nginx
+  annotations: {nginx.ingress.kubernetes.io/proxy-body-size: 64m}
+  tls:
+    - {secretName: testops-tls, hosts: [testops.example.com]}
+  host: testops.example.com
+serviceAccount: {annotations: {owner: qa}}
+metrics:
+  serviceMonitor: {enabled: true, labels: {release: prom}}
+persistence: {keep: false}
+secrets: {apiToken: t, dbPassword: p}
+config:
+  extra:
+    notify: "{{ .Release.Name }}-alerts"
+EOV
+ALL="$TEST_TMP/all-options.yaml"
+if render "$ALL" -f "$TEST_TMP/all-options.values.yaml"; then
+  [ -d "$SCHEMAS" ] && check "every option at once validates strictly, lint included" tops_validate -lint -skip ServiceMonitor "$ALL"
+  check_eq "every option: tag and digest, registry slash trimmed" \
+    "registry.example.com/testops/engine:2.5.3 registry.example.com/testops/runner:2.5.3@sha256:0000000000000000000000000000000000000000000000000000000000000000" \
+    "$(sed -n 's/^ *image: *//p' "$ALL" | sort | tr '\n' ' ' | sed 's/ $//')"
+  check_eq "every option: pull secret on both pod templates" 2 "$(grep -c -- '- name: mirror-creds' "$ALL")"
+  check_eq "every option: config.extra goes through tpl" 1 "$(grep -c 'notify: .testops-alerts.' "$ALL")"
+  check_eq "every option: ingress class, TLS and host" 3 "$(grep -cE 'ingressClassName: nginx|secretName: testops-tls|host: "testops.example.com"' "$ALL")"
+  check_eq "every option: persistence.keep=false drops the keep policy" 0 "$(grep -c 'helm.sh/resource-policy' "$ALL")"
+else
+  fail "render every option at once" "$(head -c 300 "$ALL.err")"
+fi
+
 # values.schema.json refuses a colour outside the enum, with a message naming the key.
 BAD="$TEST_TMP/purple.yaml"
 if render "$BAD" -f "$OFFLINE" --set color=purple; then
