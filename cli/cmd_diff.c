@@ -232,6 +232,8 @@ static int fetch_live(struct kube_client *kc, const struct value *obj, const cha
 	*live = NULL;
 	char *path = diff_object_path(obj, ns), *body = NULL;
 	long status = 0;
+	if (!path)
+		return tops_err_set(err, TOPS_EINVAL, "object has no apiVersion, kind or metadata.name");
 	int rc = kube_request_sync(kc, "GET", path, NULL, NULL, &status, &body, err);
 	if (rc == 0 && status == 404) {
 		tops_err_clear(err);

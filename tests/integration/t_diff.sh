@@ -80,6 +80,10 @@ check_eq "--help: exit 0 and documents the exit status" "0 1" \
   "$(tops diff --help >"$TEST_TMP/h.out" 2>&1; echo $?) $(grep -c '^Exit status: 0 no changes, 1 changes' "$TEST_TMP/h.out")"
 tops diff testops "$TEST_TMP/no-such-chart" -n testops >/dev/null 2>"$TEST_TMP/e.err"; rc=$?
 check_eq "missing chart: exit 3" 3 "$rc"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nmetadata:\n  name: b\n' >"$TEST_TMP/nokind.yaml"
+tops diff --manifests "$TEST_TMP/nokind.yaml" -n testops >/dev/null 2>"$TEST_TMP/e.err"; rc=$?
+check_eq "object without kind: exit 3, named by file:line:col" "3 1" \
+  "$rc $(grep -c "nokind.yaml:5:1: object has no apiVersion, kind or metadata.name" "$TEST_TMP/e.err")"
 kubesim_stop
 tdiff
 check_eq "server gone: exit 3" 3 "$rc"
