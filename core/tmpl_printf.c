@@ -526,6 +526,27 @@ static void print_bytes(struct strbuf *out, struct spec *f, const struct value *
 	sb_addc(out, ']');
 }
 
+/* A native object prints through its String method (Go's fmt.Stringer) when it has one. */
+static void print_object(struct strbuf *out, struct spec *f, const struct value *v)
+{
+	struct value *s = NULL;
+	struct tops_err err = {0};
+	const struct value_object_ops *ops = v->u.obj.ops;
+	if (ops->call && ops->call((struct value *)v, "String", NULL, 0, &s, &err) == 0 && s &&
+	    s->type == V_STRING && strchr("vsqxX", f->verb)) {
+		print_string(out, f, s);
+	} else if (f->verb == 'v' || f->verb == 's') {
+		struct strbuf b = STRBUF_INIT;
+		sb_addf(&b, "&{%s}", ops->type_name);
+		pad(out, f, b.buf, b.len);
+		sb_done(&b);
+	} else {
+		bad_verb(out, f, v);
+	}
+	value_unref(s);
+	tops_err_clear(&err);
+}
+
 static void print_arg(struct strbuf *out, struct spec *f, const struct value *v, int depth)
 {
 	if (f->verb == 'T') {
@@ -564,8 +585,7 @@ static void print_arg(struct strbuf *out, struct spec *f, const struct value *v,
 		return;
 	case V_LIST: print_list(out, f, v, depth); return;
 	case V_MAP: print_map(out, f, v, depth); return;
-	default:
-		sb_addf(out, "{%s}", value_type_name(v));
+	default: print_object(out, f, v);
 	}
 }
 

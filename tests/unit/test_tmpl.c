@@ -88,6 +88,10 @@ static int obj_call(struct value *self, const char *name, struct value **args, i
 		*out = value_str("obj");
 		return 0;
 	}
+	if (!strcmp(name, "String") && nargs == 0) {
+		*out = value_str("v1.2.3");
+		return 0;
+	}
 	if (!strcmp(name, "Has")) {
 		if (nargs != 1 || args[0]->type != V_STRING)
 			return tops_err_set(err, TOPS_EINVAL, "Has wants one string");
@@ -277,6 +281,8 @@ static void test_objects(void **state)
 {
 	static const struct row rows[] = {
 		{"{{.Obj.Name}}", "{}", "obj"},
+		{"{{.Obj}} {{printf \"%s|%q|%v\" .Obj .Obj .Obj}} {{print .Obj}}", "{}",
+		 "v1.2.3 v1.2.3|\"v1.2.3\"|v1.2.3 v1.2.3"},
 		{"{{.Obj.Has \"v1\"}} {{\"v1\" | .Obj.Has}}", "{}", "true true"},
 		{"{{if .Obj.Has \"v2\"}}y{{else}}n{{end}}", "{}", "n"},
 		{"{{.Obj.Nope}}", "{}",
