@@ -16,7 +16,7 @@ static const struct table_col wl_cols[] = {
 	[C_UPDATED] = {"UP-TO-DATE", 10, false, COL_TEXT, 4, 0},
 	[C_AVAIL] = {"AVAILABLE", 9, false, COL_TEXT, 5, 0},
 	[C_PROGRESS] = {"ROLLOUT", 14, false, COL_BAR, 0, 0},
-	[C_REV] = {"REV", 4, false, COL_TEXT, 3, 0},
+	[C_REV] = {"REV", 10, false, COL_TEXT, 3, 0},
 	[C_IMAGE] = {"IMAGE", 34, false, COL_TEXT, 2, 0},
 	[C_AGE] = {"AGE", 7, false, COL_TEXT, 1, 0},
 };
@@ -31,7 +31,15 @@ static void wl_cell(const struct table_row *row, int col, int64_t now, char *buf
 	case C_READY: snprintf(buf, n, "%d/%d", w->ready, w->spec_replicas); break;
 	case C_UPDATED: snprintf(buf, n, "%d", w->updated); break;
 	case C_AVAIL: snprintf(buf, n, "%d", sts ? w->ready : w->available); break;
-	case C_REV: snprintf(buf, n, "%s", w->revision); break;
+	case C_REV: {
+		/* a StatefulSet revision is "<name>-<hash>": the hash says enough */
+		size_t nl = strlen(w->meta.name);
+		const char *r = w->revision;
+		if (strncmp(r, w->meta.name, nl) == 0 && r[nl] == '-')
+			r += nl + 1;
+		snprintf(buf, n, "%s", r);
+		break;
+	}
 	case C_IMAGE: snprintf(buf, n, "%s", w->images); break;
 	case C_AGE: kstatus_age(w->meta.created, now, buf, n); break;
 	default: buf[0] = 0;

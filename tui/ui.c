@@ -221,7 +221,7 @@ static void share_rows(int h, int n, const int *want, int focus, int *out)
 	while (left > 0 && grew) {
 		grew = false;
 		for (int i = 0; i < n && left > 0; i++) {
-			int give = (i == focus || i == 0) ? 2 : 1;
+			int give = 1 + (i == 0) + (i == focus);
 			for (; give > 0 && left > 0 && out[i] < want[i]; give--, left--)
 				out[i]++, grew = true;
 		}

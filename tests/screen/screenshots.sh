@@ -1,0 +1,64 @@
+#!/bin/bash
+# make screenshots: real runs of the console against kubesim's demo scenario, captured from tmux
+# with colours (capture-pane -e) and rendered to PNG by tests/screen/ansi2png.py.
+# Writes screenshots/dashboard.png, pod-detail.png, logs.png, disconnected.png, small-80x24.png.
+. "$(dirname "$0")/../lib.sh"
+. "$TOPS_ROOT/tests/screen/screen_lib.sh"
+
+OUT=${SCREENSHOT_DIR:-$TOPS_ROOT/screenshots}
+SCENARIO=$TOPS_ROOT/tests/kubesim/scenarios/demo.yaml
+command -v tmux >/dev/null 2>&1 || { echo "screenshots: tmux is not installed" >&2; exit 1; }
+/usr/bin/python3 -c 'import PIL' 2>/dev/null || { echo "screenshots: python3-pil is missing (make deps)" >&2; exit 1; }
+mkdir -p "$OUT"
+
+shot() { # NAME TITLE
+  local ans="$TEST_TMP/$1.ans" size
+  size=$(tm display -p '#{window_width} #{window_height}')
+  tm capture-pane -e -N -p >"$ans"
+  /usr/bin/python3 "$SCREEN_DIR/ansi2png.py" "$ans" "$OUT/$1.png" --cols "${size% *}" \
+    --rows "${size#* }" --title "$2" && echo "screenshots: $OUT/$1.png"
+}
+need() { wait_for "$1" "${2:-10}" || { echo "screenshots: \"$1\" did not appear" >&2; capture >&2; exit 1; }; }
+
+sim_start --scenario "$SCENARIO" || exit 1
+screen_start 120 40 || exit 1
+screen_run "$TOPS_BIN; echo EXIT=\$?"
+need "connected"
+need "CrashLoopBackOff" 30
+need "ProvisioningFailed" 10
+shot dashboard "tops — dashboard"
+
+# the crash-looping pod: describe it, then its logs
+keys / ; tm send-keys -l "notifier"; keys Enter
+need "filter: notifier"
+keys Enter
+need "Last State:" 10
+shot pod-detail "tops — describe pod"
+keys Escape Escape
+need "Pods ─"
+
+keys / ; tm send-keys -l "runner"; keys Enter
+need "filter: runner"
+keys l
+need "Logs testops-runner" 5
+need "INFO" 10
+wait_until 20 sh -c "[ \$(tmux -L $SCREEN_SOCK capture-pane -p | grep -c '^│20') -ge 8 ]"
+keys / ; tm send-keys -l "WARN"; keys Enter
+shot logs "tops — logs"
+keys Escape Escape
+need "Pods ─"
+
+tm resize-window -x 80 -y 24
+wait_until 5 sh -c "[ \$(tmux -L $SCREEN_SOCK capture-pane -p | wc -l) -eq 24 ]"
+need "Pods ─"
+shot small-80x24 "tops — 80x24"
+tm resize-window -x 120 -y 40
+need "IP  "
+
+sim_stop
+need "API unreachable" 15
+need "STALE" 5
+wait_until 10 sh -c "tmux -L $SCREEN_SOCK capture-pane -p | grep -qE 'data is [3-9]s old'"
+shot disconnected "tops — API unreachable"
+keys q
+need "EXIT=0" 5
