@@ -323,6 +323,20 @@ static struct value *eval_and_or(struct tmpl_exec *ex, struct value *dot, const 
 	return v;
 }
 
+/* printf's format is Go's only typed builtin parameter; a wrong type fails the way Go's
+ * argument check does, naming the argument rather than "error calling printf". */
+static int check_format_arg(struct tmpl_exec *ex, const struct tnode *cmd, const struct tnode *id,
+			    const struct value *v)
+{
+	ex->node = cmd->nkids > 1 ? cmd->kids[1] : id;
+	if (tmpl_is_missing(v))
+		return exec_errorf(ex, "invalid value; expected string");
+	if (v->type != V_STRING || v->sub == VS_BYTES)
+		return exec_errorf(ex, "wrong type for value; expected string; got %s",
+				   v->type == V_NULL ? "interface {}" : value_type_name(v));
+	return 0;
+}
+
 /* ctx is the node Go names in "error calling" messages: the command, or the identifier when
  * the function is an argument. */
 static struct value *eval_function(struct tmpl_exec *ex, struct value *dot, const struct tnode *id,
@@ -346,6 +360,10 @@ static struct value *eval_function(struct tmpl_exec *ex, struct value *dot, cons
 		for (int i = 0; i < argc; i++)
 			if (tmpl_is_missing(argv[i]))
 				argv[i] = value_null();
+	if (id->builtin && !strcmp(fn->name, "printf") && check_format_arg(ex, cmd, id, argv[0]) < 0) {
+		free_args(argv, argc);
+		return NULL;
+	}
 	struct value *out = NULL;
 	struct tops_err e = {0};
 	ex->node = id;

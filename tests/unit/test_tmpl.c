@@ -332,7 +332,10 @@ static void test_exec_errors(void **state)
 		{"{{range 1.5}}{{end}}", NULL,
 		 "ERR: template: t:1:2: executing \"t\" at <{{range 1.5}}{{end}}>: range can't iterate over 1.5"},
 		{"{{printf 1}}", NULL,
-		 "ERR: template: t:1:2: executing \"t\" at <printf 1>: error calling printf: wrong type for value; expected string; got int"},
+		 "ERR: template: t:1:9: executing \"t\" at <1>: wrong type for value; expected string; got int"},
+		{"{{true | printf}}", NULL,
+		 "ERR: template: t:1:9: executing \"t\" at <printf>: wrong type for value; expected string; got bool"},
+		{"{{printf .X}}", "{}", "ERR: template: t:1:9: executing \"t\" at <.X>: invalid value; expected string"},
 		{"ok{{define \"r\"}}{{template \"r\" .}}{{end}}{{template \"r\" .}}", NULL,
 		 "ERR: template: t:1:27: executing \"r\" at <{{template \"r\" .}}>: exceeded maximum template depth (10000)"},
 	};
