@@ -16,7 +16,7 @@ static const struct table_col wl_cols[] = {
 	[C_UPDATED] = {"UP-TO-DATE", 10, false, COL_TEXT, 4, 0},
 	[C_AVAIL] = {"AVAILABLE", 9, false, COL_TEXT, 5, 0},
 	[C_PROGRESS] = {"ROLLOUT", 14, false, COL_BAR, 0, 0},
-	[C_REV] = {"REV", 10, false, COL_TEXT, 3, 0},
+	[C_REV] = {"REV", 8, false, COL_TEXT, 3, 0},
 	[C_IMAGE] = {"IMAGE", 34, false, COL_TEXT, 2, 0},
 	[C_AGE] = {"AGE", 7, false, COL_TEXT, 1, 0},
 };
