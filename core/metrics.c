@@ -31,6 +31,7 @@ struct metrics {
 	double last_ok;       /* wall seconds */
 	char *last_err;
 	double apply_ms;
+	unsigned rounds;      /* refreshes started */
 	bool closing;
 };
 
@@ -124,19 +125,24 @@ static struct mseries *series_find(const struct mtable *t, const char *key, size
 	return NULL;
 }
 
-static struct mseries *series_get(struct metrics *m, struct mtable *t, const char *key)
+static int series_cmp(const void *a, const void *b)
 {
-	size_t pos;
-	struct mseries *s = series_find(t, key, &pos);
+	return strcmp(((const struct mseries *)a)->key, ((const struct mseries *)b)->key);
+}
+
+/* Finds or appends (unsorted) a series; apply() sorts the table once afterwards, so a first
+ * refresh with thousands of new series costs O(n log n), not O(n^2) moves. */
+static struct mseries *series_get(struct metrics *m, struct mtable *t, size_t sorted, const char *key)
+{
+	struct mtable head = {.s = t->s, .n = sorted};
+	struct mseries *s = series_find(&head, key, NULL);
 	if (s)
 		return s;
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 64;
 		t->s = xrealloc(t->s, t->cap * sizeof *t->s);
 	}
-	memmove(&t->s[pos + 1], &t->s[pos], (t->n - pos) * sizeof *t->s);
-	t->n++;
-	s = &t->s[pos];
+	s = &t->s[t->n++];
 	*s = (struct mseries){.key = xstrdup(key), .ring = xcalloc(m->ring_cap, sizeof(float))};
 	return s;
 }
@@ -158,13 +164,14 @@ struct qctx {
 static void apply(struct metrics *m, enum metric_id id, const struct prom_result *r, double end)
 {
 	struct mtable *t = &m->t[id];
+	size_t sorted = t->n;
 	for (size_t i = 0; i < t->n; i++)
 		t->s[i].stale = true;
 	for (size_t i = 0; i < r->nseries; i++) {
 		const struct prom_series *ps = &r->series[i];
 		const struct value *lv = meta[id].label ? value_map_get(ps->labels, meta[id].label) : NULL;
 		const char *key = lv && lv->type == V_STRING ? lv->u.str.s : "";
-		struct mseries *s = series_get(m, t, key);
+		struct mseries *s = series_get(m, t, sorted, key);
 		s->stale = false;
 		for (size_t k = 0; k < ps->n; k++)
 			if (ps->samples[k].t > s->last_t) {
@@ -172,6 +179,8 @@ static void apply(struct metrics *m, enum metric_id id, const struct prom_result
 				s->last_t = ps->samples[k].t;
 			}
 	}
+	if (t->n != sorted)
+		qsort(t->s, t->n, sizeof *t->s, series_cmp);
 	t->fetched_to = end;
 }
 
@@ -216,6 +225,13 @@ static char *expanded_query(struct metrics *m, enum metric_id id)
 	return q;
 }
 
+/* Requests and limits change only with a rollout: every sixth refresh is enough. */
+static bool slow_metric(enum metric_id id)
+{
+	return id == MET_CPU_REQ || id == MET_CPU_LIM || id == MET_MEM_REQ || id == MET_MEM_LIM ||
+	       id == MET_PVC_CAP;
+}
+
 void metrics_refresh(struct metrics *m)
 {
 	if (m->inflight > 0 || m->closing)
@@ -223,6 +239,8 @@ void metrics_refresh(struct metrics *m)
 	double now = wall_now();
 	m->apply_ms = 0;
 	for (int id = 0; id < MET__COUNT; id++) {
+		if (slow_metric((enum metric_id)id) && m->rounds % 6 != 0)
+			continue;
 		double window = m->step_s * (double)(m->ring_cap - 1);
 		double start = m->t[id].fetched_to > now - window ? m->t[id].fetched_to : now - window;
 		struct qctx *q = xcalloc(1, sizeof *q);
@@ -239,6 +257,7 @@ void metrics_refresh(struct metrics *m)
 		tops_err_clear(&err);
 		free(query);
 	}
+	m->rounds++;
 	if (m->inflight == 0 && m->o.on_change)
 		m->o.on_change(m->o.ud);
 }

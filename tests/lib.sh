@@ -74,7 +74,8 @@ prom_start() {
   targets=""; for t in "$@"; do targets="$targets${targets:+,}\"$t\""; done
   echo "[{\"targets\":[$targets],\"labels\":{\"job\":\"kubesim\"}}]" >"$dir/targets.json"
   if [ -f "$TOPS_ROOT/deploy/prometheus.yml" ]; then
-    sed "s#targets.json#$dir/targets.json#" "$TOPS_ROOT/deploy/prometheus.yml" >"$dir/prometheus.yml"
+    sed -e "s#targets.json#$dir/targets.json#" -e "s/scrape_interval: 2s/scrape_interval: ${PROM_SCRAPE:-2s}/" \
+        -e "s/scrape_timeout: 2s/scrape_timeout: ${PROM_SCRAPE:-2s}/" "$TOPS_ROOT/deploy/prometheus.yml" >"$dir/prometheus.yml"
   else
     printf 'global:\n  scrape_interval: 2s\n  evaluation_interval: 2s\nscrape_configs:\n- job_name: kubesim\n  honor_labels: true\n  file_sd_configs:\n  - files: ["%s"]\n    refresh_interval: 2s\n' "$dir/targets.json" >"$dir/prometheus.yml"
   fi
