@@ -12,8 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define CHART_FILE_MAX (64u << 20)
-#define CHART_TOTAL_MAX (256u << 20)
+/* Helm's defaults for --max-chart-file-size and --max-chart-size. */
+#define CHART_FILE_MAX (5u << 20)
+#define CHART_TOTAL_MAX (100u << 20)
 
 /* ---------------------------------------------------------------- semver */
 
@@ -587,6 +588,11 @@ static int load_archive_mem(const char *data, size_t len, struct chart **out, st
 			rc = tops_err_set(err, TOPS_EINVAL, "chart illegally contains content outside the base directory: %s", name);
 			break;
 		}
+		if (ar.entries[i].len > CHART_FILE_MAX) {
+			rc = tops_err_set(err, TOPS_ETOOBIG, "decompressed chart file \"%s\" exceeds maximum size of %u bytes",
+					  name, CHART_FILE_MAX);
+			break;
+		}
 		struct chart_file f = {.data = ar.entries[i].data, .len = ar.entries[i].len};
 		file_push(&fs, &nf, &f, slash + 1);
 	}
@@ -701,7 +707,7 @@ static int walk_entry(struct walk *w, const char *root, const char *rel, int dep
 		if ((rc = read_file(full, CHART_FILE_MAX, &f.data, &f.len, err)) == 0) {
 			w->total += f.len;
 			if (w->total > CHART_TOTAL_MAX)
-				rc = tops_err_set(err, TOPS_ETOOBIG, "chart is larger than %u bytes", CHART_TOTAL_MAX);
+				rc = tops_err_set(err, TOPS_ETOOBIG, "chart exceeds maximum size of %u bytes", CHART_TOTAL_MAX);
 			else
 				file_push(&w->files, &w->n, &f, rel);
 			free(f.data);
