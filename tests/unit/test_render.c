@@ -119,7 +119,7 @@ static void test_render_chart(void **state)
 		"values.yaml", "num: 3\nname: web\n",
 		"templates/NOTES.txt", "notes {{ .Release.Name }}\n",
 		"templates/svc.yaml", "kind: Service\nmetadata:\n  name: {{ .Values.name }}-{{ .Release.Namespace }}\n"
-				      "  labels: {v: \"{{ .Capabilities.KubeVersion.Version }}\", m: \"{{ .Values.missing }}\"}\n",
+				      "  labels: {v: \"{{ .Capabilities.KubeVersion }}\", m: \"{{ .Values.missing }}\"}\n",
 		"templates/hook.yaml", "kind: Job\nmetadata:\n  annotations: {\"helm.sh/hook\": pre-install}\n",
 		"templates/cm.yaml", "kind: ConfigMap\ndata: {n: \"{{ .Values.num }}\", c: {{ .Chart.Name }}}\n",
 		"templates/empty.yaml", "{{- if false }}x{{ end }}\n",
