@@ -172,6 +172,47 @@ static const char *const set_names[] = {
 	[STRVALS_LITERAL] = "--set-literal", [STRVALS_FILE] = "--set-file",
 };
 
+/* Go's encoding/json decodes every number as float64. */
+static void numbers_to_float(struct value *v)
+{
+	if (v->type == V_INT) {
+		v->u.f = (double)v->u.i;
+		v->type = V_FLOAT;
+		v->sub = VS_NONE;
+	} else if (v->type == V_LIST) {
+		for (size_t i = 0; i < v->u.list.len; i++)
+			numbers_to_float(v->u.list.items[i]);
+	} else if (v->type == V_MAP) {
+		for (size_t i = 0; i < v->u.map.len; i++)
+			numbers_to_float(v->u.map.e[i].val);
+	}
+}
+
+/* --set-json '{"a":1}': a whole JSON object merged like a values file. Returns 1 when merged,
+ * 0 when text is key=value syntax, -1 on error. */
+static int json_object_values(struct value **base, const char *text, struct tops_err *err)
+{
+	const char *t = text;
+	while (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r')
+		t++;
+	if (*t != '{')
+		return 0;
+	struct tops_err e = {0};
+	struct value *v = value_from_json(t, strlen(t), &e);
+	tops_err_clear(&e);
+	if (!v || v->type != V_MAP) {
+		value_unref(v);
+		tops_err_set(err, TOPS_EINVAL, "failed parsing --set-json data JSON: %s", text);
+		return -1;
+	}
+	numbers_to_float(v);
+	struct value *m = values_merge_maps(*base, v);
+	value_unref(v);
+	value_unref(*base);
+	*base = m;
+	return 1;
+}
+
 /* MergeValues: -f files in order, then --set-json, --set, --set-string, --set-file,
  * --set-literal, each kind in command-line order. */
 static struct value *user_values(const struct args *a, struct tops_err *err)
@@ -192,6 +233,11 @@ static struct value *user_values(const struct args *a, struct tops_err *err)
 		for (size_t i = 0; i < a->nsets; i++) {
 			if (a->sets[i].kind != order[k])
 				continue;
+			if (order[k] == STRVALS_JSON && json_object_values(&base, a->sets[i].text, err) != 0) {
+				if (err->code)
+					goto fail;
+				continue;
+			}
 			if (strvals_parse_into(order[k], a->sets[i].text, base, NULL, NULL, err) < 0) {
 				tops_err_prefix(err, "failed parsing %s data", set_names[order[k]]);
 				goto fail;
