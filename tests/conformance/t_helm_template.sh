@@ -86,3 +86,8 @@ rm "$W/subchart/templates/req.yaml"
 expect_err "render: --show-only with no match fails as Helm does" "could not find template templates/nope.yaml in chart" subchart --show-only templates/nope.yaml
 (cd "$W" && "$TOPS_BIN" render subchart --no-such-flag >/dev/null 2>&1); rc=$?
 check_eq "render: unknown flag is a usage error" 2 "$rc"
+(cd "$W" && "$TOPS_BIN" render subchart --kube-version 1.20.0 --show-only templates/service.yaml \
+   --set-json '{"service":{"name":"fromjson"}}' --set-json 'service.type="NodePort"' >json.out 2>json.err)
+if grep -q '^    name: fromjson$' "$W/json.out" && grep -q '^  type: NodePort$' "$W/json.out"; then
+  pass "render: --set-json takes key=JSON and whole JSON objects"
+else fail "render: --set-json takes key=JSON and whole JSON objects" "$(head -c 200 "$W/json.err")"; fi
