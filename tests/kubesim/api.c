@@ -10,6 +10,7 @@
 #include "tests/kubesim/logs.h"
 #include "tests/kubesim/metrics.h"
 #include "tests/kubesim/patch.h"
+#include "tests/kubesim/pb.h"
 #include "tests/kubesim/select.h"
 #include "tests/kubesim/table.h"
 #include "tests/kubesim/watch.h"
@@ -90,6 +91,8 @@ void api_reply_err(struct srv_conn *c, const struct tops_err *err, int kind, con
 
 struct value *api_parse_body(const struct srv_req *r, struct tops_err *err)
 {
+	if (strstr(r->content_type, "protobuf"))
+		return pb_decode(r->body, r->body_len, err);
 	if (strstr(r->content_type, "yaml")) {
 		struct yaml_errpos pos;
 		return yaml_load(r->body, r->body_len, "body", NULL, &pos, err);

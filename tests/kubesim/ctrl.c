@@ -152,7 +152,9 @@ void ctrl_event(const struct value *obj, const char *type, const char *reason, c
 	const char *kind = vstr(obj, "kind");
 	struct value *e = value_map(), *md = vmap(e, "metadata"), *io = vmap(e, "involvedObject");
 	char *now = ctrl_now_ts();
-	value_map_set(md, "name", value_strf("%s.%016llx", name, (unsigned long long)sim_rand()));
+	static uint64_t seq;
+	/* Names sort in creation order, like the API server's nanosecond suffixes. */
+	value_map_set(md, "name", value_strf("%s.%016llx", name, (unsigned long long)(sim_now() * 1e6) * 1000 + (++seq % 1000)));
 	vset_str(md, "namespace", ns);
 	vset_str(io, "kind", kind ?: "");
 	vset_str(io, "namespace", ns);
@@ -163,13 +165,14 @@ void ctrl_event(const struct value *obj, const char *type, const char *reason, c
 	vset_str(e, "reason", reason);
 	vset_str(e, "message", msg);
 	vset_str(e, "type", type);
-	vset_str(vmap(e, "source"), "component", component_for(kind));
+	const char *comp = strcmp(reason, "Scheduled") == 0 ? "default-scheduler" : component_for(kind);
+	vset_str(vmap(e, "source"), "component", comp);
 	if (kind && strcmp(kind, "Pod") == 0 && vstr(obj, "spec.nodeName"))
 		vset_str(vmap(e, "source"), "host", vstr(obj, "spec.nodeName"));
 	vset_str(e, "firstTimestamp", now);
 	vset_str(e, "lastTimestamp", now);
 	vset_int(e, "count", 1);
-	vset_str(e, "reportingComponent", component_for(kind));
+	vset_str(e, "reportingComponent", comp);
 	vset_str(e, "reportingInstance", "");
 	if (db_create(K_EVENT, e, NULL) == 0)
 		event_trim(ns, vstr(e, "metadata.name"));
@@ -213,6 +216,39 @@ static void gc_dependents(const char *uid, bool orphan)
 	}
 }
 
+static void pod_killing(const struct obj *o)
+{
+	struct value *pod = obj_value(o);
+	struct value *cs = value_map_path(pod, "spec.containers");
+	for (size_t i = 0; cs && cs->type == V_LIST && i < cs->u.list.len; i++) {
+		char *msg = xasprintf("Stopping container %s", vstr(cs->u.list.items[i], "name") ?: "");
+		ctrl_event(pod, "Normal", "Killing", msg);
+		free(msg);
+	}
+	value_unref(pod);
+}
+
+/* Deleting a namespace deletes everything in it. */
+static void ns_purge(const char *ns)
+{
+	for (int k = 0; k < K_COUNT; k++) {
+		if (!kinds[k].namespaced || k == K_EVENT)
+			continue;
+		struct obj *o;
+		while ((o = db_at(k, db_ns_start(k, ns))) != NULL && strcmp(o->ns, ns) == 0) {
+			char *name = xstrdup(o->name);
+			db_delete(k, ns, name, NULL, NULL);
+			free(name);
+		}
+	}
+	struct obj *o;
+	while ((o = db_at(K_EVENT, db_ns_start(K_EVENT, ns))) != NULL && strcmp(o->ns, ns) == 0) {
+		char *name = xstrdup(o->name);
+		db_delete(K_EVENT, ns, name, NULL, NULL);
+		free(name);
+	}
+}
+
 int ctrl_delete(int kind, const char *ns, const char *name, const char *policy,
 		struct value **out, struct tops_err *err)
 {
@@ -221,6 +257,10 @@ int ctrl_delete(int kind, const char *ns, const char *name, const char *policy,
 		return tops_err_set(err, TOPS_ENOENT, "%s%s%s \"%s\" not found", kinds[kind].resource,
 				    *kinds[kind].group ? "." : "", kinds[kind].group, name);
 	char *uid = xstrdup(o->uid);
+	if (kind == K_POD)
+		pod_killing(o);
+	if (kind == K_NS)
+		ns_purge(name);
 	if (policy && strcmp(policy, "Orphan") == 0)
 		gc_dependents(uid, true);
 	else if (policy && strcmp(policy, "Foreground") == 0)

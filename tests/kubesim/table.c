@@ -261,6 +261,30 @@ static void node_row(struct value *cells, const struct value *o)
 	cell_str(cells, vstr(o, "status.nodeInfo.kubeletVersion") ?: "v1.32.4");
 }
 
+static void ep_row(struct value *cells, const struct value *o)
+{
+	struct value *subsets = list_at(o, "subsets");
+	struct strbuf sb = STRBUF_INIT;
+	int n = 0;
+	for (size_t i = 0; i < list_len(subsets); i++) {
+		struct value *s = subsets->u.list.items[i];
+		struct value *addrs = list_at(s, "addresses"), *ports = list_at(s, "ports");
+		for (size_t a = 0; a < list_len(addrs); a++)
+			for (size_t p = 0; p < (list_len(ports) ? list_len(ports) : 1); p++, n++) {
+				if (n >= 3)
+					continue;
+				sb_addf(&sb, "%s%s", sb.len ? "," : "", vstr(addrs->u.list.items[a], "ip") ?: "");
+				if (list_len(ports))
+					sb_addf(&sb, ":%lld", (long long)vint(ports->u.list.items[p], "port", 0));
+			}
+	}
+	if (n > 3)
+		sb_addf(&sb, " + %d more...", n - 3);
+	cell_str(cells, vstr(o, "metadata.name"));
+	cell_own(cells, sb.len ? sb_detach(&sb, NULL) : (sb_done(&sb), xstrdup("<none>")));
+	cell_age(cells, o);
+}
+
 static void default_row(struct value *cells, const struct value *o)
 {
 	cell_str(cells, vstr(o, "metadata.name"));
@@ -285,6 +309,7 @@ static const struct col event_cols[] = {{"Last Seen", S, 0}, {"Type", S, 0}, {"R
 	{"Subobject", S, 1}, {"Source", S, 1}, {"Message", S, 0}, {"First Seen", S, 1}, {"Count", I, 1}, {"Name", S, 1}};
 static const struct col ns_cols[] = {{"Name", S, 0}, {"Status", S, 0}, {"Age", S, 0}};
 static const struct col node_cols[] = {{"Name", S, 0}, {"Status", S, 0}, {"Roles", S, 0}, {"Age", S, 0}, {"Version", S, 0}};
+static const struct col ep_cols[] = {{"Name", S, 0}, {"Endpoints", S, 0}, {"Age", S, 0}};
 static const struct col default_cols[] = {{"Name", S, 0}, {"Age", S, 0}};
 #undef S
 #undef I
@@ -293,7 +318,7 @@ static const struct col default_cols[] = {{"Name", S, 0}, {"Age", S, 0}};
 static const struct table_def defs[] = {
 	DEF(K_POD, pod_cols, pod_row), DEF(K_DEPLOY, deploy_cols, deploy_row), DEF(K_RS, rs_cols, rs_row),
 	DEF(K_STS, sts_cols, sts_row), DEF(K_PVC, pvc_cols, pvc_row), DEF(K_SVC, svc_cols, svc_row),
-	DEF(K_EVENT, event_cols, event_row), DEF(K_NS, ns_cols, ns_row), DEF(K_NODE, node_cols, node_row),
+	DEF(K_EVENT, event_cols, event_row), DEF(K_NS, ns_cols, ns_row), DEF(K_NODE, node_cols, node_row), DEF(K_EP, ep_cols, ep_row),
 };
 static const struct table_def default_def = DEF(-1, default_cols, default_row);
 #undef DEF
