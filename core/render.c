@@ -898,6 +898,25 @@ static int assemble(struct chart *c, const struct render_opts *o, const struct m
 	return rc;
 }
 
+/* Chart.yaml kubeVersion against .Capabilities.KubeVersion. */
+static int check_kube_version(const struct chart *c, struct value *top, struct tops_err *err)
+{
+	if (!c->kube_version || !*c->kube_version)
+		return 0;
+	struct value *kv = value_map_path(top, "Capabilities.KubeVersion"), *vs = NULL;
+	int rc = 0;
+	if (!kv || kv->type != V_OBJECT || kv->u.obj.ops->call(kv, "Version", NULL, 0, &vs, err) < 0 ||
+	    !vs || vs->type != V_STRING) {
+		value_unref(vs);
+		return tops_err_set(err, TOPS_EINTERNAL, "no Kubernetes version to check kubeVersion against");
+	}
+	if (!chart_version_satisfies(c->kube_version, vs->u.str.s))
+		rc = tops_err_set(err, TOPS_EINVAL, "chart requires kubeVersion: %s which is incompatible with Kubernetes %s",
+				  c->kube_version, vs->u.str.s);
+	value_unref(vs);
+	return rc;
+}
+
 int render_chart(struct chart *c, const struct render_opts *o, struct strbuf *out,
 		 struct tops_err *err)
 {
@@ -915,18 +934,8 @@ int render_chart(struct chart *c, const struct render_opts *o, struct strbuf *ou
 	    (rc = values_process_dependencies(c, o->values, err)) < 0 ||
 	    (rc = render_values(c, o, &top, err)) < 0)
 		goto out;
-	if (c->kube_version && *c->kube_version) {
-		const struct value *kv = value_map_path(top, "Capabilities.KubeVersion");
-		struct value *vs = NULL;
-		struct tops_err e = {0};
-		kv->u.obj.ops->call((struct value *)kv, "Version", NULL, 0, &vs, &e);
-		if (!chart_version_satisfies(c->kube_version, vs->u.str.s))
-			rc = tops_err_set(err, TOPS_EINVAL, "chart requires kubeVersion: %s which is incompatible with Kubernetes %s",
-					  c->kube_version, vs->u.str.s);
-		value_unref(vs);
-		if (rc < 0)
-			goto out;
-	}
+	if ((rc = check_kube_version(c, top, err)) < 0)
+		goto out;
 	if ((rc = render_engine_chart(c, top, &res, err)) < 0)
 		goto out;
 	const char **names = xcalloc(res.n + 1, sizeof(char *)), **texts = xcalloc(res.n + 1, sizeof(char *));
