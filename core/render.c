@@ -213,6 +213,13 @@ static int files_call(struct value *self, const char *name, struct value **args,
 		return files_as(o, name[2] == 'S', out, err);
 	if (nargs)
 		return -TOPS_ENOENT;
+	if (!strcmp(name, RENDER_MAP_VIEW)) {
+		struct value *m = value_map();
+		for (size_t i = 0; i < o->n; i++)
+			value_map_set(m, o->f[i]->name, bytes_value(o->f[i]->data, o->f[i]->len));
+		*out = m;
+		return 0;
+	}
 	const struct chart_file *f = files_find(o, name);
 	*out = bytes_value(f ? f->data : "", f ? f->len : 0);
 	return 0;
