@@ -129,29 +129,31 @@ static void add(struct manifest **arr, size_t *n, struct manifest *m)
 }
 
 /* Returns 1 for a hook, 0 for a plain manifest, -1 for an unknown hook (dropped). */
+/* One event name (any case, blanks around it ignored); -1 when unknown. */
+static int hook_event(const char *p, size_t len)
+{
+	trim(&p, &len);
+	for (size_t i = 0; i < ARRAY_LEN(hook_events); i++)
+		if (strlen(hook_events[i]) == len && !strncasecmp(p, hook_events[i], len))
+			return (int)i;
+	return -1;
+}
+
+/* Helm splits the annotation on ',' (empty parts included); any unknown part drops the hook. */
 static int hook_kind(const char *hooks, bool *is_test)
 {
-	char *copy = xstrdup(hooks);
-	int res = 1;
 	*is_test = false;
-	for (char *save = NULL, *h = strtok_r(copy, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
-		size_t len = strlen(h);
-		const char *p = h;
-		trim(&p, &len);
-		bool known = false;
-		for (size_t i = 0; i < ARRAY_LEN(hook_events); i++)
-			if (strlen(hook_events[i]) == len && !strncasecmp(p, hook_events[i], len)) {
-				known = true;
-				if (i >= 8)
-					*is_test = true;
-			}
-		if (!known) {
-			res = -1;
-			break;
-		}
+	for (const char *p = hooks;;) {
+		size_t len = strcspn(p, ",");
+		int ev = hook_event(p, len);
+		if (ev < 0)
+			return -1;
+		if (ev >= 8)
+			*is_test = true;
+		if (!p[len])
+			return 1;
+		p += len + 1;
 	}
-	free(copy);
-	return res;
 }
 
 static const char *json_kind(const struct value *v)

@@ -35,7 +35,8 @@ static void test_sort(void **state)
 	const char *texts[] = {
 		"kind: Deployment\n---\nkind: Zeta\n---\nkind: Alpha\n---\nkind: Namespace\n",
 		"kind: Service\n---\nkind: Pod\nmetadata: {annotations: {helm.sh/hook: test}}\n"
-		"---\nkind: Job\nmetadata: {annotations: {helm.sh/hook: unknown-hook}}\n",
+		"---\nkind: Job\nmetadata: {annotations: {helm.sh/hook: unknown-hook}}\n"
+		"---\nkind: Job\nmetadata: {annotations: {helm.sh/hook: \"pre-install,\"}}\n",
 		"kind: Secret\n",
 	};
 	struct manifest_set ms;
