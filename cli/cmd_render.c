@@ -15,7 +15,7 @@
 
 enum rflag { RF_VALUES, RF_SET, RF_SET_STRING, RF_SET_FILE, RF_SET_JSON, RF_SET_LITERAL,
 	     RF_KUBE_VERSION, RF_API_VERSIONS, RF_INCLUDE_CRDS, RF_SKIP_TESTS, RF_SHOW_ONLY,
-	     RF_OUTPUT_DIR, RF_NAMESPACE, RF_HELP };
+	     RF_OUTPUT_DIR, RF_NAMESPACE, RF_NO_HOOKS, RF_RELEASE_NAME, RF_HELP };
 
 static const struct {
 	const char *lng, *shrt;
@@ -28,7 +28,8 @@ static const struct {
 	{"--kube-version", NULL, RF_KUBE_VERSION, true}, {"--api-versions", "-a", RF_API_VERSIONS, true},
 	{"--include-crds", NULL, RF_INCLUDE_CRDS, false}, {"--skip-tests", NULL, RF_SKIP_TESTS, false},
 	{"--show-only", "-s", RF_SHOW_ONLY, true}, {"--output-dir", NULL, RF_OUTPUT_DIR, true},
-	{"--namespace", "-n", RF_NAMESPACE, true}, {"--help", "-h", RF_HELP, false},
+	{"--namespace", "-n", RF_NAMESPACE, true}, {"--no-hooks", NULL, RF_NO_HOOKS, false},
+	{"--release-name", NULL, RF_RELEASE_NAME, false}, {"--help", "-h", RF_HELP, false},
 };
 
 struct sets {
@@ -70,7 +71,7 @@ static void usage(FILE *f)
 	fputs("usage: tops render [NAME] CHART [-f FILE]... [--set K=V]... [--set-string K=V]...\n"
 	      "       [--set-file K=F]... [--set-json K=JSON]... [--set-literal K=V]...\n"
 	      "       [--namespace NS] [--kube-version V] [--api-versions G/V]... [--include-crds]\n"
-	      "       [--skip-tests] [--show-only PATH]... [--output-dir DIR]\n", f);
+	      "       [--skip-tests] [--no-hooks] [--show-only PATH]... [--output-dir DIR [--release-name]]\n", f);
 }
 
 static void apply_flag(struct args *a, enum rflag id, const char *v)
@@ -92,6 +93,8 @@ static void apply_flag(struct args *a, enum rflag id, const char *v)
 	case RF_SHOW_ONLY: push(&a->show, &a->nshow, v); break;
 	case RF_OUTPUT_DIR: a->o.output_dir = v; break;
 	case RF_NAMESPACE: a->o.namespace_ = v; break;
+	case RF_NO_HOOKS: a->o.no_hooks = true; break;
+	case RF_RELEASE_NAME: a->o.use_release_name = true; break;
 	case RF_HELP: break;
 	}
 }

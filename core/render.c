@@ -848,30 +848,62 @@ static bool written(char **names, size_t n, const char *name)
 	return false;
 }
 
+struct dir_writer {
+	const struct render_opts *o;
+	char **seen;
+	size_t ns;
+	struct strbuf *log;
+};
+
+/* The first write of a path truncates it, later ones append (Helm's fileWritten map). */
+static int dir_put(struct dir_writer *w, const char *dir, const char *name, const char *data,
+		   struct tops_err *err)
+{
+	bool app = written(w->seen, w->ns, name);
+	int rc = write_out(dir, name, data, app, w->log, err);
+	if (!app) {
+		w->seen = xrealloc(w->seen, (w->ns + 1) * sizeof(char *));
+		w->seen[w->ns++] = xstrdup(name);
+	}
+	return rc;
+}
+
+static int dir_crds(struct dir_writer *w, const struct chart *c, struct tops_err *err)
+{
+	char *id = chart_full_path(c);
+	int rc = 0;
+	for (size_t i = 0; i < c->nfiles && rc == 0; i++) {
+		const char *n = c->files[i].name;
+		if (!str_has_prefix(n, "crds/") ||
+		    !(str_has_suffix(n, ".yaml") || str_has_suffix(n, ".yml") || str_has_suffix(n, ".json")))
+			continue;
+		char *path = xasprintf("%s/%s", id, n);
+		rc = dir_put(w, w->o->output_dir, path, c->files[i].data, err);
+		free(path);
+	}
+	free(id);
+	for (size_t i = 0; i < c->ncharts && rc == 0; i++)
+		rc = dir_crds(w, c->charts[i], err);
+	return rc;
+}
+
+/* --output-dir: CRDs under DIR, manifests and hooks under DIR (or DIR/RELEASE). */
 static int write_dir(const struct render_opts *o, const struct chart *c, const struct manifest_set *ms,
 		     struct strbuf *out, struct tops_err *err)
 {
-	char **seen = NULL;
-	size_t ns = 0;
-	int rc = 0;
-	struct manifest *all = xcalloc(ms->nmanifests + ms->nhooks + 1, sizeof(*all));
-	if (ms->nmanifests)
-		memcpy(all, ms->manifests, ms->nmanifests * sizeof(*all));
-	if (ms->nhooks)
-		memcpy(all + ms->nmanifests, ms->hooks, ms->nhooks * sizeof(*all));
-	(void)c;
-	for (size_t i = 0; i < ms->nmanifests + ms->nhooks && rc == 0; i++) {
-		if (i >= ms->nmanifests && o->skip_tests && all[i].is_test)
-			continue;
-		bool app = written(seen, ns, all[i].name);
-		rc = write_out(o->output_dir, all[i].name, all[i].content, app, out, err);
-		if (!app) {
-			seen = xrealloc(seen, (ns + 1) * sizeof(char *));
-			seen[ns++] = all[i].name;
-		}
-	}
-	free(seen);
-	free(all);
+	struct dir_writer w = {.o = o, .log = out};
+	const char *rn = o->release_name ? o->release_name : "release-name";
+	char *dir = o->use_release_name ? xasprintf("%s/%s", o->output_dir, rn) : xstrdup(o->output_dir);
+	int rc = o->include_crds ? dir_crds(&w, c, err) : 0;
+	for (size_t i = 0; i < ms->nmanifests && rc == 0; i++)
+		rc = dir_put(&w, dir, ms->manifests[i].name, ms->manifests[i].content, err);
+	for (size_t i = 0; i < ms->nhooks && rc == 0 && !o->no_hooks; i++)
+		if (!(o->skip_tests && ms->hooks[i].is_test))
+			rc = dir_put(&w, dir, ms->hooks[i].name, ms->hooks[i].content, err);
+	for (size_t i = 0; i < w.ns; i++)
+		free(w.seen[i]);
+	free(w.seen);
+	free(dir);
 	return rc;
 }
 
@@ -891,7 +923,7 @@ static int assemble(struct chart *c, const struct render_opts *o, const struct m
 	sb_add(&all, s, len);
 	sb_addc(&all, '\n');
 	for (size_t i = 0; i < ms->nhooks; i++) {
-		if (o->skip_tests && ms->hooks[i].is_test)
+		if (o->no_hooks || (o->skip_tests && ms->hooks[i].is_test))
 			continue;
 		sb_addf(&all, "---\n# Source: %s\n%s\n", ms->hooks[i].name, ms->hooks[i].content);
 	}

@@ -50,6 +50,8 @@ struct render_opts {
 	const char *const *api_versions;   /* extra --api-versions */
 	size_t n_api_versions;
 	bool include_crds, skip_tests;
+	bool no_hooks;                 /* --no-hooks: leave every hook out */
+	bool use_release_name;         /* --release-name: --output-dir writes under DIR/RELEASE */
 	const char *const *show_only;  /* --show-only paths or globs */
 	size_t n_show_only;
 	const char *output_dir;        /* NULL: output goes to out */
