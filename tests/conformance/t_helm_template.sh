@@ -91,3 +91,8 @@ check_eq "render: unknown flag is a usage error" 2 "$rc"
 if grep -q '^    name: fromjson$' "$W/json.out" && grep -q '^  type: NodePort$' "$W/json.out"; then
   pass "render: --set-json takes key=JSON and whole JSON objects"
 else fail "render: --set-json takes key=JSON and whole JSON objects" "$(head -c 200 "$W/json.err")"; fi
+(cd "$W" && "$TOPS_BIN" render rel subchart --output-dir out2 --release-name --include-crds --no-hooks >dir2.out 2>&1)
+if [ -f "$W/out2/subchart/crds/crdA.yaml" ] && [ -f "$W/out2/rel/subchart/templates/service.yaml" ] &&
+   [ ! -e "$W/out2/rel/subchart/templates/tests" ]; then
+  pass "render: --output-dir with --release-name, --include-crds and --no-hooks"
+else fail "render: --output-dir with --release-name, --include-crds and --no-hooks" "$(head -c 200 "$W/dir2.out")"; fi
