@@ -475,6 +475,17 @@ static void test_set_rules(void **state)
 	assert_true(tmpl_execute(set, "zz", NULL, &out, &err) < 0);
 	assert_int_equal(err.code, TOPS_ENOENT);
 	tops_err_clear(&err);
+	/* errors name the file the define came from and the template being executed */
+	const char *h = "\n{{define \"bad\"}}{{.X.Y}}{{end}}", *u = "{{template \"bad\" .}}";
+	assert_int_equal(tmpl_parse(set, "_helpers.tpl", h, strlen(h), &err), 0);
+	assert_int_equal(tmpl_parse(set, "use.yaml", u, strlen(u), &err), 0);
+	struct value *data = value_from_json("{\"X\":1}", 7, &err);
+	sb_reset(&out);
+	assert_true(tmpl_execute(set, "use.yaml", data, &out, &err) < 0);
+	assert_string_equal(tops_err_msg(&err), "template: _helpers.tpl:2:20: executing \"bad\" at <.X.Y>: "
+			    "can't evaluate field Y in type interface {}");
+	value_unref(data);
+	tops_err_clear(&err);
 	sb_done(&out);
 	tmpl_set_free(set);
 }
