@@ -154,6 +154,36 @@ static void test_render_chart(void **state)
 	tops_err_clear(&err);
 }
 
+static void test_files(void **state)
+{
+	(void)state;
+	const char *const files[] = {
+		"Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\n",
+		"conf/a.txt", "one\ntwo\n",
+		"conf/deep/b.txt", "bee",
+		"other.txt", "x",
+		"templates/cm.yaml",
+		"kind: ConfigMap\n"
+		"data:\n{{ (.Files.Glob \"conf/*\").AsConfig | indent 2 }}\n"
+		"deep: {{ (.Files.Glob \"conf/**.txt\").AsSecrets | quote }}\n"
+		"set: {{ (.Files.Glob \"{other,conf/a}.txt\").AsConfig | quote }}\n"
+		"lines: {{ .Files.Lines \"conf/a.txt\" | join \"|\" }}\n"
+		"get: {{ .Files.Get \"conf/deep/b.txt\" }}{{ .Files.Get \"missing\" }}\n",
+		NULL,
+	};
+	struct render_opts o = {0};
+	struct strbuf out = STRBUF_INIT;
+	struct tops_err err = {0};
+	assert_int_equal(render(files, &o, &out, &err), 0);
+	assert_string_equal(sb_str(&out),
+		"---\n# Source: app/templates/cm.yaml\nkind: ConfigMap\ndata:\n  a.txt: |\n    one\n    two\n"
+		"deep: \"a.txt: b25lCnR3bwo=\\nb.txt: YmVl\"\n"
+		"set: \"a.txt: |\\n  one\\n  two\\nother.txt: x\"\n"
+		"lines: one|two\nget: bee\n");
+	sb_done(&out);
+	tops_err_clear(&err);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -211,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_yaml_errors),
 		cmocka_unit_test(test_render_chart),
+		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sort_templates),
 	};
