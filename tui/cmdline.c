@@ -1,5 +1,6 @@
 /* cmdline — the `/` filter prompt and the `:` command line with Tab completion. */
 #include "tui/data.h"
+#include "tui/metrics_ui.h"
 
 
 #include <curses.h>
@@ -29,7 +30,10 @@ static int cmd_switch(struct ui *ui, const char *ns, const char *ctx)
 	struct tops_err err = {0};
 	while (ui_pop(ui)) /* open views hold requests of the old client */
 		;
-	if (data_switch(ui, ns, ctx, &err) < 0) {
+	metrics_ui_stop(); /* its requests use the old client */
+	int rc = data_switch(ui, ns, ctx, &err);
+	metrics_ui_start(ui);
+	if (rc < 0) {
 		ui_message(ui, true, "%s", tops_err_msg(&err));
 		tops_err_clear(&err);
 		return -TOPS_EINVAL;
@@ -65,6 +69,7 @@ static const struct { const char *name; command_fn fn; bool arg; } commands[] = 
 	{"events", cmd_events, false}, {"ev", cmd_events, false},
 	{"ns", cmd_ns, true}, {"namespace", cmd_ns, true},
 	{"ctx", cmd_ctx, true}, {"context", cmd_ctx, true},
+	{"metrics", metrics_command, false}, {"top", metrics_command, false},
 	{"q", cmd_quit, false}, {"quit", cmd_quit, false}, {"q!", cmd_quit, false},
 };
 

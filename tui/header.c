@@ -1,6 +1,7 @@
 /* header — the top line (context, API server, namespace, connection, clock), the disconnect
  * banner and the footer with the keys of the focused pane (from the key table). */
 #include "tui/data.h"
+#include "tui/metrics_ui.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -52,7 +53,7 @@ int banner_draw(struct ui *ui, int y, int w)
 {
 	struct tui_data *d = ui->data;
 	if (!data_is_down(d))
-		return 0;
+		return metrics_ui_banner(y, w);
 	uint64_t now = now_ms();
 	long retry = d->retry_at_ms > now ? (long)((d->retry_at_ms - now + 999) / 1000) : 0;
 	char age[32], line[768];
@@ -61,7 +62,7 @@ int banner_draw(struct ui *ui, int y, int w)
 		 term_glyph(G_BULLET), retry, term_glyph(G_BULLET), age, term_glyph(G_BULLET),
 		 d->error ? d->error : "connection lost");
 	draw_text(y, 0, w, line, term_attr(ROLE_BANNER), true);
-	return 1;
+	return 1 + metrics_ui_banner(y + 1, w);
 }
 
 static size_t action_index(const struct key_entry *keys, size_t n, enum tui_action a)

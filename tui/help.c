@@ -10,12 +10,15 @@ static const struct { unsigned scope; const char *title; } sections[] = {
 	{KS_PODS, "Pods pane"},
 	{KS_TEXT, "Describe, YAML and log views"},
 	{KS_LOGS, "Log view"},
+	{KS_RENDER, "Render view (:render)"},
 };
 
 static const char *const commands_help[] = {
 	":pods  :pvc  :deploy  :events   focus a pane (also :po :pvcs :sts :ev)",
 	":ns NAME   switch namespace (:ns all for every namespace)",
 	":ctx NAME  switch kubeconfig context",
+	":metrics   Metrics view (Prometheus: --prometheus URL or prometheus.url)",
+	":render [CHART] [-f VALUES]...  render, validate and diff a chart (default: config render.*)",
 	":q         quit",
 	"Tab completes commands, namespaces and contexts.",
 	"Filter (/): text matches names; a=b,c!=d,e in (x,y),!f is a label selector.",

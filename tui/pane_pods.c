@@ -2,11 +2,12 @@
 #include "tui/table.h"
 
 #include "core/kstatus.h"
+#include "tui/metrics_ui.h"
 
 #include <stdio.h>
 #include <string.h>
 
-enum { C_NAME, C_READY, C_STATUS, C_RESTARTS, C_AGE, C_NODE, C_IP };
+enum { C_NAME, C_READY, C_STATUS, C_RESTARTS, C_AGE, C_NODE, C_IP, C_CPU, C_MEM };
 
 static const struct table_col pod_cols[] = {
 	[C_NAME] = {"NAME", 0, false, COL_TEXT, 0, 24},
@@ -16,6 +17,8 @@ static const struct table_col pod_cols[] = {
 	[C_AGE] = {"AGE", 7, false, COL_TEXT, 3, 0},
 	[C_NODE] = {"NODE", 14, false, COL_TEXT, 2, 0},
 	[C_IP] = {"IP", 15, false, COL_TEXT, 1, 0},
+	[C_CPU] = {"CPU", 13, false, COL_TEXT, 7, 0},
+	[C_MEM] = {"MEM", 13, false, COL_TEXT, 6, 0},
 };
 
 static void pod_cell(const struct table_row *row, int col, int64_t now, char *buf, size_t n)
@@ -29,6 +32,7 @@ static void pod_cell(const struct table_row *row, int col, int64_t now, char *bu
 	case C_AGE: kstatus_age(p->meta.created, now, buf, n); break;
 	case C_NODE: snprintf(buf, n, "%s", *p->node ? p->node : "<none>"); break;
 	case C_IP: snprintf(buf, n, "%s", *p->pod_ip ? p->pod_ip : "<none>"); break;
+	case C_CPU: case C_MEM: metrics_ui_pod_cell(p->meta.name, col == C_MEM, buf, n); break;
 	default: buf[0] = 0;
 	}
 }
@@ -90,6 +94,7 @@ static void pod_sort_key(const struct table_row *row, int col, int64_t *num, con
 	case C_AGE: *num = -p->meta.created; break;
 	case C_NODE: *str = p->node; break;
 	case C_IP: *str = p->pod_ip; break;
+	case C_CPU: case C_MEM: *num = -metrics_ui_pod_sort(p->meta.name, col == C_MEM); break;
 	default: break;
 	}
 }

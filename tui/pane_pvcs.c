@@ -3,11 +3,12 @@
 #include "tui/table.h"
 
 #include "core/kstatus.h"
+#include "tui/metrics_ui.h"
 
 #include <stdio.h>
 #include <string.h>
 
-enum { C_NAME, C_STATUS, C_VOLUME, C_CAPACITY, C_MODES, C_CLASS, C_AGE };
+enum { C_NAME, C_STATUS, C_VOLUME, C_CAPACITY, C_MODES, C_CLASS, C_AGE, C_USED };
 
 static const struct table_col pvc_cols[] = {
 	[C_NAME] = {"NAME", 0, false, COL_TEXT, 0, 16},
@@ -17,6 +18,7 @@ static const struct table_col pvc_cols[] = {
 	[C_MODES] = {"ACCESS MODES", 12, false, COL_TEXT, 3, 0},
 	[C_CLASS] = {"STORAGECLASS", 12, false, COL_TEXT, 2, 0},
 	[C_AGE] = {"AGE", 7, false, COL_TEXT, 1, 0},
+	[C_USED] = {"USED", 10, false, COL_TEXT, 6, 0},
 };
 
 static void pvc_cell(const struct table_row *row, int col, int64_t now, char *buf, size_t n)
@@ -31,6 +33,7 @@ static void pvc_cell(const struct table_row *row, int col, int64_t now, char *bu
 	case C_MODES: s = c->access_modes; break;
 	case C_CLASS: s = c->storage_class; break;
 	case C_AGE: kstatus_age(c->meta.created, now, buf, n); return;
+	case C_USED: metrics_ui_pvc_cell(c->meta.name, c->capacity, buf, n); return;
 	default: break;
 	}
 	snprintf(buf, n, "%s", s);
@@ -39,8 +42,9 @@ static void pvc_cell(const struct table_row *row, int col, int64_t now, char *bu
 static enum tui_role pvc_role(const struct table_row *row, int64_t now)
 {
 	const char *ph = row->rec->pvc.phase;
-	if (strcmp(ph, "Bound") == 0)
-		return ROLE_OK;
+	if (strcmp(ph, "Bound") == 0) /* near full: warning colour */
+		return metrics_ui_pvc_pct(row->rec->pvc.meta.name, row->rec->pvc.capacity) >=
+		       METRICS_UI_PVC_WARN ? ROLE_WARN : ROLE_OK;
 	if (strcmp(ph, "Lost") == 0)
 		return ROLE_ERROR;
 	return ROLE_WARN;

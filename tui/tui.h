@@ -54,6 +54,7 @@ enum {
 	KS_PODS = 1 << 3,
 	KS_TEXT = 1 << 4,
 	KS_LOGS = 1 << 5,
+	KS_RENDER = 1 << 6,     /* the Render view (tui/pane_render.c) */
 };
 
 enum tui_action {

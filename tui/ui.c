@@ -2,6 +2,7 @@
  * 30 frames a second), layout of the dashboard, focus, zoom, the view stack and key dispatch. */
 #include "tui/tui.h"
 #include "tui/data.h"
+#include "tui/metrics_ui.h"
 
 #include <curses.h>
 #include <signal.h>
@@ -98,12 +99,13 @@ static void act_p3(struct ui *ui) { ui_focus(ui, 2); }
 static void act_p4(struct ui *ui) { ui_focus(ui, 3); }
 static void act_zoom(struct ui *ui) { ui->zoom = !ui->zoom; }
 static void act_redraw(struct ui *ui) { clearok(curscr, TRUE); }
+static void act_metrics(struct ui *ui) { metrics_command(ui, ""); }
 
 static const action_fn global_actions[ACT__COUNT] = {
 	[ACT_QUIT] = act_quit, [ACT_HELP] = act_help, [ACT_BACK] = act_back, [ACT_COMMAND] = act_command,
 	[ACT_FIND] = act_find, [ACT_NEXT_PANE] = act_next, [ACT_PREV_PANE] = act_prev,
 	[ACT_PANE1] = act_p1, [ACT_PANE2] = act_p2, [ACT_PANE3] = act_p3, [ACT_PANE4] = act_p4,
-	[ACT_ZOOM] = act_zoom, [ACT_REDRAW] = act_redraw,
+	[ACT_ZOOM] = act_zoom, [ACT_REDRAW] = act_redraw, [ACT_METRICS] = act_metrics,
 };
 
 static void ui_key(struct ui *ui, int ch)
@@ -381,6 +383,7 @@ int tui_run(const struct tui_opts *o)
 	if (data_new(&ui, &err) < 0)
 		goto fail;
 	panes_new(&ui);
+	metrics_ui_start(&ui);
 	if (term_init(th, &err) < 0)
 		goto fail;
 	handles_start(&ui);
@@ -389,6 +392,7 @@ int tui_run(const struct tui_opts *o)
 	handles_close(&ui);
 	term_done();
 	ui_free(&ui);
+	metrics_ui_stop();
 	data_free(ui.data);
 	loop_drain(&loop);
 	theme_free(th);
@@ -398,6 +402,7 @@ fail:
 	fprintf(stderr, "tops: %s\n", tops_err_msg(&err));
 	tops_err_clear(&err);
 	ui_free(&ui);
+	metrics_ui_stop();
 	if (ui.data)
 		data_free(ui.data);
 	loop_drain(&loop);
