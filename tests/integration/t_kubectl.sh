@@ -153,3 +153,39 @@ done
 if wait_until 15 sh -c "kubectl --cache-dir $T/kcache get pod mirrored --no-headers | grep -q Running"; then
   pass "image-from-mirror-runs"; else fail "image-from-mirror-runs"; fi
 check "image-pull-event" sh -c "kubectl --cache-dir $T/kcache get events --field-selector involvedObject.name=blocked | grep -q 'Failed to pull image'"
+
+# --- kubectl create (protobuf bodies) and namespace deletion ---
+check "create-namespace" kctl create namespace scratch
+check "create-configmap" kctl -n scratch create configmap settings --from-literal=mode=fast
+check_eq "create-configmap-data" fast "$(kctl -n scratch get cm settings -o jsonpath='{.data.mode}')"
+check "create-secret" kctl -n scratch create secret generic creds --from-literal=pw=hunter2
+check_eq "create-secret-base64" aHVudGVyMg== "$(kctl -n scratch get secret creds -o jsonpath='{.data.pw}')"
+check "delete-namespace" kctl delete namespace scratch
+check_eq "delete-namespace-purges" "" "$(kctl get cm -A --no-headers 2>/dev/null | grep '^scratch ')"
+
+# --- describe shows the pod's events ---
+kctl describe pod watched >"$T/describe.txt" 2>&1
+check "describe-events" grep -qE 'Normal +Scheduled .*default-scheduler +Successfully assigned testops/watched' "$T/describe.txt"
+check "describe-started" grep -qE 'Normal +Started .*kubelet +Started container watched' "$T/describe.txt"
+
+# --- a rollout that never becomes ready exceeds its progress deadline ---
+cat >"$T/stuck.yaml" <<'EOY'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: stuck}
+spec:
+  replicas: 2
+  progressDeadlineSeconds: 60
+  selector: {matchLabels: {app: stuck}}
+  template:
+    metadata: {labels: {app: stuck}}
+    spec:
+      containers:
+      - name: c
+        image: docker.io/library/busybox:1.36
+        env: [{name: KUBESIM_NEVER_READY, value: "1"}]
+EOY
+kctl apply -f "$T/stuck.yaml" >/dev/null
+timeout 30 kubectl --cache-dir "$T/kcache" rollout status deploy/stuck --timeout=25s >"$T/stuck.txt" 2>&1
+check "rollout-progress-deadline" grep -q 'exceeded its progress deadline' "$T/stuck.txt"
+check_eq "never-ready-pods" "0/1 0/1 " "$(kctl get pods -l app=stuck --no-headers | awk '{printf "%s ", $2}')"

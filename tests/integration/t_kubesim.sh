@@ -148,6 +148,26 @@ sleep 0.3
 b=$(curl -sf "$U/metrics" | grep -m1 '^container_cpu_usage_seconds_total' | awk '{print $NF}')
 check "metrics-counter-grows" awk -v a="$a" -v b="$b" 'BEGIN { exit !(b > a) }'
 
+# --- robustness: garbage on the socket, bad scenarios, SIGTERM ---
+printf 'GARBAGE \x01\x02 HTTP/9.9\r\n\r\n' | curl -s --max-time 2 telnet://127.0.0.1:$KUBESIM_PORT >/dev/null 2>&1
+code=$(curl -s -o /dev/null -w '%{http_code}' "$U/version")
+check_eq "survives-garbage" 200 "$code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PATCH -H 'Content-Type: application/json-patch+json' -d '{"op":1}' "$CM/cc")
+check_eq "patch-wrong-shape-400" 400 "$code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PATCH -H 'Content-Type: text/plain' -d 'x' "$CM/cc")
+check_eq "patch-unknown-type-415" 415 "$code"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [unclosed\n' >"$T/bad.yaml"
+"$TOPS_ROOT/bin/kubesim" --listen 127.0.0.1:0 --scenario "$T/bad.yaml" >/dev/null 2>"$T/bad.err"; rc=$?
+check_eq "bad-scenario-exit" 1 "$rc"
+check "bad-scenario-position" grep -qE "bad.yaml:[0-9]+:[0-9]+" "$T/bad.err"
+"$TOPS_ROOT/bin/kubesim" --listen 0.0.0.0:0 >/dev/null 2>"$T/any.err"; rc=$?
+check "loopback-only" test "$rc" -ne 0
+"$TOPS_ROOT/bin/kubesim" --listen 127.0.0.1:0 >"$T/term.out" 2>&1 &
+tpid=$!
+wait_until 10 grep -q '^kubesim: listening on http://127.0.0.1:[0-9]*$' "$T/term.out"
+kill -TERM $tpid; wait $tpid; rc=$?
+check_eq "sigterm-exit-0" 0 "$rc"
+
 # --- determinism: the same seed gives the same names ---
 first=$(head -3 "$T/names" | tr '\n' ' ')
 kubesim_stop
