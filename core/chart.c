@@ -215,7 +215,7 @@ static int dep_parse(const struct value *d, struct chart_dep *o, struct tops_err
 	int rc;
 	memset(o, 0, sizeof(*o));
 	if (!d || d->type != V_MAP)
-		return tops_err_set(err, TOPS_EINVAL, "cannot load Chart.yaml: dependencies must be a list of maps");
+		return tops_err_set(err, TOPS_EINVAL, "validation: dependencies must not contain empty or null nodes");
 	if ((rc = meta_str(d, "name", "Dependency.name", &o->name, err)) < 0 ||
 	    (rc = meta_str(d, "version", "Dependency.version", &o->version, err)) < 0 ||
 	    (rc = meta_str(d, "repository", "Dependency.repository", &o->repository, err)) < 0 ||
