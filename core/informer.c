@@ -41,6 +41,7 @@ struct informer {
 	size_t work_len;
 	struct page work_page;
 	bool parsing, free_after_parse;
+	uint64_t gen, work_gen;   /* a parse result is used only by the request that asked for it */
 };
 
 static void start_list(struct informer *inf);
@@ -142,6 +143,7 @@ static void arm_silence(struct informer *inf)
 
 static void cancel_req(struct informer *inf)
 {
+	inf->gen++;
 	if (inf->req)
 		inf->env.cancel(inf->env.ctx, inf->req);
 	inf->req = NULL;
@@ -335,7 +337,7 @@ static void parse_after_cb(uv_work_t *w, int status)
 		informer_free(inf);
 		return;
 	}
-	if (inf->st != INF_LISTING) {   /* stopped meanwhile */
+	if (inf->st != INF_LISTING || inf->work_gen != inf->gen) {   /* stopped or restarted meanwhile */
 		page_clear(&inf->work_page, inf->o.kind);
 		return;
 	}
@@ -374,6 +376,7 @@ void informer_list_done(struct informer *inf, void *handle, long status, const c
 		inf->work_body[len] = '\0';
 		inf->work_len = len;
 		inf->work.data = inf;
+		inf->work_gen = inf->gen;
 		inf->parsing = true;
 		if (uv_queue_work(inf->env.loop, &inf->work, parse_work_cb, parse_after_cb) == 0)
 			return;
@@ -573,17 +576,16 @@ void informer_free(struct informer *inf)
 {
 	if (!inf)
 		return;
-	if (inf->parsing) {
-		/* a worker still holds the informer: finish in parse_after_cb */
+	if (!inf->free_after_parse) {
 		cancel_req(inf);
-		inf->env.timer_stop(inf->env.ctx, inf);
 		inf->st = INF_STOPPED;
-		inf->free_after_parse = true;
-		return;
+		inf->free_after_parse = inf->parsing;
+		inf->env.timer_stop(inf->env.ctx, inf);
 	}
-	cancel_req(inf);
-	inf->st = INF_STOPPED;
-	inf->env.timer_stop(inf->env.ctx, inf);
+	/* a worker still holds the informer: parse_after_cb finishes the job, without touching
+	 * the env or the store, which may be gone by then */
+	if (inf->parsing)
+		return;
 	page_clear(&inf->acc, inf->o.kind);
 	kube_selector_free(inf->lsel);
 	kube_selector_free(inf->fsel);

@@ -360,6 +360,56 @@ static void test_label_selector_scope(void **state)
 	store_free(s);
 }
 
+
+static char *big_page(int n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_adds(&sb, "{\"metadata\":{\"resourceVersion\":\"77\"},\"items\":[");
+	for (int i = 0; i < n; i++)
+		sb_addf(&sb, "%s{\"metadata\":{\"name\":\"p%04d\",\"namespace\":\"testops\","
+			"\"resourceVersion\":\"%d\",\"labels\":{\"app\":\"testops\",\"padding\":"
+			"\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}},"
+			"\"status\":{\"phase\":\"Running\"}}", i ? "," : "", i, i + 1);
+	sb_adds(&sb, "]}");
+	return sb_detach(&sb, NULL);
+}
+
+static void test_big_pages_parse_off_thread(void **state)
+{
+	(void)state;
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct rig *r = rig_new();
+	informer_free(r->inf);
+	struct informer_env env = {.ctx = &r->f, .loop = &loop, .start = f_start, .cancel = f_cancel,
+				   .now = f_now, .timer = f_timer, .timer_stop = f_timer_stop, .random = f_random};
+	struct informer_opts o = {.kind = KK_POD, .namespace_ = "testops", .watch_timeout_s = 300,
+				  .on_synced = on_synced, .ud = &r->f};
+	r->inf = informer_new(&env, r->s, &o);
+	informer_start(r->inf);
+	char *page = big_page(600);
+	assert_true(strlen(page) > 65536);
+	informer_list_done(r->inf, last(r), 200, page, strlen(page), NULL);
+	assert_int_equal(r->f.synced, 0);            /* handed to the thread pool */
+	assert_int_equal(informer_state(r->inf), INF_LISTING);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(r->f.synced, 1);
+	assert_int_equal(store_count(r->s, KK_POD), 600);
+	assert_int_equal(informer_state(r->inf), INF_WATCHING);
+	assert_non_null(strstr(last(r)->path, "resourceVersion=77"));
+
+	/* freed while a worker parses: the worker's result is dropped, nothing leaks */
+	struct informer *inf2 = informer_new(&env, r->s, &o);
+	informer_start(inf2);
+	informer_list_done(inf2, last(r), 200, page, strlen(page), NULL);
+	informer_free(inf2);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(store_count(r->s, KK_POD), 600);
+	free(page);
+	rig_free(r);
+	assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_normal_close_resumes),
 		cmocka_unit_test(test_list_errors_back_off),
 		cmocka_unit_test(test_label_selector_scope),
+		cmocka_unit_test(test_big_pages_parse_off_thread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
