@@ -554,27 +554,42 @@ static int range_once(struct tmpl_exec *ex, const struct tnode *n, struct value 
 	return rc == EXEC_CONTINUE ? 0 : rc;
 }
 
+/* The length is taken once, as Go does; each element is held while the body runs, since the
+ * body may change the list through functions. */
 static int range_list(struct tmpl_exec *ex, const struct tnode *n, struct value *v, bool *ran)
 {
 	int rc = 0;
-	for (size_t i = 0; i < v->u.list.len && rc == 0; i++) {
+	size_t len = v->u.list.len;
+	for (size_t i = 0; i < len && i < v->u.list.len && rc == 0; i++) {
 		struct value *idx = value_int((int64_t)i);
+		struct value *elem = value_ref(v->u.list.items[i]);
 		*ran = true;
-		rc = range_once(ex, n, idx, v->u.list.items[i], v->sub != VS_STRINGS);
+		rc = range_once(ex, n, idx, elem, v->sub != VS_STRINGS);
+		value_unref(elem);
 		value_unref(idx);
 	}
 	return rc;
 }
 
+/* Keys are sorted and taken up front and each value is looked up when its turn comes, as Go
+ * does; the body may set or unset keys of the map it ranges over (Sprig's set/unset). */
 static int range_map(struct tmpl_exec *ex, const struct tnode *n, struct value *v, bool *ran)
 {
 	int rc = 0;
-	for (size_t i = 0; i < v->u.map.len && rc == 0; i++) {
-		struct value *key = value_str(v->u.map.e[i].key);
+	size_t len = v->u.map.len;
+	struct value **keys = xcalloc(len ? len : 1, sizeof *keys);
+	for (size_t i = 0; i < len; i++)
+		keys[i] = value_str(v->u.map.e[i].key);
+	for (size_t i = 0; i < len && rc == 0; i++) {
+		struct value *elem = value_map_getn(v, keys[i]->u.str.s, keys[i]->u.str.len);
+		elem = elem ? value_ref(elem) : tmpl_missing();
 		*ran = true;
-		rc = range_once(ex, n, key, v->u.map.e[i].val, v->sub != VS_MAPSTR);
-		value_unref(key);
+		rc = range_once(ex, n, keys[i], elem, v->sub != VS_MAPSTR);
+		value_unref(elem);
 	}
+	for (size_t i = 0; i < len; i++)
+		value_unref(keys[i]);
+	free(keys);
 	return rc;
 }
 

@@ -437,10 +437,17 @@ static void print_string(struct strbuf *out, const struct spec *f, const struct 
 	}
 }
 
+/* Maps can be made to contain themselves (Sprig's set); printing stops at this depth. */
+#define PRINT_MAX_DEPTH 256
+
 /* ---- Go syntax (%#v) ---- */
 
-static void go_syntax(struct strbuf *out, const struct value *v, bool top)
+static void go_syntax(struct strbuf *out, const struct value *v, bool top, int depth)
 {
+	if (depth > PRINT_MAX_DEPTH) {
+		sb_adds(out, "...");
+		return;
+	}
 	if (!v || v->type == V_NULL) {
 		sb_adds(out, top ? "<nil>" : "interface {}(nil)");
 		return;
@@ -459,7 +466,7 @@ static void go_syntax(struct strbuf *out, const struct value *v, bool top)
 		for (size_t i = 0; i < v->u.list.len; i++) {
 			if (i)
 				sb_adds(out, ", ");
-			go_syntax(out, v->u.list.items[i], false);
+			go_syntax(out, v->u.list.items[i], false, depth + 1);
 		}
 		sb_addc(out, '}');
 		return;
@@ -471,7 +478,7 @@ static void go_syntax(struct strbuf *out, const struct value *v, bool top)
 				sb_adds(out, ", ");
 			go_quote(out, v->u.map.e[i].key, strlen(v->u.map.e[i].key), false);
 			sb_addc(out, ':');
-			go_syntax(out, v->u.map.e[i].val, false);
+			go_syntax(out, v->u.map.e[i].val, false, depth + 1);
 		}
 		sb_addc(out, '}');
 		return;
@@ -549,6 +556,10 @@ static void print_object(struct strbuf *out, struct spec *f, const struct value 
 
 static void print_arg(struct strbuf *out, struct spec *f, const struct value *v, int depth)
 {
+	if (depth > PRINT_MAX_DEPTH) {
+		sb_adds(out, "...");
+		return;
+	}
 	if (f->verb == 'T') {
 		const char *t = v ? value_type_name(v) : "<nil>";
 		fmt_str(out, f, t, strlen(t));
@@ -556,7 +567,7 @@ static void print_arg(struct strbuf *out, struct spec *f, const struct value *v,
 	}
 	if (f->verb == 'v' && f->sharp) {
 		struct strbuf b = STRBUF_INIT;
-		go_syntax(&b, v, depth == 0);
+		go_syntax(&b, v, depth == 0, depth);
 		pad(out, f, sb_str(&b), b.len);
 		sb_done(&b);
 		return;

@@ -522,6 +522,20 @@ static void test_limits(void **state)
 	assert_string_equal(got, "ERR: template: t:1: max expression depth exceeded");
 	free(got);
 	sb_done(&sb);
+	/* a map that contains itself prints with a cut-off instead of recursing forever */
+	struct value *m = value_map();
+	value_map_set(m, "self", value_ref(m));
+	struct strbuf out = STRBUF_INIT;
+	tmpl_fmt_value(&out, m);
+	assert_true(str_has_prefix(sb_str(&out), "map[self:map[self:"));
+	assert_non_null(strstr(sb_str(&out), "..."));
+	sb_reset(&out);
+	struct value *args[1] = {m};
+	tmpl_printf(&out, "%#v", args, 1);
+	assert_non_null(strstr(sb_str(&out), "..."));
+	sb_done(&out);
+	value_map_del(m, "self");  /* break the cycle so the map can be freed */
+	value_unref(m);
 }
 
 int main(void)
