@@ -72,7 +72,18 @@ static int fn_upper(struct tmpl_exec *ex, struct value **a, int n, struct value 
 	return 0;
 }
 
+/* unset MAP KEY, like Sprig's: changes the map in place. */
+static int fn_unset(struct tmpl_exec *ex, struct value **a, int n, struct value **out, struct tops_err *err)
+{
+	if (a[0]->type != V_MAP || a[1]->type != V_STRING)
+		return tops_err_set(err, TOPS_EINVAL, "unset wants a map and a key");
+	value_map_del(a[0], a[1]->u.str.s);
+	*out = value_ref(a[0]);
+	return 0;
+}
+
 static const struct tmpl_func test_funcs[] = {
+	{"unset", fn_unset, 2, 2},
 	{"fail", fn_fail, 0, -1},
 	{"include", fn_include, 2, 2},
 	{"tpl", fn_tpl, 2, 2},
@@ -273,6 +284,8 @@ static void test_exec_basics(void **state)
 		{"{{urlquery \"a b&c=d/\xc3\xa9\"}}", NULL, "a+b%26c%3Dd%2F%C3%A9"},
 		{"{{print \"a\" 1 2 \"b\" nil}}|{{println \"a\" 1}}", NULL, "a1 2b<nil>|a 1\n"},
 		{"{{upper \"ab\"}} {{\"cd\" | upper}}", NULL, "AB CD"},
+		{"{{range $k, $v := .}}{{$k}}={{$v}};{{$_ := unset $ \"b\"}}{{end}}", "{\"a\":1,\"b\":2,\"c\":3}",
+		 "a=1;b=<no value>;c=3;"},
 	};
 	check_rows(rows, ARRAY_LEN(rows));
 }
