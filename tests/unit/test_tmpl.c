@@ -284,7 +284,8 @@ static void test_exec_basics(void **state)
 		{"{{urlquery \"a b&c=d/\xc3\xa9\"}}", NULL, "a+b%26c%3Dd%2F%C3%A9"},
 		{"{{print \"a\" 1 2 \"b\" nil}}|{{println \"a\" 1}}", NULL, "a1 2b<nil>|a 1\n"},
 		{"{{upper \"ab\"}} {{\"cd\" | upper}}", NULL, "AB CD"},
-		{"{{range $k, $v := .}}{{$k}}={{$v}};{{$_ := unset $ \"b\"}}{{end}}", "{\"a\":1,\"b\":2,\"c\":3}",
+		{"{{range $k, $v := .M}}{{$k}}={{$v}};{{$_ := unset $.M \"b\"}}{{end}}",
+		 "{\"M\":{\"a\":1,\"b\":2,\"c\":3}}",
 		 "a=1;b=<no value>;c=3;"},
 	};
 	check_rows(rows, ARRAY_LEN(rows));
