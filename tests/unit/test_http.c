@@ -73,7 +73,11 @@ static bool serve(int fd, const char *req)
 {
 	char path[256] = "";
 	sscanf(req, "%*s %255s", path);
-	if (!strcmp(path, "/ok")) {
+	if (!strncmp(path, "http://", 7)) {   /* absolute URI: we are being used as a proxy */
+		char b[300];
+		int n = snprintf(b, sizeof b, "proxied %s", path);
+		reply(fd, "200 OK", NULL, b, (size_t)n);
+	} else if (!strcmp(path, "/ok")) {
 		reply(fd, "200 OK", NULL, "{\"hello\":\"world\"}", 17);
 	} else if (!strcmp(path, "/auth")) {
 		const char *a = strstr(req, "Authorization: ");
@@ -272,6 +276,21 @@ static void test_requests(void **state)
 	rq.password = "pw";
 	fetch(&loop, h, "/auth", &rq, &d);
 	assert_string_equal(d.body, "Basic YWRtaW46cHc=");
+
+	/* proxy-url from the kubeconfig */
+	struct result p = {0};
+	memset(&rq, 0, sizeof rq);
+	char *proxy = url("");
+	struct http_tls tls = {.proxy_url = proxy};
+	rq.tls = &tls;
+	rq.url = "http://cluster.invalid/api";
+	rq.on_done = on_done;
+	rq.ud = &p;
+	assert_non_null(http_start(h, &rq, NULL));
+	while (!p.done)
+		uv_run(&loop, UV_RUN_ONCE);
+	free(proxy);
+	assert_string_equal(p.body, "proxied http://cluster.invalid/api");
 
 	http_free(h);
 	uv_run(&loop, UV_RUN_DEFAULT);
