@@ -148,6 +148,18 @@ sleep 0.3
 b=$(curl -sf "$U/metrics" | grep -m1 '^container_cpu_usage_seconds_total' | awk '{print $NF}')
 check "metrics-counter-grows" awk -v a="$a" -v b="$b" 'BEGIN { exit !(b > a) }'
 
+# --- discovery: legacy by default, aggregated only when asked for ---
+check_eq "version" "1.32 v1.32.4" "$(curl -sf "$U/version" | jq -r '.major + "." + .minor + " " + .gitVersion')"
+check_eq "discovery-legacy" APIGroupList "$(curl -sf "$U/apis" | jq -r .kind)"
+check "discovery-shortnames" sh -c "curl -sf $U/apis/apps/v1 | jq -e '.resources[] | select(.name==\"deployments\") | .shortNames == [\"deploy\"]'"
+AGG='application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList'
+ct=$(curl -s -o "$T/agg.json" -w '%{content_type}' -H "Accept: $AGG,application/json" "$U/apis")
+check_eq "discovery-aggregated-ctype" "$AGG" "$ct"
+check "discovery-aggregated-body" jq -e '.kind == "APIGroupDiscoveryList" and ([.items[].metadata.name] | index("apps"))' "$T/agg.json"
+check_eq "openapi-v3-root" true "$(curl -sf "$U/openapi/v3" | jq '.paths | has("apis/apps/v1")')"
+tbl=$(curl -sf -H 'Accept: application/json;as=Table;v=v1;g=meta.k8s.io' "$PODS?limit=2" | jq -r '[.columnDefinitions[].name] | join(",")')
+check_eq "table-pod-columns" "Name,Ready,Status,Restarts,Age,IP,Node,Nominated Node,Readiness Gates" "$tbl"
+
 # --- robustness: garbage on the socket, bad scenarios, SIGTERM ---
 printf 'GARBAGE \x01\x02 HTTP/9.9\r\n\r\n' | curl -s --max-time 2 telnet://127.0.0.1:$KUBESIM_PORT >/dev/null 2>&1
 code=$(curl -s -o /dev/null -w '%{http_code}' "$U/version")

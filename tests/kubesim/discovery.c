@@ -103,6 +103,92 @@ static void reply_groups(struct srv_conn *c)
 	value_unref(gl);
 }
 
+/* ---- aggregated discovery (apidiscovery.k8s.io/v2), only when the client asks for it ---- */
+
+#define AGG_CTYPE "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+
+static bool wants_aggregated(const char *accept)
+{
+	return accept && strstr(accept, "g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList") != NULL;
+}
+
+static struct value *gvk_value(const char *g, const char *v, const char *k)
+{
+	struct value *m = value_map();
+	vset_str(m, "group", g);
+	vset_str(m, "version", v);
+	vset_str(m, "kind", k);
+	return m;
+}
+
+static struct value *agg_sub(int k, const char *sub, const char *g, const char *v, const char *kind)
+{
+	static const char *const gu[] = {"get", "patch", "update"};
+	struct value *e = value_map();
+	vset_str(e, "subresource", sub);
+	value_map_set(e, "responseKind", gvk_value(g, v, kind));
+	value_map_set(e, "verbs", str_list(gu, strcmp(sub, "log") == 0 ? 1 : 3));
+	return e;
+}
+
+static struct value *agg_resource(int k)
+{
+	struct value *e = value_map(), *subs = value_list();
+	vset_str(e, "resource", kinds[k].resource);
+	value_map_set(e, "responseKind", gvk_value(kinds[k].group, kinds[k].version, kinds[k].kind));
+	vset_str(e, "scope", kinds[k].namespaced ? "Namespaced" : "Cluster");
+	vset_str(e, "singularResource", kinds[k].singular);
+	value_map_set(e, "verbs", str_list(verbs_rw, ARRAY_LEN(verbs_rw)));
+	if (*kinds[k].shortname)
+		value_map_set(e, "shortNames", str_list(&kinds[k].shortname, 1));
+	if (k == K_POD || k == K_DEPLOY || k == K_RS || k == K_STS || k == K_SVC || k == K_DS) {
+		static const char *const all[] = {"all"};
+		value_map_set(e, "categories", str_list(all, 1));
+	}
+	if (k == K_DEPLOY || k == K_RS || k == K_STS)
+		value_list_push(subs, agg_sub(k, "scale", "autoscaling", "v1", "Scale"));
+	if (k == K_POD)
+		value_list_push(subs, agg_sub(k, "log", "", "v1", "Pod"));
+	if (k == K_POD || k == K_DEPLOY || k == K_RS || k == K_STS || k == K_PVC || k == K_SVC || k == K_NS)
+		value_list_push(subs, agg_sub(k, "status", kinds[k].group, kinds[k].version, kinds[k].kind));
+	value_map_set(e, "subresources", subs);
+	return e;
+}
+
+/* core: the legacy group only; otherwise every named group. */
+static void reply_aggregated(struct srv_conn *c, bool core)
+{
+	struct value *l = value_map(), *items = value_list();
+	vset_str(l, "kind", "APIGroupDiscoveryList");
+	vset_str(l, "apiVersion", "apidiscovery.k8s.io/v2");
+	value_map_set(l, "metadata", value_map());
+	for (int k = 0; k < K_COUNT; k++) {
+		if (core != !*kinds[k].group)
+			continue;
+		bool seen = false;
+		for (int j = 0; j < k; j++)
+			seen = seen || strcmp(kinds[j].group, kinds[k].group) == 0;
+		if (seen)
+			continue;
+		struct value *g = value_map(), *vs = value_list(), *ver = value_map(), *res = value_list();
+		vset_str(vmap(g, "metadata"), "name", kinds[k].group);
+		for (int j = k; j < K_COUNT; j++)
+			if (strcmp(kinds[j].group, kinds[k].group) == 0)
+				value_list_push(res, agg_resource(j));
+		vset_str(ver, "version", kinds[k].version);
+		value_map_set(ver, "resources", res);
+		vset_str(ver, "freshness", "Current");
+		value_list_push(vs, ver);
+		value_map_set(g, "versions", vs);
+		value_list_push(items, g);
+	}
+	value_map_set(l, "items", items);
+	char *s = value_to_json(l, false, false);
+	srv_respond(c, 200, AGG_CTYPE, s, strlen(s));
+	free(s);
+	value_unref(l);
+}
+
 static const char version_json[] =
 	"{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.4\",\"gitCommit\":\"59526cd4867447956156ae3a602fcbac10a2c335\","
 	"\"gitTreeState\":\"clean\",\"buildDate\":\"2025-04-22T16:02:27Z\",\"goVersion\":\"go1.23.6\","
@@ -184,8 +270,12 @@ bool discovery_handle(struct srv_conn *c, const struct srv_req *r)
 	char g[128], v[32];
 	if (strcmp(p, "/version") == 0 || strcmp(p, "/version/") == 0)
 		reply_text(c, "application/json", version_json);
+	else if ((strcmp(p, "/api") == 0 || strcmp(p, "/api/") == 0) && wants_aggregated(r->accept))
+		reply_aggregated(c, true);
 	else if (strcmp(p, "/api") == 0 || strcmp(p, "/api/") == 0)
 		reply_text(c, "application/json", api_json);
+	else if ((strcmp(p, "/apis") == 0 || strcmp(p, "/apis/") == 0) && wants_aggregated(r->accept))
+		reply_aggregated(c, false);
 	else if (strcmp(p, "/apis") == 0 || strcmp(p, "/apis/") == 0)
 		reply_groups(c);
 	else if (sscanf(p, "/api/%31[^/]", v) == 1 && strchr(p + 5, '/') == NULL)

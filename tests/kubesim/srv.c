@@ -22,7 +22,7 @@ struct srv_conn {
 	struct srv_server *srv;
 	struct strbuf url, hfield, hvalue, body, pending;
 	char *accept, *ctype;
-	bool in_value, complete, busy, streaming, closing, keep_alive;
+	bool in_value, complete, busy, streaming, closing, keep_alive, expect_continue;
 	void (*on_close)(void *data);
 	void *data;
 };
@@ -267,6 +267,8 @@ static void header_done(struct srv_conn *c)
 		free(c->accept), c->accept = xstrdup(sb_str(&c->hvalue));
 	else if (strcasecmp(f, "content-type") == 0)
 		free(c->ctype), c->ctype = xstrdup(sb_str(&c->hvalue));
+	else if (strcasecmp(f, "expect") == 0 && strcasecmp(sb_str(&c->hvalue), "100-continue") == 0)
+		c->expect_continue = true;
 	sb_reset(&c->hfield);
 	sb_reset(&c->hvalue);
 }
@@ -291,7 +293,13 @@ static int on_hvalue(http_parser *p, const char *at, size_t n)
 
 static int on_headers_complete(http_parser *p)
 {
-	header_done(p->data);
+	struct srv_conn *c = p->data;
+	header_done(c);
+	/* curl waits a second for this before it sends a large body. */
+	if (c->expect_continue) {
+		c->expect_continue = false;
+		conn_write(c, xstrdup("HTTP/1.1 100 Continue\r\n\r\n"), 25);
+	}
 	return 0;
 }
 
