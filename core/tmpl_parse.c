@@ -313,13 +313,14 @@ void tnode_string(const struct tnode *n, struct strbuf *sb)
 		for (int i = 0; i < n->nkids; i++)
 			tnode_string(n->kids[i], sb);
 		break;
-	case N_TEXT: sb_addf(sb, "%.*s", (int)n->len, n->text); break;  /* Go quotes; rarely shown */
+	case N_TEXT: sb_add(sb, n->text, n->len); break;
 	case N_ACTION: sb_adds(sb, "{{"); tnode_string(n->pipe, sb); sb_adds(sb, "}}"); break;
 	case N_IF: control_string("if", n, sb); break;
 	case N_RANGE: control_string("range", n, sb); break;
 	case N_WITH: control_string("with", n, sb); break;
 	case N_TEMPLATE:
-		sb_addf(sb, "{{template \"%s\"", n->text);
+		sb_adds(sb, "{{template ");
+		go_quote(sb, n->text, n->len, false);
 		if (n->pipe) {
 			sb_addc(sb, ' ');
 			tnode_string(n->pipe, sb);
