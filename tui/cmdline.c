@@ -70,6 +70,7 @@ static const struct { const char *name; command_fn fn; bool arg; } commands[] = 
 	{"ns", cmd_ns, true}, {"namespace", cmd_ns, true},
 	{"ctx", cmd_ctx, true}, {"context", cmd_ctx, true},
 	{"metrics", metrics_command, false}, {"top", metrics_command, false},
+	{"render", render_command, true},
 	{"q", cmd_quit, false}, {"quit", cmd_quit, false}, {"q!", cmd_quit, false},
 };
 

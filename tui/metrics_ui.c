@@ -53,8 +53,8 @@ static void no_prometheus(struct metrics_ui *mu, const char *why)
 		return;
 	told = true;
 	ui_message(mu->ui, false,
-		   "No Prometheus %s: CPU/MEM show \"-\". Pass --prometheus URL or set prometheus.url "
-		   "in the config file.", why);
+		   "No Prometheus %s: pass --prometheus URL or set prometheus.url in the config file",
+		   why);
 }
 
 /* ---- discovery: a Service labelled app.kubernetes.io/name=prometheus, async ---- */
@@ -111,7 +111,7 @@ static void disc_next(struct metrics_ui *mu)
 {
 	const char *ns = disc_ns(mu, mu->disc_step);
 	if (!ns) {
-		no_prometheus(mu, "configured or found in the cluster");
+		no_prometheus(mu, "configured or found");
 		return;
 	}
 	char *path = xasprintf("/api/v1/namespaces/%s/services?labelSelector="
