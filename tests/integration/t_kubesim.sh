@@ -148,6 +148,25 @@ sleep 0.3
 b=$(curl -sf "$U/metrics" | grep -m1 '^container_cpu_usage_seconds_total' | awk '{print $NF}')
 check "metrics-counter-grows" awk -v a="$a" -v b="$b" 'BEGIN { exit !(b > a) }'
 
+# --- strategic merge patch directives, merge patch, JSON patch, /status and /scale ---
+D=$U/apis/apps/v1/namespaces/testops/deployments
+curl -s -o /dev/null -X POST -H 'Content-Type: application/json' "$D" -d '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"smp"},"spec":{"replicas":0,"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"one","image":"x:1","ports":[{"containerPort":80},{"containerPort":81}],"volumeMounts":[{"name":"v","mountPath":"/a"},{"name":"v","mountPath":"/b"}],"env":[{"name":"K","value":"1"}]},{"name":"two","image":"y:1"}]}}}}'
+got=$(curl -s -X PATCH -H 'Content-Type: application/strategic-merge-patch+json' "$D/smp" -d '{"spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"three"},{"name":"one"}],"containers":[{"name":"one","image":"x:2","ports":[{"containerPort":81,"name":"alt"}],"volumeMounts":[{"mountPath":"/a","$patch":"delete"}],"env":[{"name":"L","value":"2"}]},{"name":"two","$patch":"delete"},{"name":"three","image":"z:1"}]}}}}' |
+  jq -c '[.spec.template.spec.containers[] | [.name, .image, ([.ports[]?.containerPort] | join("+")), ([.volumeMounts[]?.mountPath] | join("+")), ([.env[]?.name] | join("+"))]]')
+check_eq "smp-directives" '[["three","z:1","","",""],["one","x:2","80+81","/b","K+L"]]' "$got"
+got=$(curl -s -X PATCH -H 'Content-Type: application/merge-patch+json' "$D/smp" -d '{"metadata":{"labels":{"x":"y"}},"spec":{"template":{"spec":{"containers":[{"name":"solo","image":"s:1"}]}}}}' | jq -c '[.metadata.labels.x, [.spec.template.spec.containers[].name]]')
+check_eq "merge-patch-replaces-lists" '["y",["solo"]]' "$got"
+got=$(curl -s -X PATCH -H 'Content-Type: application/json-patch+json' "$D/smp" -d '[{"op":"add","path":"/spec/template/spec/containers/-","value":{"name":"tail","image":"t:1"}},{"op":"test","path":"/metadata/labels/x","value":"y"},{"op":"move","from":"/metadata/labels/x","path":"/metadata/labels/z"}]' | jq -c '[.metadata.labels.z, [.spec.template.spec.containers[].name]]')
+check_eq "json-patch-ops" '["y",["solo","tail"]]' "$got"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PATCH -H 'Content-Type: application/json-patch+json' "$D/smp" -d '[{"op":"test","path":"/metadata/name","value":"other"}]')
+check_eq "json-patch-test-fails" 500 "$code"
+code=$(curl -s -o "$T/scale.json" -w '%{http_code}' -X PUT -H 'Content-Type: application/json' "$D/smp/scale" -d '{"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"smp","namespace":"testops"},"spec":{"replicas":2}}')
+check_eq "scale-put" "200 2 a=b" "$code $(jq -r '.spec.replicas' "$T/scale.json") $(jq -r .status.selector "$T/scale.json")"
+check_eq "status-get" 2 "$(curl -sf "$D/smp/status" | jq .spec.replicas)"
+gen=$(curl -sf "$D/smp" | jq .metadata.generation)
+check "generation-bumped" test "$gen" -ge 4
+if wait_until 10 sh -c "curl -sf $D/smp | jq -e '.status.observedGeneration == $gen and .status.replicas == 2'"; then pass "observed-generation"; else fail "observed-generation" "$(curl -sf "$D/smp" | jq -c .status)"; fi
+
 # --- discovery: legacy by default, aggregated only when asked for ---
 check_eq "version" "1.32 v1.32.4" "$(curl -sf "$U/version" | jq -r '.major + "." + .minor + " " + .gitVersion')"
 check_eq "discovery-legacy" APIGroupList "$(curl -sf "$U/apis" | jq -r .kind)"

@@ -244,9 +244,13 @@ struct list_state {
 static bool list_match(struct list_state *ls, const struct obj *o, struct value **parsed)
 {
 	*parsed = NULL;
-	if (selector_needs_object(ls->sel) || ls->table)
+	if (selector_needs_object(ls->sel))
 		*parsed = obj_value(o);
-	return selector_match(ls->sel, o->ns, o->name, o->labels, *parsed);
+	if (!selector_match(ls->sel, o->ns, o->name, o->labels, *parsed))
+		return false;
+	if (ls->table && !*parsed)
+		*parsed = obj_value(o);
+	return true;
 }
 
 /* Appends matching items from ls->start; returns the continue token or NULL. */

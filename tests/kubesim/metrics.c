@@ -64,7 +64,7 @@ static double quantity(const char *q)
 /* Integral over [0, t] of base * (1 + 0.3 sin(w x + ph)) * warm-up boost. */
 static double integral(double base, double t, uint64_t h)
 {
-	double w = 2 * M_PI / (300 + (double)(h % 600)), ph = (double)(h >> 16 % 628) / 100.0;
+	double w = 2 * M_PI / (300 + (double)(h % 600)), ph = (double)((h >> 16) % 628) / 100.0;
 	double wave = 0.3 / w * (cos(ph) - cos(w * t + ph));
 	double warm = 1.5 * 60 * (1 - exp(-t / 60));
 	return base * (t + wave + warm);
