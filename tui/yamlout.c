@@ -108,7 +108,7 @@ static void emit_member(struct textview *tv, struct strbuf *line, const cJSON *c
 	scalar_str(line, c->string);
 	sb_addc(line, ':');
 	if (mask && !is_block(c)) {
-		sb_adds(line, " '*****'");
+		sb_adds(line, " \"*****\"");
 		tv_add(tv, ROLE_NORMAL, line->buf, line->len);
 	} else if (is_block(c)) {
 		tv_add(tv, ROLE_NORMAL, line->buf, line->len);
@@ -123,21 +123,47 @@ static void emit_member(struct textview *tv, struct strbuf *line, const cJSON *c
 	}
 }
 
+static int cmp_member(const void *a, const void *b)
+{
+	return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+/* Members sorted by key, as kubectl prints them. Caller frees the array. */
+static const cJSON **sorted_members(const cJSON *o, size_t *n)
+{
+	*n = 0;
+	for (const cJSON *c = o->child; c; c = c->next)
+		(*n)++;
+	const cJSON **v = xcalloc(*n ? *n : 1, sizeof *v);
+	size_t i = 0;
+	for (const cJSON *c = o->child; c; c = c->next)
+		v[i++] = c;
+	qsort(v, *n, sizeof *v, cmp_member);
+	return v;
+}
+
+static void emit_object(struct textview *tv, struct strbuf *line, const cJSON *o, int indent,
+			bool mask, bool first_on_line)
+{
+	size_t n;
+	const cJSON **m = sorted_members(o, &n);
+	for (size_t i = 0; i < n; i++)
+		emit_member(tv, line, m[i], indent, mask, first_on_line && i == 0);
+	free(m);
+}
+
 /* line holds a pending "- " prefix when emitting the first member of a list item. */
 static void emit(struct textview *tv, struct strbuf *line, const cJSON *v, int indent, bool mask)
 {
 	if (cJSON_IsObject(v)) {
-		for (const cJSON *c = v->child; c; c = c->next)
-			emit_member(tv, line, c, indent, mask, false);
+		emit_object(tv, line, v, indent, mask, false);
 		return;
 	}
 	for (const cJSON *c = v->child; c; c = c->next) {
 		sb_reset(line);
 		sb_addf(line, "%*s- ", indent, "");
 		if (cJSON_IsObject(c) && c->child) {
-			emit_member(tv, line, c->child, indent + 2, mask, true);
-			for (const cJSON *m = c->child->next; m; m = m->next)
-				emit_member(tv, line, m, indent + 2, mask, false);
+			emit_object(tv, line, c, indent + 2, mask, true);
 		} else if (cJSON_IsArray(c) && c->child) {
 			tv_add(tv, ROLE_NORMAL, line->buf, line->len);
 			emit(tv, line, c, indent + 2, mask);
@@ -171,11 +197,13 @@ void yamlout_object(struct textview *tv, const cJSON *obj)
 	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(obj, "kind");
 	bool secret = cJSON_IsString(kind) && strcmp(kind->valuestring, "Secret") == 0;
 	cJSON *o = tidy_copy(obj, secret);
-	for (const cJSON *c = o->child; c; c = c->next) {
-		bool mask = secret && c->string &&
-			    (strcmp(c->string, "data") == 0 || strcmp(c->string, "stringData") == 0);
-		emit_member(tv, &line, c, 0, mask, false);
+	size_t n;
+	const cJSON **m = sorted_members(o, &n);
+	for (size_t i = 0; i < n; i++) {
+		bool mask = secret && (strcmp(m[i]->string, "data") == 0 || strcmp(m[i]->string, "stringData") == 0);
+		emit_member(tv, &line, m[i], 0, mask, false);
 	}
+	free(m);
 	cJSON_Delete(o);
 	sb_done(&line);
 }
