@@ -220,8 +220,9 @@ static void row_print(const struct table *t, const struct row *r, FILE *out)
 {
 	for (int i = 0; i < r->n; i++) {
 		fputs(r->c[i], out);
+		size_t w = runes(r->c[i]);
 		if (i + 1 < r->n)
-			for (size_t k = runes(r->c[i]); k < t->width[i] + 3; k++)
+			for (size_t k = w < t->width[i] ? w : t->width[i]; k < t->width[i] + 3; k++)
 				fputc(' ', out);
 	}
 	fputc('\n', out);
@@ -897,6 +898,11 @@ static void watch_print(struct watcher *w, const union st_record *r, const char 
 	}
 	struct row row = {0};
 	record_row(g, r, event, now_wall(), &row);
+	for (int i = 0; i < row.n; i++) {   /* columns only grow, as rows get wider */
+		size_t cw = runes(row.c[i]);
+		if (cw > w->widths.width[i])
+			w->widths.width[i] = cw;
+	}
 	row_print(&w->widths, &row, stdout);
 	row_free(&row);
 }
@@ -931,7 +937,7 @@ static void watch_synced(struct informer *inf, void *ud)
 			record_row(g, all[i], "ADDED", now, &row);
 			table_push(&w->widths, &row);
 		}
-		if (!g->no_headers && !g->watch_only)
+		if (!g->no_headers && !g->watch_only && n > 0)
 			row_print(&w->widths, &w->widths.rows[0], stdout);
 	}
 	if (!g->watch_only)
