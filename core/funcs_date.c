@@ -532,6 +532,12 @@ static bool parse_duration(const char *s, int64_t *out)
 	return true;
 }
 
+/* (a - b) seconds as a Duration, wrapping like Go's int64 arithmetic instead of overflowing. */
+static int64_t secs_to_duration(int64_t a, int64_t b)
+{
+	return (int64_t)(((uint64_t)a - (uint64_t)b) * 1000000000ull);
+}
+
 /* ---- functions ---- */
 
 FN(f_now)
@@ -645,7 +651,7 @@ FN(f_ago)
 	struct gotime t, now = time_now();
 	time_from_any(args[0], &t);
 	struct strbuf sb = STRBUF_INIT;
-	fu_fmt_duration(&sb, (now.sec - t.sec) * 1000000000LL);
+	fu_fmt_duration(&sb, secs_to_duration(now.sec, t.sec));
 	return fu_ret_sb(&sb, out);
 }
 
@@ -661,7 +667,7 @@ FN(f_duration)
 		n = v->u.i;
 	}
 	struct strbuf sb = STRBUF_INIT;
-	fu_fmt_duration(&sb, n * 1000000000LL);
+	fu_fmt_duration(&sb, secs_to_duration(n, 0));
 	return fu_ret_sb(&sb, out);
 }
 
@@ -675,7 +681,7 @@ FN(f_duration_round)
 	else if (v && v->type == V_INT)
 		d = v->u.i;
 	else if (as_time(v, &t))
-		d = (time_now().sec - t.sec) * 1000000000LL;
+		d = secs_to_duration(time_now().sec, t.sec);
 	uint64_t u = d < 0 ? (uint64_t)0 - (uint64_t)d : (uint64_t)d;
 	static const struct {
 		uint64_t ns;

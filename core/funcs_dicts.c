@@ -207,6 +207,7 @@ FN(f_deep_copy)
 {
 	if (!args[0] || args[0]->type == V_NULL)
 		return tops_err_set(err, TOPS_EINVAL, "copy: nil value");
+	FU_TRY(fu_check_acyclic(args[0], "deepCopy", err));
 	*out = value_copy(args[0]);
 	return 0;
 }

@@ -85,6 +85,11 @@ FN(f_fail)
 
 static char *to_yaml_text(const struct value *v, const struct yaml_emit_opts *o)
 {
+	struct tops_err cerr = {0};
+	if (fu_check_acyclic(v, "yaml", &cerr) < 0) {   /* Helm returns "" when Marshal fails */
+		tops_err_clear(&cerr);
+		return xstrdup("");
+	}
 	char *s = yaml_emit(v, o);
 	size_t n = strlen(s);
 	if (n && s[n - 1] == '\n')
@@ -205,6 +210,12 @@ FN(f_from_json_array) { return from_common(args, out, err, false, WANT_LIST); }
 
 FN(f_to_json)
 {
+	struct tops_err cerr = {0};
+	if (fu_check_acyclic(args[0], "json", &cerr) < 0) {
+		tops_err_clear(&cerr);
+		*out = value_str("");
+		return 0;
+	}
 	char *s = value_to_json(args[0], false, true);
 	*out = value_str_own(s, strlen(s));
 	return 0;
@@ -214,7 +225,7 @@ FN(f_to_toml)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct tops_err terr = {0};
-	if (toml_emit(args[0], &sb, &terr) < 0) {
+	if (fu_check_acyclic(args[0], "toml", &terr) < 0 || toml_emit(args[0], &sb, &terr) < 0) {
 		sb_reset(&sb);
 		sb_adds(&sb, tops_err_msg(&terr));
 		tops_err_clear(&terr);

@@ -225,15 +225,15 @@ static int until_step(int64_t start, int64_t stop, int64_t step, struct value **
 		*out = r;
 		return 0;
 	}
-	uint64_t count = stop < start ? (uint64_t)(start - stop) / (uint64_t)-step
-				      : (uint64_t)(stop - start) / (uint64_t)step;
+	uint64_t count = stop < start ? ((uint64_t)start - (uint64_t)stop) / ((uint64_t)0 - (uint64_t)step)
+				      : ((uint64_t)stop - (uint64_t)start) / (uint64_t)step;
 	if (count > 10000000) {
 		value_unref(r);
 		return tops_err_set(err, TOPS_ETOOBIG, "until: %llu elements is too many",
 				    (unsigned long long)count);
 	}
-	for (int64_t i = start; stop < start ? i > stop : i < stop; i += step)
-		value_list_push(r, value_int(i));
+	for (__int128 i = start; stop < start ? i > stop : i < stop; i += step)
+		value_list_push(r, value_int((int64_t)i));
 	*out = r;
 	return 0;
 }

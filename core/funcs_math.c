@@ -269,15 +269,16 @@ FN(f_to_decimal)
 	return 0;
 }
 
-static void seq_out(struct strbuf *sb, int64_t start, int64_t stop, int64_t step)
+/* untilStep over 128-bit arithmetic so extreme bounds cannot overflow; output is capped. */
+static void seq_out(struct strbuf *sb, __int128 start, __int128 stop, __int128 step)
 {
 	if (stop < start ? step >= 0 : step <= 0)
 		return;
-	for (int64_t i = start; stop < start ? i > stop : i < stop; i += step) {
+	for (__int128 i = start; stop < start ? i > stop : i < stop; i += step) {
 		if (sb->len)
 			sb_addc(sb, ' ');
 		sb_addf(sb, "%lld", (long long)i);
-		if (sb->len > (64u << 20))
+		if (sb->len > (16u << 20))
 			return;
 	}
 }
@@ -289,19 +290,19 @@ FN(f_seq)
 		FU_TRY(fu_arg_int(args, i, &p[i], err));
 	struct strbuf sb = STRBUF_INIT;
 	if (nargs == 1) {
-		int64_t inc = p[0] < 1 ? -1 : 1;
-		seq_out(&sb, 1, p[0] + inc, inc);
+		int inc = p[0] < 1 ? -1 : 1;
+		seq_out(&sb, 1, (__int128)p[0] + inc, inc);
 	} else if (nargs == 2) {
-		int64_t step = p[1] < p[0] ? -1 : 1;
-		seq_out(&sb, p[0], p[1] + step, step);
+		int step = p[1] < p[0] ? -1 : 1;
+		seq_out(&sb, p[0], (__int128)p[1] + step, step);
 	} else if (nargs == 3) {
-		int64_t inc = 1;
+		int inc = 1;
 		if (p[2] < p[0]) {
 			inc = -1;
 			if (p[1] > 0)
 				return fu_ret_sb(&sb, out);
 		}
-		seq_out(&sb, p[0], p[2] + inc, p[1]);
+		seq_out(&sb, p[0], (__int128)p[2] + inc, p[1]);
 	}
 	return fu_ret_sb(&sb, out);
 }
@@ -310,9 +311,10 @@ FN(f_rand_int)
 {
 	INT(0, lo);
 	INT(1, hi);
-	if (hi - lo <= 0)
+	if (hi <= lo)
 		return tops_err_set(err, TOPS_EINVAL, "invalid argument to Intn");
-	*out = value_int(lo + (int64_t)((uint64_t)random() % (uint64_t)(hi - lo)));
+	uint64_t span = (uint64_t)hi - (uint64_t)lo;
+	*out = value_int((int64_t)((uint64_t)lo + (uint64_t)random() % span));
 	return 0;
 }
 

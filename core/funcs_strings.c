@@ -622,7 +622,7 @@ static int cmp_str_items(const void *a, const void *b)
 FN(f_sort_alpha)
 {
 	struct value *l = fu_strslice(args[0]);
-	if (args[0] && args[0]->type == V_LIST)
+	if (args[0] && args[0]->type == V_LIST && l->u.list.len > 1)
 		qsort(l->u.list.items, l->u.list.len, sizeof *l->u.list.items, cmp_str_items);
 	*out = l;
 	return 0;

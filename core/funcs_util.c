@@ -22,8 +22,19 @@ static void fmt_object(struct strbuf *sb, const struct value *v)
 	tops_err_clear(&err);
 }
 
+static void fmt_depth(struct strbuf *sb, const struct value *v, int depth);
+
 void fu_fmt(struct strbuf *sb, const struct value *v)
 {
+	fmt_depth(sb, v, 0);
+}
+
+static void fmt_depth(struct strbuf *sb, const struct value *v, int depth)
+{
+	if (depth > 1000 || sb->len > (64u << 20)) {   /* a value that contains itself */
+		sb_adds(sb, "...");
+		return;
+	}
 	if (!v) {
 		sb_adds(sb, "<nil>");
 		return;
@@ -53,7 +64,7 @@ void fu_fmt(struct strbuf *sb, const struct value *v)
 		for (size_t i = 0; i < v->u.list.len; i++) {
 			if (i)
 				sb_addc(sb, ' ');
-			fu_fmt(sb, v->u.list.items[i]);
+			fmt_depth(sb, v->u.list.items[i], depth + 1);
 		}
 		sb_addc(sb, ']');
 		break;
@@ -64,7 +75,7 @@ void fu_fmt(struct strbuf *sb, const struct value *v)
 				sb_addc(sb, ' ');
 			sb_adds(sb, v->u.map.e[i].key);
 			sb_addc(sb, ':');
-			fu_fmt(sb, v->u.map.e[i].val);
+			fmt_depth(sb, v->u.map.e[i].val, depth + 1);
 		}
 		sb_addc(sb, ']');
 		break;
@@ -334,6 +345,41 @@ struct value *fu_strslice(const struct value *v)
 		value_list_push(l, value_str_own(s, n));
 	}
 	return l;
+}
+
+struct walk {
+	const struct value *stack[1024];
+	int depth;
+	long budget;
+};
+
+static bool walk_ok(struct walk *w, const struct value *v)
+{
+	if (!v || (v->type != V_LIST && v->type != V_MAP))
+		return true;
+	if (--w->budget < 0 || w->depth >= (int)ARRAY_LEN(w->stack))
+		return false;
+	for (int i = 0; i < w->depth; i++)
+		if (w->stack[i] == v)
+			return false;
+	w->stack[w->depth++] = v;
+	bool ok = true;
+	size_t n = v->type == V_LIST ? v->u.list.len : v->u.map.len;
+	for (size_t i = 0; i < n && ok; i++)
+		ok = walk_ok(w, v->type == V_LIST ? v->u.list.items[i] : v->u.map.e[i].val);
+	w->depth--;
+	return ok;
+}
+
+int fu_check_acyclic(const struct value *v, const char *what, struct tops_err *err)
+{
+	struct walk *w = xcalloc(1, sizeof *w);
+	w->budget = 10000000;
+	bool ok = walk_ok(w, v);
+	free(w);
+	if (ok)
+		return 0;
+	return tops_err_set(err, TOPS_ETOOBIG, "%s: value contains itself or is nested too deeply", what);
 }
 
 int fu_ret_sb(struct strbuf *sb, struct value **out)

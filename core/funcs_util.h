@@ -48,6 +48,10 @@ int funcs_b64dec_raw(const struct value *v, struct value **out, struct tops_err 
 /* Appends Go's time.Duration.String() of d nanoseconds ("1h0m0s", "1.5s", "300ms"). */
 void fu_fmt_duration(struct strbuf *sb, int64_t d);
 
+/* Fails with "WHAT: value contains itself or is nested too deeply" for cyclic values (a map set
+ * into itself) and nesting deeper than 1024, which the serialisers cannot handle. */
+int fu_check_acyclic(const struct value *v, const char *what, struct tops_err *err);
+
 /* Per-file registration (called by funcs_register_sprig / funcs_register_helm). */
 void funcs_strings_register(struct tmpl_funcs *f);
 void funcs_lists_register(struct tmpl_funcs *f);

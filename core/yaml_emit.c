@@ -693,7 +693,7 @@ static void emit_node(struct emitter *e, const struct value *v, bool mapping_ctx
 		      int depth)
 {
 	struct strbuf sb = STRBUF_INIT;
-	if (depth > 10000) {
+	if (depth > 1000) {
 		emit_scalar(e, "null", 4, false, simple_key);
 		return;
 	}
