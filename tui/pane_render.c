@@ -348,18 +348,32 @@ static void draw_summary(struct pane *p, int y, int x, int w)
 	draw_text(y, x, w, line, term_attr(r->invalid || r->errors ? ROLE_WARN : ROLE_OK), true);
 }
 
-/* A long error wraps over the rows it needs. */
+/* The error's own lines, each wrapped over the rows it needs. */
 static void draw_error(const char *msg, int y, int x, int w, int h)
 {
 	draw_text(y, x, w, "render failed:", term_attr(ROLE_ERROR), true);
-	size_t len = strlen(msg), off = 0;
-	for (int row = 1; row < h && off < len; row++) {
-		size_t take = len - off < (size_t)w ? len - off : (size_t)w;
+	int row = 1;
+	for (const char *s = msg; *s && row < h;) {
+		size_t n = strcspn(s, "\n"), take = n < (size_t)w ? n : (size_t)w;
 		char buf[1024];
-		snprintf(buf, sizeof buf, "%.*s", (int)take, msg + off);
-		draw_text(y + row, x, w, buf, term_attr(ROLE_ERROR), true);
-		off += take;
+		snprintf(buf, sizeof buf, "%.*s", (int)(take < sizeof buf ? take : sizeof buf - 1), s);
+		draw_text(y + row++, x, w, buf, term_attr(ROLE_ERROR), true);
+		s += take;
+		if (take == n && *s == '\n')
+			s++;
 	}
+}
+
+/* The list is as wide as its longest "Kind/name" plus the status columns, within limits. */
+static int list_width(const struct renderjob_result *r, int w)
+{
+	int need = 24;
+	for (size_t i = 0; i < r->n; i++) {
+		int l = (int)(strlen(r->objs[i].kind) + strlen(r->objs[i].name)) + 2;
+		need = l > need ? l : need;
+	}
+	need += 20;
+	return need > w / 2 ? w / 2 : need;
 }
 
 static void render_draw(struct pane *p)
@@ -388,7 +402,7 @@ static void render_draw(struct pane *p)
 	draw_summary(p, y, x, w);
 	if (v->res->n == 0)
 		return;
-	int lw = w * 2 / 5 < 36 ? 36 : w * 2 / 5 > 64 ? 64 : w * 2 / 5;
+	int lw = list_width(v->res, w);
 	draw_list(p, y + 2, x, lw, h - 2);
 	for (int i = 2; i < h; i++)
 		draw_text(y + i, x + lw, 1, term_glyph(G_VLINE),
