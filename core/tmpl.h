@@ -21,7 +21,9 @@ struct tmpl_set;
 struct tmpl_exec;   /* one execution in progress; handed to functions */
 struct tmpl_funcs;  /* name -> function registry */
 
-/* A template function. args are borrowed; on success store a new reference in *out and return 0.
+/* A template function. args are borrowed (never NULL; a missing value such as an absent map key
+ * arrives as value_null()); on success store a new reference in *out and return 0 (leaving *out
+ * NULL means nil).
  * On failure return a negative code with err set to the bare message (the executor adds Go's
  * "template: NAME:LINE:COL: executing "NAME" at <...>: error calling FN: " prefix). */
 typedef int (*tmpl_fn)(struct tmpl_exec *ex, struct value **args, int nargs, struct value **out,
@@ -69,7 +71,8 @@ int tmpl_execute(struct tmpl_set *set, const char *name, struct value *dot, stru
 /* ---- for functions that need the engine (include, tpl, template-aware helpers) ---- */
 void *tmpl_exec_user(struct tmpl_exec *ex);
 struct tmpl_set *tmpl_exec_set(struct tmpl_exec *ex);
-/* Name of the template being executed and the position of the action calling the function. */
+/* Name of the template being executed and the position (1-based line, Go's 0-based byte column)
+ * of the function being called. */
 const char *tmpl_exec_name(struct tmpl_exec *ex);
 void tmpl_exec_pos(struct tmpl_exec *ex, int *line, int *col);
 /* Executes a named template of the current set into out (Helm's include). */
