@@ -200,10 +200,8 @@ static void idle_cb(uv_idle_t *idle)
 
 static void kick(struct http *h)
 {
-	if (h->ready_head && !h->idle_on) {
-		uv_idle_start(&h->idle, idle_cb);
-		h->idle_on = true;
-	}
+	if (h->ready_head && !h->idle_on)
+		h->idle_on = uv_idle_start(&h->idle, idle_cb) == 0;
 }
 
 /* --- curl <-> uv glue --- */
@@ -287,7 +285,7 @@ static int socket_cb(CURL *e, curl_socket_t s, int what, void *userp, void *sock
 	(void)e;
 	if (what == CURL_POLL_REMOVE) {
 		if (sc) {
-			curl_multi_assign(h->multi, s, NULL);
+			curl_multi_assign(h->multi, s, NULL);   /* only fails for unknown sockets */
 			sock_release(h, sc);
 		}
 		return 0;
@@ -357,6 +355,8 @@ static void check_info(struct http *h)
 
 /* --- public --- */
 
+static void http_close_cb(uv_handle_t *hd);
+
 struct http *http_new(uv_loop_t *loop, struct tops_err *err)
 {
 	static bool global_done;
@@ -375,11 +375,17 @@ struct http *http_new(uv_loop_t *loop, struct tops_err *err)
 	if (uv_timer_init(loop, &h->timer) != 0 || uv_idle_init(loop, &h->idle) != 0)
 		goto fail;
 	h->timer.data = h->idle.data = h;
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+	if (curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) != CURLM_OK ||
+	    curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h) != CURLM_OK ||
+	    curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb) != CURLM_OK ||
+	    curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h) != CURLM_OK) {
+		curl_multi_cleanup(h->multi);
+		h->closing = 2;   /* freed by the close callbacks */
+		uv_close((uv_handle_t *)&h->timer, http_close_cb);
+		uv_close((uv_handle_t *)&h->idle, http_close_cb);
+		tops_err_set(err, TOPS_EINTERNAL, "cannot set up libcurl's multi interface");
+		return NULL;
+	}
 	return h;
 fail:
 	if (h->multi)
