@@ -269,6 +269,32 @@ static void test_random(void **state)
 	tmpl_funcs_free(reg);
 }
 
+/* A map set into itself (set $d "self" $d) must not crash the serialisers or the printer. */
+static void test_cycles(void **state)
+{
+	(void)state;
+	struct tmpl_funcs *reg = registry();
+	struct value *m = value_map();
+	value_map_set(m, "self", value_ref(m));
+	struct value *out = NULL;
+	struct tops_err err = {0};
+	static const char *const empty_result[] = {"toYaml", "toJson", "toPrettyJson", "toRawJson"};
+	for (size_t i = 0; i < ARRAY_LEN(empty_result); i++) {
+		assert_int_equal(tmpl_funcs_find(reg, empty_result[i])->fn(NULL, &m, 1, &out, &err), 0);
+		assert_string_equal(out->u.str.s, "");
+		value_unref(out);
+	}
+	assert_true(tmpl_funcs_find(reg, "deepCopy")->fn(NULL, &m, 1, &out, &err) < 0);
+	assert_non_null(strstr(tops_err_msg(&err), "contains itself"));
+	tops_err_clear(&err);
+	assert_int_equal(tmpl_funcs_find(reg, "toString")->fn(NULL, &m, 1, &out, &err), 0);
+	assert_non_null(strstr(out->u.str.s, "map[self:map[self:"));
+	value_unref(out);
+	value_map_del(m, "self");   /* break the cycle so the map can be freed */
+	value_unref(m);
+	tmpl_funcs_free(reg);
+}
+
 static void test_semver_order(void **state)
 {
 	(void)state;
@@ -318,7 +344,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table), cmocka_unit_test(test_random),
-		cmocka_unit_test(test_semver_order), cmocka_unit_test(test_fmt),
+		cmocka_unit_test(test_cycles), cmocka_unit_test(test_semver_order),
+		cmocka_unit_test(test_fmt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
