@@ -58,7 +58,9 @@ done
 [ $ok = 1 ] && pass "objects listed by kind/name with their status"
 # sorted by kind, then name
 kinds=$(capture | sed -n 's/^│\([A-Za-z]*\)\/.*/\1/p')
-check_eq "list sorted by kind" "$(echo "$kinds" | sort)" "$kinds"
+if [ "$(echo "$kinds" | grep -c .)" = "$NOBJ" ] && [ "$(echo "$kinds" | sort)" = "$kinds" ]; then
+  pass "list sorted by kind"
+else fail "list sorted by kind" "$(echo $kinds)"; fi
 
 # --- selecting an object shows its YAML with the findings above it
 keys j j
