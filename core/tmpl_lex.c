@@ -545,20 +545,19 @@ static int utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 static int char_constant(const char *s, size_t len, struct tmpl_number *n, struct strbuf *err)
 {
 	struct strbuf b = STRBUF_INIT;
-	int rc = tmpl_unquote(s, len, &b);
 	uint32_t cp = 0;
-	if (rc == 0 && b.len > 0) {
-		bool esc_byte = len >= 4 && s[1] == '\\' && (s[2] == 'x' || (s[2] >= '0' && s[2] <= '7'));
-		int used = esc_byte ? 1 : utf8_decode((const unsigned char *)b.buf, b.len, &cp);
-		if (esc_byte)
-			cp = (unsigned char)b.buf[0];
-		if ((size_t)used != b.len)
-			rc = -1;
-	} else {
-		rc = -1;
+	if (tmpl_unquote(s, len, &b) < 0 || b.len == 0) {
+		sb_done(&b);
+		sb_adds(err, "invalid syntax");  /* strconv.ErrSyntax, as Go reports it */
+		return -1;
 	}
+	bool esc_byte = len >= 4 && s[1] == '\\' && (s[2] == 'x' || (s[2] >= '0' && s[2] <= '7'));
+	int used = esc_byte ? 1 : utf8_decode((const unsigned char *)b.buf, b.len, &cp);
+	if (esc_byte)
+		cp = (unsigned char)b.buf[0];
+	bool whole = (size_t)used == b.len;
 	sb_done(&b);
-	if (rc < 0) {
+	if (!whole) {
 		sb_addf(err, "malformed character constant: %.*s", (int)len, s);
 		return -1;
 	}
