@@ -224,7 +224,7 @@ static int rand_from(struct value **args, struct value **out, struct tops_err *e
 #define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 FN(f_rand_alnum) { return rand_from(args, out, err, ALNUM, 62); }
 FN(f_rand_alpha) { return rand_from(args, out, err, ALNUM, 52); }
-FN(f_rand_numeric) { return rand_from(args, out, err, ALNUM + 52, 10); }
+FN(f_rand_numeric) { return rand_from(args, out, err, &ALNUM[52], 10); }
 FN(f_rand_ascii)
 {
 	static char printable[96];
