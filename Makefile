@@ -59,11 +59,22 @@ bin/test/%: tests/unit/%.c obj-san/libtopscore.a
 	@mkdir -p bin/test
 	$(CC) $(ALLCF) -O1 $(SANFL) -o $@ $< obj-san/libtopscore.a $(PKGLIB) -lcmocka
 
-# libFuzzer targets are built with clang against the core sources directly.
-bin/fuzz/%: tests/fuzz/%.c $(CORE_SRC)
+# libFuzzer targets: the core compiled once with clang (-DTOPS_FUZZ), linked into each target.
+FUZZCF  := $(WARN) -Wno-unused-function -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(PKGCF) -I. -DTOPS_FUZZ
+FUZZ_OBJ := $(CORE_SRC:%.c=obj-fuzz/%.o)
+
+obj-fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZCF) -MMD -MP -c $< -o $@
+
+obj-fuzz/libtopscore.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+bin/fuzz/%: tests/fuzz/%.c obj-fuzz/libtopscore.a
 	@mkdir -p bin/fuzz
 	clang $(WARN) -Wno-unused-function -g -O1 -fsanitize=fuzzer,address,undefined $(PKGCF) -I. \
-	  -DTOPS_FUZZ -o $@ $< $(CORE_SRC) $(PKGLIB)
+	  -DTOPS_FUZZ -o $@ $< obj-fuzz/libtopscore.a $(PKGLIB)
 
 unit: $(UNIT_BIN)
 
@@ -95,4 +106,4 @@ install: all
 clean:
 	rm -rf bin obj obj-san obj-fuzz
 
--include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(SAN_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)

@@ -15,7 +15,9 @@ want() { [ -z "${TESTS_ONLY:-}" ] || [[ "$1" == *$TESTS_ONLY* ]]; }
 count_cmocka() { # $1 binary
   local name log p f rc
   name=$(basename "$1"); log="$LOG_DIR/$name.log"
+  local t0=$SECONDS
   timeout 300 "$1" >"$log" 2>&1; rc=$?
+  local took=$((SECONDS - t0))
   p=$(grep -E '^\[  PASSED  \] [0-9]+ test' "$log" | grep -oE '[0-9]+' | head -1)
   f=$(grep -E '^\[  FAILED  \] [0-9]+ test' "$log" | grep -oE '[0-9]+' | head -1)
   s=$(grep -E '^\[  SKIPPED \] [0-9]+ test' "$log" | grep -oE '[0-9]+' | head -1)
@@ -23,18 +25,20 @@ count_cmocka() { # $1 binary
   if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
   pass=$((pass+p)); fail=$((fail+f)); skip=$((skip+s))
   if [ "$f" != 0 ]; then failed_list="$failed_list $name"; echo "FAIL: $name (see $log)"; tail -20 "$log";
-  else echo "ok: $name ($p passed)"; fi
+  else echo "ok: $name ($p passed, ${took}s)"; fi
 }
 
 count_script() { # $1 script
   local name log p f s rc
   name=${1#tests/}; log="$LOG_DIR/$(echo "$name" | tr / _).log"
+  local t0=$SECONDS
   timeout "${SUITE_TIMEOUT:-400}" bash "$1" >"$log" 2>&1; rc=$?
+  local took=$((SECONDS - t0))
   p=$(grep -c '^PASS: ' "$log"); f=$(grep -c '^FAIL: ' "$log"); s=$(grep -c '^SKIP: ' "$log")
   if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; echo "FAIL: $name exited $rc" >>"$log"; fi
   pass=$((pass+p)); fail=$((fail+f)); skip=$((skip+s))
   if [ "$f" != 0 ]; then failed_list="$failed_list $name"; echo "FAIL: $name ($p passed, $f failed; see $log)"; grep -E '^(FAIL|SKIP): ' "$log" | head -20
-  else echo "ok: $name ($p passed, $s skipped)"; grep '^SKIP: ' "$log" | head -5; fi
+  else echo "ok: $name ($p passed, $s skipped, ${took}s)"; grep '^SKIP: ' "$log" | head -5; fi
 }
 
 for t in bin/test/test_*; do [ -x "$t" ] && want "$t" && count_cmocka "$t"; done
@@ -43,5 +47,6 @@ for dir in tests/conformance tests/integration tests/screen tests/fuzz; do
 done
 
 [ -n "$failed_list" ] && echo "failed suites:$failed_list"
+echo "total time: ${SECONDS}s"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
