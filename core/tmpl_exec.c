@@ -178,6 +178,9 @@ static struct value *object_field(struct tmpl_exec *ex, struct value *dot, const
 	if (eval_call_args(ex, dot, cmd, final, &argv, &argc) < 0)
 		return NULL;
 	ex->node = at;
+	for (int i = 0; i < argc; i++)
+		if (tmpl_is_missing(argv[i]))
+			argv[i] = value_null();
 	struct tops_err e = {0};
 	int rc = recv->u.obj.ops->call(recv, name, argv, argc, &out, &e);
 	free_args(argv, argc);
@@ -186,7 +189,11 @@ static struct value *object_field(struct tmpl_exec *ex, struct value *dot, const
 	else if (rc < 0)
 		exec_errorf(ex, "error calling %s: %s", name, tops_err_msg(&e));
 	tops_err_clear(&e);
-	return rc < 0 ? NULL : out;
+	if (rc < 0) {
+		value_unref(out);
+		return NULL;
+	}
+	return out ? out : value_null();
 }
 
 static struct value *map_field(struct tmpl_exec *ex, const char *name, const struct tnode *cmd,
