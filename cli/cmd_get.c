@@ -857,7 +857,9 @@ static int get_once(struct kube_client *c, const struct get_opts *g)
 	rc = g->nnames ? get_named(c, &l, &err) : list_all(c, &l, &err);
 	int status = 0;
 	if (rc && err.code) {
-		fprintf(stderr, "tops: %s\n", tops_err_msg(&err));
+		fprintf(stderr, "tops: %s%s\n", err.code == TOPS_ENET ? "cannot reach the API server: " :
+			err.code == TOPS_ETIMEOUT ? "the API server did not answer in time: " : "",
+			tops_err_msg(&err));
 		status = 1;
 	} else if (rc) {
 		status = 1;   /* named objects missing: already reported */
