@@ -13,6 +13,10 @@
 #include "core/funcs_util.h"
 #include "core/semver.h"
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 struct fcase {
 	const char *fn, *args, *want, *want_err;
 };
@@ -295,6 +299,78 @@ static void test_cycles(void **state)
 	tmpl_funcs_free(reg);
 }
 
+static struct value *call(const struct tmpl_funcs *reg, const char *fn, struct value **args, int n,
+			  struct tops_err *err)
+{
+	struct value *out = NULL;
+	if (tmpl_funcs_find(reg, fn)->fn(NULL, args, n, &out, err) < 0)
+		return NULL;
+	return out;
+}
+
+static X509 *pem_cert(const struct value *m)
+{
+	const struct value *c = value_map_get(m, "Cert");
+	BIO *b = BIO_new_mem_buf(c->u.str.s, (int)c->u.str.len);
+	X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	BIO_free(b);
+	return x;
+}
+
+/* genCA / genSignedCert / genCAWithKey / buildCustomCert produce certificates OpenSSL verifies. */
+static void test_certs(void **state)
+{
+	(void)state;
+	struct tmpl_funcs *reg = registry();
+	struct tops_err err = {0};
+	struct value *a[6];
+	a[0] = value_str("test-ca");
+	a[1] = value_int(10);
+	struct value *ca = call(reg, "genCA", a, 2, &err);
+	assert_non_null(ca);
+	struct value *ips = value_list(), *dns = value_list();
+	value_list_push(ips, value_str("10.1.2.3"));
+	value_list_push(dns, value_str("svc.ns.svc"));
+	struct value *sa[5] = {value_str("svc"), ips, dns, value_int(5), ca};
+	struct value *leaf = call(reg, "genSignedCert", sa, 5, &err);
+	assert_non_null(leaf);
+	X509 *cax = pem_cert(ca), *lx = pem_cert(leaf);
+	assert_non_null(cax);
+	assert_non_null(lx);
+	assert_int_equal(X509_verify(lx, X509_get0_pubkey(cax)), 1);
+	assert_int_equal(X509_check_host(lx, "svc.ns.svc", 0, 0, NULL), 1);
+	assert_int_equal(X509_check_ip_asc(lx, "10.1.2.3", 0), 1);
+	assert_int_equal(X509_check_ca(cax), 1);
+	assert_int_equal(X509_check_ca(lx), 0);
+	X509_free(cax);
+	X509_free(lx);
+	value_unref(leaf);
+	/* a bad IP is Sprig's error */
+	value_list_push(ips, value_str("not-an-ip"));
+	assert_null(call(reg, "genSelfSignedCert", sa, 4, &err));
+	assert_non_null(strstr(tops_err_msg(&err), "error parsing ip: not-an-ip"));
+	tops_err_clear(&err);
+	/* an ECDSA key of our own, then buildCustomCert from base64 */
+	struct value *kt = value_str("ecdsa");
+	struct value *key = call(reg, "genPrivateKey", &kt, 1, &err);
+	assert_non_null(strstr(key->u.str.s, "BEGIN EC PRIVATE KEY"));
+	struct value *wa[3] = {a[0], a[1], key};
+	struct value *eca = call(reg, "genCAWithKey", wa, 3, &err);
+	assert_non_null(eca);
+	assert_string_equal(value_map_get(eca, "Key")->u.str.s, key->u.str.s);
+	struct value *b64c = call(reg, "b64enc", (struct value *[]){value_map_get(eca, "Cert")}, 1, &err);
+	struct value *b64k = call(reg, "b64enc", (struct value *[]){key}, 1, &err);
+	struct value *custom = call(reg, "buildCustomCert", (struct value *[]){b64c, b64k}, 2, &err);
+	assert_non_null(custom);
+	assert_string_equal(value_map_get(custom, "Cert")->u.str.s, value_map_get(eca, "Cert")->u.str.s);
+	assert_null(call(reg, "buildCustomCert", (struct value *[]){b64k, b64c}, 2, &err));
+	tops_err_clear(&err);
+	struct value *vals[] = {custom, b64c, b64k, eca, key, kt, ca, a[0], a[1], sa[0], sa[3], ips, dns};
+	for (size_t i = 0; i < ARRAY_LEN(vals); i++)
+		value_unref(vals[i]);
+	tmpl_funcs_free(reg);
+}
+
 static void test_semver_order(void **state)
 {
 	(void)state;
@@ -344,7 +420,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table), cmocka_unit_test(test_random),
-		cmocka_unit_test(test_cycles), cmocka_unit_test(test_semver_order),
+		cmocka_unit_test(test_cycles), cmocka_unit_test(test_certs),
+		cmocka_unit_test(test_semver_order),
 		cmocka_unit_test(test_fmt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
