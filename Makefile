@@ -81,8 +81,9 @@ unit: $(UNIT_BIN)
 deps:
 	@tests/deps.sh
 
+HAVE_CLANG := $(shell command -v clang >/dev/null 2>&1 && echo yes)
 test: deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) -j2 --no-print-directory all unit $(if $(HAVE_CLANG),$(FUZZ_BIN))
 	@tests/run.sh
 
 demo: deps all
