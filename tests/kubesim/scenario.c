@@ -182,7 +182,8 @@ static struct value *fleet_deploy(const char *name, const char *component, int r
 	struct value *ml = vmap(vmap(spec, "selector"), "matchLabels");
 	vset_str(ml, "app", "testops");
 	vset_str(ml, "app.kubernetes.io/component", component);
-	vset_str(ml, "app.kubernetes.io/instance", name);
+	if (str_has_suffix(name, "-fleet"))   /* keeps the selector apart from the scenario's */
+		vset_str(ml, "app.kubernetes.io/instance", name);
 	struct value *tmpl = vmap(spec, "template");
 	value_map_set(vmap(tmpl, "metadata"), "labels", value_copy(ml));
 	struct value *cs = value_list(), *c = value_map(), *req = value_map();
