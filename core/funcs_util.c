@@ -248,8 +248,10 @@ static int arg_type_err(struct value **args, int i, const char *want, struct top
 	const struct value *v = args[i];
 	if (!v || v->type == V_NULL)
 		return tops_err_set(err, TOPS_EINVAL, "invalid value; expected %s", want);
-	return tops_err_set(err, TOPS_EINVAL, "wrong type for value; expected %s; got %s", want,
-			    value_type_name(v));
+	const char *got = value_type_name(v);
+	if (v->type == V_INT && v->sub == VS_UINT)
+		got = "uint64";
+	return tops_err_set(err, TOPS_EINVAL, "wrong type for value; expected %s; got %s", want, got);
 }
 
 int fu_arg_str(struct value **args, int i, const char **s, size_t *n, struct tops_err *err)
@@ -266,7 +268,8 @@ int fu_arg_str(struct value **args, int i, const char **s, size_t *n, struct top
 int fu_arg_int(struct value **args, int i, int64_t *out, struct tops_err *err)
 {
 	const struct value *v = args[i];
-	if (v && v->type == V_INT) {
+	/* Go does not convert int64 or uint values to an int parameter either */
+	if (v && v->type == V_INT && v->sub == VS_NONE) {
 		*out = v->u.i;
 		return 0;
 	}

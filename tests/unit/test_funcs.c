@@ -33,6 +33,8 @@ static const struct fcase cases[] = {
 	{"substr", "[3, 1, \"hello\"]", NULL, "slice bounds out of range"},
 	{"substr", "[\"1\", 3, \"hello\"]", NULL, "wrong type for value; expected int; got string"},
 	{"trimAll", "[\"$\", \"$5.00$\"]", "5.00", NULL},
+	{"trunc", "[2.0, \"hello\"]", NULL, "wrong type for value; expected int; got float64"},
+	{"trunc", "[null, \"hello\"]", NULL, "invalid value; expected int"},
 	{"repeat", "[3, \"ab\"]", "ababab", NULL},
 	{"repeat", "[-1, \"ab\"]", NULL, "negative Repeat count"},
 	{"quote", "[\"a\\tb\\\"c\", 1, null]", "\"a\\tb\\\"c\" \"1\"", NULL},
@@ -394,6 +396,28 @@ static void test_semver_order(void **state)
 	assert_true(semver_parse("1.2.3.4", &v, NULL) < 0);
 }
 
+/* An int64 result (sub, add, int64) is not an int parameter, as in Go; `int` converts. */
+static void test_int_params(void **state)
+{
+	(void)state;
+	struct tmpl_funcs *reg = registry();
+	struct tops_err err = {0};
+	struct value *a[2] = {value_int(5), value_int(2)};
+	struct value *d = call(reg, "sub", a, 2, &err);
+	struct value *t[2] = {d, value_str("hello")};
+	assert_null(call(reg, "trunc", t, 2, &err));
+	assert_string_equal(tops_err_msg(&err), "wrong type for value; expected int; got int64");
+	tops_err_clear(&err);
+	struct value *i = call(reg, "int", &d, 1, &err);
+	t[0] = i;
+	struct value *r = call(reg, "trunc", t, 2, &err);
+	assert_string_equal(r->u.str.s, "hel");
+	struct value *vals[] = {a[0], a[1], d, t[1], i, r};
+	for (size_t k = 0; k < ARRAY_LEN(vals); k++)
+		value_unref(vals[k]);
+	tmpl_funcs_free(reg);
+}
+
 static void test_fmt(void **state)
 {
 	(void)state;
@@ -422,7 +446,7 @@ int main(void)
 		cmocka_unit_test(test_table), cmocka_unit_test(test_random),
 		cmocka_unit_test(test_cycles), cmocka_unit_test(test_certs),
 		cmocka_unit_test(test_semver_order),
-		cmocka_unit_test(test_fmt),
+		cmocka_unit_test(test_int_params), cmocka_unit_test(test_fmt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
