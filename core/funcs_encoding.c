@@ -127,21 +127,17 @@ int funcs_b64dec_raw(const struct value *v, struct value **out, struct tops_err 
 
 FN(f_b64enc)
 {
-	size_t n;
-	char *s = fu_strval(args[0], &n);
+	STR(0, s, n);
 	struct strbuf sb = STRBUF_INIT;
 	fu_base64_encode(&sb, s, n);
-	free(s);
 	return fu_ret_sb(&sb, out);
 }
 
 FN(f_b32enc)
 {
-	size_t n;
-	char *s = fu_strval(args[0], &n);
+	STR(0, s, n);
 	struct strbuf sb = STRBUF_INIT;
 	enc_generic(&sb, (const unsigned char *)s, n, b32, 5, 5, 8);
-	free(s);
 	return fu_ret_sb(&sb, out);
 }
 

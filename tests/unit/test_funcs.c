@@ -133,6 +133,7 @@ static const struct fcase cases[] = {
 	{"fail", "[\"boom\"]", NULL, "boom"},
 	/* encoding and crypto */
 	{"b64enc", "[\"hello\"]", "aGVsbG8=", NULL},
+	{"b64enc", "[5]", NULL, "wrong type for value; expected string; got int"},
 	{"b64dec", "[\"aGVsbG8=\"]", "hello", NULL},
 	{"b64dec", "[\"aGVsbG8\"]", "illegal base64 data at input byte 4", NULL},
 	{"b64dec", "[\"a$==\"]", "illegal base64 data at input byte 1", NULL},
