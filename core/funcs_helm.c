@@ -57,8 +57,15 @@ FN(f_tpl)
 	STR(0, text, n);
 	struct strbuf sb = STRBUF_INIT;
 	int rc = tmpl_exec_text(ex, "gotpl", text, n, args[1], &sb, err);
-	if (rc < 0) {
+	if (rc < 0) {   /* Helm's wrapping; parse errors carry no "executing" part */
 		sb_done(&sb);
+		struct strbuf q = STRBUF_INIT;
+		fu_quote(&q, text, n);
+		if (strstr(tops_err_msg(err), "executing \""))
+			tops_err_prefix(err, "error during tpl function execution for %s", sb_str(&q));
+		else
+			tops_err_prefix(err, "cannot parse template %s", sb_str(&q));
+		sb_done(&q);
 		return rc;
 	}
 	const struct funcs_helm_hooks *h = hooks(ex);
