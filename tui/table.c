@@ -133,12 +133,12 @@ const struct table_row *table_current(struct pane *p)
 /* Columns that do not fit are dropped in their `drop` order until the flexible one has its
  * minimum; it then takes the rest. vis[] receives the indices of the columns shown and
  * widths[] their widths. */
-static int layout_cols(const struct table_ops *o, int w, int *vis, int *widths)
+static int layout_cols(const struct table_ops *o, int w, int content, int *vis, int *widths)
 {
 	bool shown[16];
 	int n = o->ncols;
 	for (int i = 0; i < n; i++)
-		shown[i] = true;
+		shown[i] = !o->cols[i].visible || o->cols[i].visible();
 	for (;;) {
 		int fixed = 0, flex = -1, victim = -1;
 		for (int i = 0; i < n; i++) {
@@ -151,6 +151,8 @@ static int layout_cols(const struct table_ops *o, int w, int *vis, int *widths)
 			fixed += o->cols[i].width + 1;
 		}
 		int need = flex >= 0 ? (o->cols[flex].minw ? o->cols[flex].minw : 16) : 0;
+		if (content > need)
+			need = content;
 		int rest = w - fixed;
 		if (rest >= need || victim < 0) {
 			int k = 0;
@@ -163,6 +165,40 @@ static int layout_cols(const struct table_ops *o, int w, int *vis, int *widths)
 		}
 		shown[victim] = false;
 	}
+}
+
+static void scroll_into_view(struct table *t, int page)
+{
+	if (page < 1)
+		page = 1;
+	if (t->cur < t->top)
+		t->top = t->cur;
+	if (t->cur >= t->top + (size_t)page)
+		t->top = t->cur - (size_t)page + 1;
+	if (t->top + (size_t)page > t->n)
+		t->top = t->n > (size_t)page ? t->n - (size_t)page : 0;
+}
+
+/* Widest text of the flexible column among the rows that will be on screen (capped), so that
+ * names are dropped last rather than cut. */
+static int flex_content(struct pane *p, int page)
+{
+	struct table *t = T(p);
+	int flex = -1, best = 0;
+	for (int i = 0; i < t->ops->ncols; i++)
+		if (t->ops->cols[i].width == 0 && t->ops->cols[i].type == COL_TEXT)
+			flex = i;
+	if (flex < 0 || (flex != 0 && !t->ops->cols[flex].fit))
+		return 0;
+	scroll_into_view(t, page);
+	int64_t now = now_wall();
+	for (size_t i = t->top; i < t->n && i < t->top + (size_t)page; i++) {
+		char buf[CELL_MAX];
+		t->ops->cell(&t->rows[i], flex, now, buf, sizeof buf);
+		int tw = text_width(buf);
+		best = tw > best ? tw : best;
+	}
+	return best > 48 ? 48 : best;
 }
 
 static void draw_cell(const struct table_col *c, const struct table_row *row, struct pane *p,
@@ -222,18 +258,6 @@ static void draw_row(struct pane *p, const struct table_row *row, int y, int nco
 	}
 }
 
-static void scroll_into_view(struct table *t, int page)
-{
-	if (page < 1)
-		page = 1;
-	if (t->cur < t->top)
-		t->top = t->cur;
-	if (t->cur >= t->top + (size_t)page)
-		t->top = t->cur - (size_t)page + 1;
-	if (t->top + (size_t)page > t->n)
-		t->top = t->n > (size_t)page ? t->n - (size_t)page : 0;
-}
-
 static void title_info(struct pane *p, char *buf, size_t n)
 {
 	struct table *t = T(p);
@@ -255,9 +279,9 @@ static void table_draw(struct pane *p)
 	int inner = p->w - 2, widths[16], vis[16];
 	if (p->h < 3 || inner < 8)
 		return;
-	int ncols = layout_cols(t->ops, inner, vis, widths);
-	draw_header(p, p->y + 1, p->x + 1, ncols, vis, widths);
 	int page = p->h - 3;
+	int ncols = layout_cols(t->ops, inner, flex_content(p, page), vis, widths);
+	draw_header(p, p->y + 1, p->x + 1, ncols, vis, widths);
 	t->page = page;
 	scroll_into_view(t, page);
 	int64_t now = now_wall();

@@ -22,6 +22,9 @@ struct table_col {
 	enum col_type type;
 	int drop;           /* when space runs out, columns go in increasing order (0: never) */
 	int minw;           /* flexible column: the width it needs before others are dropped */
+	bool fit;           /* flexible column: also needs the width of its widest visible cell
+			     * (always so for a flexible first column: the object's name) */
+	bool (*visible)(void);  /* NULL: always; else the column shows only while this is true */
 };
 
 struct table_ops {

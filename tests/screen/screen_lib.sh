@@ -2,6 +2,7 @@
 # A private tmux server (own socket, no config), fixed size, TERM=xterm-256color, TZ=UTC,
 # LANG=C.UTF-8, private HOME. Input by send-keys; wait_for polls capture-pane (no bare sleeps).
 SCREEN_SOCK="tops-screen-$$-$RANDOM"
+export TMUX_TMPDIR="$TEST_TMP" # the socket goes away with the test's directory
 SCREEN_DIR="$TOPS_ROOT/tests/screen"
 
 tm() { tmux -L "$SCREEN_SOCK" -f /dev/null "$@"; }

@@ -53,7 +53,8 @@ wait_until 5 sh -c "[ \$(tmux -L $SCREEN_SOCK capture-pane -p | wc -l) -eq 24 ]"
 need "Pods ─"
 shot small-80x24 "tops — 80x24"
 tm resize-window -x 120 -y 40
-need "IP  "
+wait_until 5 sh -c "[ \$(tmux -L $SCREEN_SOCK capture-pane -p | wc -l) -eq 40 ]"
+need "Events ─"
 
 sim_stop
 need "API unreachable" 15

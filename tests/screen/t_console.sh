@@ -29,7 +29,7 @@ wait_until 5 screen_matches startup && pass "startup screen matches expected/sta
 # --- resize to 80x24 and back
 tm resize-window -x 80 -y 24
 if wait_until 5 sh -c "[ \$(tmux -L $SCREEN_SOCK capture-pane -p | wc -l) -eq 24 ]" && wait_for "Pods ─" 3 \
-   && wait_gone "IP  " 3; then
+   && wait_for "$FIRST_POD" 3; then
   pass "resize to 80x24"
 else
   fail "resize to 80x24" "$(capture | head -3 | tr '\n' '|')"
@@ -37,7 +37,11 @@ fi
 wait_until 5 screen_matches small-80x24 && pass "80x24 screen matches expected/small-80x24.txt" \
   || fail "80x24 screen" "$(head -30 "$TEST_TMP/small-80x24.diff" | tr '\n' '|')"
 tm resize-window -x 120 -y 40
-wait_for "IP  " 5 && wait_for "Events ─" 3 && pass "resize back to 120x40" || fail "resize back to 120x40"
+if wait_until 5 sh -c "[ \$(tmux -L $SCREEN_SOCK capture-pane -p | wc -l) -eq 40 ]" && wait_for "Events ─" 3; then
+  pass "resize back to 120x40"
+else
+  fail "resize back to 120x40" "$(capture | wc -l) lines"
+fi
 
 # --- a change made with kubectl shows up within 2 seconds
 if have_kubectl; then

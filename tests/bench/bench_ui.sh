@@ -1,0 +1,93 @@
+#!/bin/bash
+# Console figures (reported, never asserted), one line each:
+#   first full paint with 10,000 pods; idle wake-ups per second; bytes written to the terminal per
+#   minute at 120x40 with 10 pod changes per second (against `watch -n 2 kubectl get pods`);
+#   latency from a change in kubesim to the change on screen (p50/p99).
+. "$(dirname "$0")/../lib.sh"
+. "$TOPS_ROOT/tests/screen/screen_lib.sh"
+command -v tmux >/dev/null 2>&1 || { echo "bench ui: SKIP tmux is not installed"; exit 0; }
+
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+wakeups() { # PID: voluntary + involuntary context switches of all threads
+  cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'
+}
+wchar() { awk '/^wchar/ {print $2}' /proc/"$1"/io; }
+
+# --- first paint with 10,000 pods
+sim_start --pods 10000 || exit 1
+screen_start 120 40 || exit 1
+t0=$(ms)
+screen_run "$TOPS_BIN; echo EXIT=\$?"
+wait_until 120 sh -c "tmux -L $SCREEN_SOCK capture-pane -p | grep -q 'Pods ─ 10000'"
+paint=$(( $(ms) - t0 ))
+t0=$(ms); kctl get pods --chunk-size=500 >/dev/null 2>&1; kget=$(( $(ms) - t0 ))
+echo "bench ui first-paint-10k-pods: ${paint} ms (kubectl get pods on the same kubesim: ${kget} ms; target <= 500 ms)"
+
+# --- idle wake-ups
+pid=$(tops_pid)
+sleep 2
+w0=$(wakeups "$pid"); sleep 10; w1=$(wakeups "$pid")
+echo "bench ui idle-wakeups: $(( (w1 - w0) / 10 )) per second with 10,000 pods (target <= 1/s plus watch traffic)"
+keys q; wait_for "EXIT=" 10
+sim_stop
+
+# --- bytes to the terminal with 10 pod changes per second
+sim_start --pods 200 || exit 1
+tm send-keys C-l
+screen_run "$TOPS_BIN; echo EXIT=\$?"
+wait_for "Pods ─ 200" 30
+pid=$(tops_pid)
+names=$(curl -s "$KUBESIM_URL/api/v1/namespaces/testops/pods" | /usr/bin/python3 -c \
+  'import json,sys; print("\n".join(p["metadata"]["name"] for p in json.load(sys.stdin)["items"]))')
+churn() { # deletes 10 pods a second for $1 seconds (their Deployments replace them)
+  local n=0 end=$((SECONDS + $1)) name pids=()
+  for name in $names; do
+    [ $SECONDS -ge $end ] && break
+    curl -s -o /dev/null -X DELETE "$KUBESIM_URL/api/v1/namespaces/testops/pods/$name" &
+    pids+=($!)
+    n=$((n + 1)); [ $((n % 10)) = 0 ] && sleep 1
+  done
+  wait "${pids[@]}"
+}
+b0=$(wchar "$pid"); churn 20; b1=$(wchar "$pid")
+tops_bpm=$(( (b1 - b0) * 3 ))
+keys q; wait_for "EXIT=" 10
+if have_kubectl && command -v watch >/dev/null 2>&1; then
+  tm send-keys C-l
+  screen_run "watch -n 2 kubectl --cache-dir $TEST_TMP/kcache get pods"
+  sleep 3
+  wpid=$(pgrep -P "$(tm display -p '#{pane_pid}')" -x watch | head -1)
+  names=$(curl -s "$KUBESIM_URL/api/v1/namespaces/testops/pods" | /usr/bin/python3 -c \
+    'import json,sys; print("\n".join(p["metadata"]["name"] for p in json.load(sys.stdin)["items"]))')
+  b0=$(wchar "$wpid"); churn 20; b1=$(wchar "$wpid")
+  watch_bpm=$(( (b1 - b0) * 3 ))
+  keys C-c
+  ratio=$(awk -v a="$tops_bpm" -v b="$watch_bpm" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }')
+  echo "bench ui terminal-bytes-per-minute: tops ${tops_bpm}, watch -n 2 kubectl get pods ${watch_bpm}, ratio ${ratio} (target <= 0.1)"
+else
+  echo "bench ui terminal-bytes-per-minute: tops ${tops_bpm} (watch or kubectl missing: no comparison)"
+fi
+sim_stop
+
+# --- change-in-kubesim to change-on-screen latency
+sim_start --pods 20 || exit 1
+tm send-keys C-l
+screen_run "$TOPS_BIN; echo EXIT=\$?"
+wait_for "Pods ─ 20" 30
+lat=()
+for i in $(seq 1 20); do
+  name="aaa-latency-$i"
+  body="{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"$name\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"registry.testops.local/probe:1\"}]}}"
+  t0=$(date +%s%N)
+  curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d "$body" \
+    "$KUBESIM_URL/api/v1/namespaces/testops/pods"
+  end=$((SECONDS + 10))
+  until tm capture-pane -p | grep -q "$name" || [ $SECONDS -ge $end ]; do :; done
+  lat+=($(( ($(date +%s%N) - t0) / 1000000 )))
+  curl -s -o /dev/null -X DELETE "$KUBESIM_URL/api/v1/namespaces/testops/pods/$name"
+done
+sorted=$(printf '%s\n' "${lat[@]}" | sort -n)
+p50=$(echo "$sorted" | sed -n "$(( (${#lat[@]} + 1) / 2 ))p")
+p99=$(echo "$sorted" | tail -1)
+echo "bench ui change-to-screen-latency: p50 ${p50} ms, p99 ${p99} ms over ${#lat[@]} creates (target p99 <= 100 ms)"
+keys q; wait_for "EXIT=" 10
