@@ -204,6 +204,25 @@ static int str_cmp(const struct value *a, const struct value *b)
 	return a->u.str.len < b->u.str.len ? -1 : a->u.str.len > b->u.str.len;
 }
 
+/* Lists, maps and objects: Go compares only comparable types (pointers), with its wording. */
+static int eq_other(const struct value *x, const struct value *y, struct tops_err *err)
+{
+	if (x->type == V_OBJECT && y->type == V_OBJECT)
+		return x->u.obj.data == y->u.obj.data;
+	struct value *args[4] = {(struct value *)x, value_str(value_type_name(x)),
+				 value_str(value_type_name(y)), (struct value *)y};
+	struct strbuf sb = STRBUF_INIT;
+	if (x->type == y->type)
+		tmpl_printf(&sb, "non-comparable type %s: %v", args, 2);
+	else
+		tmpl_printf(&sb, "non-comparable types %s: %v, %s: %v", args, 4);
+	value_unref(args[1]);
+	value_unref(args[2]);
+	int rc = ERR("%s", sb_str(&sb));
+	sb_done(&sb);
+	return rc;
+}
+
 /* eq of two values with Go's rules; returns 1/0 or a negative error. */
 static int eq2(const struct value *x, const struct value *y, struct tops_err *err)
 {
@@ -212,12 +231,9 @@ static int eq2(const struct value *x, const struct value *y, struct tops_err *er
 		return x->u.i >= 0 && x->u.i == y->u.i;
 	if (k1 == K_UINT && k2 == K_INT)
 		return y->u.i >= 0 && x->u.i == y->u.i;
-	if (k1 == K_OTHER && k2 == K_OTHER && x->type == y->type) {
-		if (x->type == V_OBJECT)
-			return x->u.obj.data == y->u.obj.data;
-		return ERR("non-comparable type %s", value_type_name(x));
-	}
-	if (k1 != k2 || (k1 == K_OTHER && x->type != y->type)) {
+	if (k1 == K_OTHER && k2 == K_OTHER)
+		return eq_other(x, y, err);
+	if (k1 != k2) {
 		if (k1 == K_INVALID || k2 == K_INVALID)
 			return 0;
 		return ERR("incompatible types for comparison");

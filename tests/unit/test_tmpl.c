@@ -335,6 +335,13 @@ static void test_exec_errors(void **state)
 		 "ERR: template: t:1:2: executing \"t\" at <upper>: wrong number of args for upper: want 1 got 2"},
 		{"{{eq 1 1.0}}", NULL,
 		 "ERR: template: t:1:2: executing \"t\" at <eq 1 1.0>: error calling eq: incompatible types for comparison"},
+		{"{{eq .L .L}}", "{\"L\":[1]}",
+		 "ERR: template: t:1:2: executing \"t\" at <eq .L .L>: error calling eq: "
+		 "non-comparable type [%!s(int=1)]: []interface {}"},
+		{"{{eq .L .M}}", "{\"L\":[\"a\"],\"M\":{}}",
+		 "ERR: template: t:1:2: executing \"t\" at <eq .L .M>: error calling eq: "
+		 "non-comparable types [a]: []interface {}, map[string]interface {}: map[]"},
+		{"{{eq .L nil}} {{eq nil .N}} {{ne .N \"x\"}}", "{\"L\":[1],\"N\":null}", "false true true"},
 		{"{{lt true false}}", NULL,
 		 "ERR: template: t:1:2: executing \"t\" at <lt true false>: error calling lt: invalid type for comparison"},
 		{"{{template \"nope\"}}", NULL,
