@@ -209,7 +209,7 @@ static void pct_of(struct strbuf *sb, double v, double of)
 		sb_addf(sb, "%.0f%%", 100 * v / of);
 }
 
-void metrics_ui_pod_cell(const char *pod, bool mem, char *buf, size_t n)
+void metrics_ui_pod_cell(const char *pod, bool mem, bool both, char *buf, size_t n)
 {
 	const struct metrics *m = metrics_ui_metrics();
 	double v = m ? metrics_last(m, mem ? MET_MEM : MET_CPU, pod) : NAN;
@@ -226,13 +226,17 @@ void metrics_ui_pod_cell(const char *pod, bool mem, char *buf, size_t n)
 	double lim = metrics_last(m, mem ? MET_MEM_LIM : MET_CPU_LIM, pod);
 	struct strbuf sb = STRBUF_INIT;
 	sb_adds(&sb, val);
-	if (!isnan(req) || !isnan(lim)) {
+	if (both) {
 		sb_addc(&sb, ' ');
 		pct_of(&sb, v, req);
-		if (!isnan(lim) && lim > 0) {
-			sb_addc(&sb, '/');
-			pct_of(&sb, v, lim);
-		}
+		sb_addc(&sb, '/');
+		pct_of(&sb, v, lim);
+	} else if (!isnan(req) && req > 0) {
+		sb_addc(&sb, ' ');
+		pct_of(&sb, v, req);
+	} else if (!isnan(lim) && lim > 0) {
+		sb_addc(&sb, ' ');
+		pct_of(&sb, v, lim);
 	}
 	snprintf(buf, n, "%s", sb_str(&sb));
 	sb_done(&sb);

@@ -28,9 +28,10 @@ const char *metrics_ui_where(void);
 /* The loaded config (NULL when it failed to load). Borrowed until metrics_ui_stop(). */
 const struct tops_config *metrics_ui_config(void);
 
-/* Pod cells: "120m 60%/30%" (usage, % of request / % of limit when set), "-" when unknown.
+/* Pod cells: "120m 60%": usage and percent of the request (of the limit when only a limit is
+ * set); with both, "120m 60%/30%" (of request / of limit). "-" when unknown.
  * mem false: CPU; true: working-set memory. */
-void metrics_ui_pod_cell(const char *pod, bool mem, char *buf, size_t n);
+void metrics_ui_pod_cell(const char *pod, bool mem, bool both, char *buf, size_t n);
 /* Usage in millicores (cpu) or bytes (mem) for sorting; -1 when unknown. */
 int64_t metrics_ui_pod_sort(const char *pod, bool mem);
 /* PVC cell: "1.2Gi 45%" (used, % of capacity); capacity_hint is the claim's status capacity

@@ -158,10 +158,18 @@ struct cols {
 	int name, val, spark;
 };
 
-static struct cols cols_for(int w)
+/* Names as wide as the longest (within limits), the rest shared by the two sparklines. */
+static struct cols cols_for(const struct mview *v, int w)
 {
-	struct cols c = {.val = 8};
-	c.name = w / 3 < 24 ? 24 : w / 3 > 40 ? 40 : w / 3;
+	struct cols c = {.val = 14};
+	int longest = 16, room = w - 2 * c.val - 4 - 2 * 5;
+	for (size_t i = 0; i < v->n; i++) {
+		int l = text_width(v->rows[i].name);
+		longest = l > longest ? l : longest;
+	}
+	c.name = longest > 48 ? 48 : longest;
+	if (c.name > room)
+		c.name = room < 16 ? 16 : room;
 	c.spark = (w - c.name - 2 * c.val - 4) / 2;
 	if (c.spark > SPARK_MAX)
 		c.spark = SPARK_MAX;
@@ -187,17 +195,17 @@ static void spark_of(const struct metrics *m, enum metric_id id, const char *pod
 static void draw_pod(const struct metrics *m, const struct pod_row *r, struct cols c, int y, int x)
 {
 	char cpu[32], mem[32], spark[SPARK_MAX * 4];
-	metrics_fmt_cpu(cpu, sizeof cpu, r->cpu);
-	metrics_fmt_bytes(mem, sizeof mem, metrics_last(m, MET_MEM, r->name));
+	metrics_ui_pod_cell(r->name, false, true, cpu, sizeof cpu);
+	metrics_ui_pod_cell(r->name, true, true, mem, sizeof mem);
 	int attr = term_attr(ROLE_NORMAL);
 	draw_text(y, x, c.name, r->name, attr, true);
 	x += c.name + 1;
-	draw_text(y, x, c.val, cpu, attr, true);
+	draw_text(y, x, c.val - 1, cpu, attr, true);
 	x += c.val;
 	spark_of(m, MET_CPU, r->name, c.spark, spark, sizeof spark);
 	draw_text(y, x, c.spark, spark, term_attr(ROLE_OK), true);
 	x += c.spark + 2;
-	draw_text(y, x, c.val, mem, attr, true);
+	draw_text(y, x, c.val - 1, mem, attr, true);
 	x += c.val;
 	spark_of(m, MET_MEM, r->name, c.spark, spark, sizeof spark);
 	draw_text(y, x, c.spark, spark, term_attr(ROLE_PROGRESS), true);
@@ -206,14 +214,16 @@ static void draw_pod(const struct metrics *m, const struct pod_row *r, struct co
 static void draw_pods(struct pane *p, const struct metrics *m, int y, int x, int w, int h)
 {
 	struct mview *v = V(p);
-	struct cols c = cols_for(w);
+	struct cols c = cols_for(v, w);
 	char hdr[96];
 	snprintf(hdr, sizeof hdr, "POD (top %zu by CPU)", v->n);
+	/* values: usage, % of request / % of limit */
 	int hattr = term_attr(ROLE_COLHDR);
 	draw_text(y, x, w, "", hattr, true);
 	draw_text(y, x, c.name, hdr, hattr, false);
-	draw_text(y, x + c.name + 1, c.val + c.spark, "CPU", hattr, false);
-	draw_text(y, x + c.name + 1 + c.val + c.spark + 2, c.val + c.spark, "MEMORY", hattr, false);
+	draw_text(y, x + c.name + 1, c.val + c.spark, "CPU  REQ%/LIM%", hattr, false);
+	draw_text(y, x + c.name + 1 + c.val + c.spark + 2, c.val + c.spark, "MEMORY  REQ%/LIM%", hattr,
+		  false);
 	v->page = h - 1;
 	if (v->top + (size_t)v->page > v->n)
 		v->top = v->n > (size_t)v->page ? v->n - (size_t)v->page : 0;

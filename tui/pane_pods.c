@@ -17,8 +17,8 @@ static const struct table_col pod_cols[] = {
 	[C_AGE] = {"AGE", 7, false, COL_TEXT, 3, 0},
 	[C_NODE] = {"NODE", 14, false, COL_TEXT, 2, 0},
 	[C_IP] = {"IP", 15, false, COL_TEXT, 1, 0},
-	[C_CPU] = {"CPU", 13, false, COL_TEXT, 7, 0},
-	[C_MEM] = {"MEM", 13, false, COL_TEXT, 6, 0},
+	[C_CPU] = {"CPU", 10, false, COL_TEXT, 4, 0},
+	[C_MEM] = {"MEM", 11, false, COL_TEXT, 3, 0},
 };
 
 static void pod_cell(const struct table_row *row, int col, int64_t now, char *buf, size_t n)
@@ -32,7 +32,7 @@ static void pod_cell(const struct table_row *row, int col, int64_t now, char *bu
 	case C_AGE: kstatus_age(p->meta.created, now, buf, n); break;
 	case C_NODE: snprintf(buf, n, "%s", *p->node ? p->node : "<none>"); break;
 	case C_IP: snprintf(buf, n, "%s", *p->pod_ip ? p->pod_ip : "<none>"); break;
-	case C_CPU: case C_MEM: metrics_ui_pod_cell(p->meta.name, col == C_MEM, buf, n); break;
+	case C_CPU: case C_MEM: metrics_ui_pod_cell(p->meta.name, col == C_MEM, false, buf, n); break;
 	default: buf[0] = 0;
 	}
 }

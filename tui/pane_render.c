@@ -372,8 +372,8 @@ static int list_width(const struct renderjob_result *r, int w)
 		int l = (int)(strlen(r->objs[i].kind) + strlen(r->objs[i].name)) + 2;
 		need = l > need ? l : need;
 	}
-	need += 20;
-	return need > w / 2 ? w / 2 : need;
+	need += 21;
+	return need > w * 11 / 20 ? w * 11 / 20 : need;
 }
 
 static void render_draw(struct pane *p)
