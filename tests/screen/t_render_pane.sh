@@ -64,7 +64,7 @@ else fail "list sorted by kind" "$(echo $kinds)"; fi
 
 # --- selecting an object shows its YAML with the findings above it
 keys j j
-if wait_for "# Source: testops/templates/runner-deployment.yaml" 3 && wait_for "kind: Deployment" 2 \
+if wait_for "# Source: testops/templates/runner-deploy" 3 && wait_for "kind: Deployment" 2 \
    && wait_for "schema: valid" 2 && wait_for "lint: no findings" 2; then
   pass "selecting Deployment/testops-runner shows its YAML and validation"
 else
