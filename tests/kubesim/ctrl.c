@@ -146,8 +146,50 @@ static void event_trim(const char *ns, const char *name)
 	event_fifo[(ev_head + ev_len++) % EVENT_CAP] = xasprintf("%s/%s", ns, name);
 }
 
+/* Recent events by (object, type, reason, message), so that repeats bump count like the
+ * API server's event aggregation instead of piling up. */
+#define RECENT 512
+static struct { uint64_t key; char *ns, *name; } recent[RECENT];
+
+static uint64_t event_key(const struct value *obj, const char *type, const char *reason, const char *msg)
+{
+	const char *uid = vstr(obj, "metadata.uid") ?: "";
+	uint64_t h = sim_hash(uid, strlen(uid), 0);
+	h = sim_hash(type, strlen(type), h);
+	h = sim_hash(reason, strlen(reason), h);
+	return sim_hash(msg, strlen(msg), h);
+}
+
+static bool event_bump(uint64_t key)
+{
+	struct value *e = NULL;
+	size_t slot = key % RECENT;
+	if (recent[slot].key != key || !(e = db_get(K_EVENT, recent[slot].ns, recent[slot].name)))
+		return false;
+	char *now = ctrl_now_ts();
+	vset_int(e, "count", vint(e, "count", 1) + 1);
+	vset_str(e, "lastTimestamp", now);
+	free(now);
+	ctrl_save(K_EVENT, e);
+	value_unref(e);
+	return true;
+}
+
+static void event_remember(uint64_t key, const char *ns, const char *name)
+{
+	size_t slot = key % RECENT;
+	free(recent[slot].ns);
+	free(recent[slot].name);
+	recent[slot].key = key;
+	recent[slot].ns = xstrdup(ns);
+	recent[slot].name = xstrdup(name);
+}
+
 void ctrl_event(const struct value *obj, const char *type, const char *reason, const char *msg)
 {
+	uint64_t key = event_key(obj, type, reason, msg);
+	if (event_bump(key))
+		return;
 	const char *ns = vstr(obj, "metadata.namespace") ?: "default", *name = vstr(obj, "metadata.name");
 	const char *kind = vstr(obj, "kind");
 	struct value *e = value_map(), *md = vmap(e, "metadata"), *io = vmap(e, "involvedObject");
@@ -174,8 +216,10 @@ void ctrl_event(const struct value *obj, const char *type, const char *reason, c
 	vset_int(e, "count", 1);
 	vset_str(e, "reportingComponent", comp);
 	vset_str(e, "reportingInstance", "");
-	if (db_create(K_EVENT, e, NULL) == 0)
+	if (db_create(K_EVENT, e, NULL) == 0) {
 		event_trim(ns, vstr(e, "metadata.name"));
+		event_remember(key, ns, vstr(e, "metadata.name"));
+	}
 	value_unref(e);
 	free(now);
 }
