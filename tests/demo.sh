@@ -56,25 +56,27 @@ users:
 EOK
 }
 
-# Hook for the metrics work: start Prometheus against kubesim's metrics and echo extra tops
-# flags (e.g. --prometheus URL). Prints nothing while there is no metrics configuration.
+# Prometheus (when installed) scraping kubesim's /metrics with deploy/prometheus.yml; its
+# targets.json sits next to the copied config. Sets extra to the tops flags that use it.
+extra=
 start_prometheus() {
-  local cfg="$ROOT/deploy/prometheus-demo.yml"
+  local cfg="$ROOT/deploy/prometheus.yml"
   command -v prometheus >/dev/null 2>&1 && [ -f "$cfg" ] || return 0
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null) || return 0
-  sed "s#KUBESIM_URL#$SIM_URL#g" "$cfg" >"$WORK/prometheus.yml"
+  cp "$cfg" "$WORK/prometheus.yml"
+  echo "[{\"targets\":[\"${SIM_URL#http://}\"]}]" >"$WORK/targets.json"
   prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prom" \
     --web.listen-address="127.0.0.1:$port" >"$WORK/prometheus.log" 2>&1 &
   PROM_PID=$!
-  echo "--prometheus http://127.0.0.1:$port"
+  extra="--prometheus http://127.0.0.1:$port"
 }
 
 [ -x "$ROOT/bin/kubesim" ] && [ -x "$ROOT/bin/tops" ] || die "run make first (bin/tops and bin/kubesim)"
 [ -t 0 ] && [ -t 1 ] || die "the demo needs a terminal"
 start_kubesim
 write_kubeconfig
-extra=$(start_prometheus)
+start_prometheus
 echo "demo: kubesim on $SIM_URL (KUBECONFIG=$KUBECONFIG); opening the console, q quits"
 # shellcheck disable=SC2086
 "$ROOT/bin/tops" $extra "$@"
