@@ -421,7 +421,7 @@ static bool nav_key(struct rview *v, enum tui_action a)
 {
 	size_t n = v->res ? v->res->n : 0;
 	size_t *pos = v->focus_text ? &v->text_top : &v->cur;
-	size_t lim = v->focus_text ? (size_t)-1 / 2 : n;
+	size_t lim = v->focus_text ? (size_t)1 << 30 : n;   /* the draw clamps the text */
 	long page = v->focus_text ? v->text_page : v->list_page;
 	size_t before = v->cur;
 	switch (a) {
@@ -430,7 +430,7 @@ static bool nav_key(struct rview *v, enum tui_action a)
 	case ACT_PGDN: move_by(pos, page > 1 ? page - 1 : 1, lim); break;
 	case ACT_PGUP: move_by(pos, -(page > 1 ? page - 1 : 1), lim); break;
 	case ACT_TOP: *pos = 0; break;
-	case ACT_BOTTOM: move_by(pos, (long)lim, lim); break;
+	case ACT_BOTTOM: *pos = lim ? lim - 1 : 0; break;
 	default: return false;
 	}
 	if (v->cur != before)
