@@ -20,7 +20,7 @@ kubesim_start --scenario "$TOPS_ROOT/tests/kubesim/scenarios/demo.yaml" --scenar
 # --- reads ---
 kctl get pods >"$T/pods.txt" 2>"$T/err.txt"
 check "get-pods-header" grep -qE '^NAME +READY +STATUS +RESTARTS +AGE$' "$T/pods.txt"
-check "get-pods-fleet" grep -qE '^testops-runner-[a-z0-9]+-[a-z0-9]{5} +1/1 +Running +0 ' "$T/pods.txt"
+check "get-pods-fleet" grep -qE '^testops-runner-fleet-[a-z0-9]+-[a-z0-9]{5} +1/1 +Running +0 ' "$T/pods.txt"
 check_eq "get-pods-no-stderr" "" "$(grep -v '^Warning' "$T/err.txt")"
 kctl get pods -o wide >"$T/wide.txt"
 check "get-pods-wide-columns" grep -qE '^NAME +READY +STATUS +RESTARTS +AGE +IP +NODE +NOMINATED NODE +READINESS GATES' "$T/wide.txt"
