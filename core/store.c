@@ -103,7 +103,9 @@ void store_intern_stats(size_t *bytes, size_t *count)
 /* Collects the interned strings a record holds, so freeing it releases them all. */
 struct proj {
 	struct st_meta *m;
-	uint32_t cap;
+	uint32_t n, cap;
+	const char **held;          /* stack until it overflows, then heap */
+	const char *stack[128];
 };
 
 static const char *hold(struct proj *p, const char *s)
@@ -111,12 +113,27 @@ static const char *hold(struct proj *p, const char *s)
 	const char *r = intern_n(s, s ? strlen(s) : 0);
 	if (!*r)
 		return r;
-	if (p->m->nheld_ == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 16;
-		p->m->held_ = xrealloc(p->m->held_, p->cap * sizeof(char *));
+	if (p->n == p->cap) {
+		uint32_t cap = p->cap * 2;
+		const char **h = xmalloc(cap * sizeof(char *));
+		memcpy(h, p->held, p->n * sizeof(char *));
+		if (p->held != p->stack)
+			free(p->held);
+		p->held = h;
+		p->cap = cap;
 	}
-	p->m->held_[p->m->nheld_++] = r;
+	p->held[p->n++] = r;
 	return r;
+}
+
+/* Moves the held strings into the record, in one exact allocation. */
+static void proj_finish(struct proj *p)
+{
+	p->m->nheld_ = p->n;
+	p->m->held_ = xmalloc((p->n ? p->n : 1) * sizeof(char *));
+	memcpy(p->m->held_, p->held, p->n * sizeof(char *));
+	if (p->held != p->stack)
+		free(p->held);
 }
 
 static const cJSON *jget(const cJSON *o, const char *k)
@@ -543,8 +560,13 @@ static void proj_event(struct proj *p, const cJSON *obj, struct st_event *e)
 union st_record *store_project(enum kube_kind k, const cJSON *obj, struct tops_err *err)
 {
 	union st_record *r = xcalloc(1, sizeof *r);
-	struct proj p = {&r->meta, 0};
+	struct proj p;
+	p.m = &r->meta;
+	p.n = 0;
+	p.cap = ARRAY_LEN(p.stack);
+	p.held = p.stack;
 	if (proj_meta(&p, obj, err) < 0) {
+		proj_finish(&p);
 		store_record_free(k, r);
 		return NULL;
 	}
@@ -558,8 +580,7 @@ union st_record *store_project(enum kube_kind k, const cJSON *obj, struct tops_e
 	case KK_EVENT: proj_event(&p, obj, &r->ev); break;
 	default: break;
 	}
-	if (r->meta.nheld_ < p.cap)   /* give back the slack of the held list */
-		r->meta.held_ = xrealloc(r->meta.held_, (r->meta.nheld_ ? r->meta.nheld_ : 1) * sizeof(char *));
+	proj_finish(&p);
 	return r;
 }
 
