@@ -49,7 +49,7 @@ static void on_change(enum kube_kind k, enum st_op op, const union st_record *re
 	for (int i = 0; i < 4; i++)
 		if (ui->dash[i] && ui->dash[i]->ops->changed)
 			ui->dash[i]->ops->changed(ui->dash[i], (int)k);
-	ui_dirty(ui);
+	ui_data_dirty(ui);
 }
 
 static void informers_start(struct tui_data *d)

@@ -43,7 +43,7 @@ static void line_cb(struct http_req *r, const char *line, size_t len, void *ud)
 	struct logs *lg = ud;
 	tv_add(lg->paused ? &lg->pending : &lg->tv, log_role(line, len), line, len);
 	if (!lg->paused)
-		ui_dirty(lg->ui);
+		ui_data_dirty(lg->ui);
 }
 
 static void done_cb(struct http_req *r, struct http_result *res, void *ud)

@@ -171,6 +171,9 @@ struct ui {
 	uv_timer_t clock;
 	uv_timer_t frame;
 	bool dirty;
+	bool data_dirty;           /* only cluster data changed (paced when it changes all the time) */
+	uint64_t data_changes[16]; /* when the last data changes arrived (ring) */
+	unsigned data_change_i;
 	bool quit;
 	int exit_code;
 	uint64_t last_frame_ms;
@@ -195,6 +198,8 @@ struct ui {
 
 /* Marks the screen for redraw at the next loop iteration. */
 void ui_dirty(struct ui *ui);
+/* Marks the screen for redraw because cluster data changed. */
+void ui_data_dirty(struct ui *ui);
 /* Pushes a full-screen view (ownership passes to the ui). */
 void ui_push(struct ui *ui, struct pane *p);
 /* Pops and frees the top view; false when there is none. */

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #define FRAME_MS 33
+#define BUSY_FRAME_MS 250   /* data frame spacing while busy ... */
+#define BUSY_WINDOW_MS 1000 /* ... that is, when all of data_changes[] fall within this */
 
 static void ui_draw(struct ui *ui);
 
@@ -163,6 +165,22 @@ static void frame_cb(uv_timer_t *h)
 	(void)h; /* waking the loop is enough: prepare_cb draws */
 }
 
+/* A lone change is drawn at once; while the cluster changes continuously (16 changes within
+ * the last second), data frames are spaced out so that intermediate states are
+ * skipped and the terminal gets fewer bytes. Keys always get the full frame rate. */
+static uint64_t data_frame_gap(struct ui *ui, uint64_t now)
+{
+	size_t n = ARRAY_LEN(ui->data_changes);
+	uint64_t oldest = ui->data_changes[ui->data_change_i % n];
+	return oldest && now - oldest < BUSY_WINDOW_MS ? BUSY_FRAME_MS : FRAME_MS;
+}
+
+void ui_data_dirty(struct ui *ui)
+{
+	ui->data_dirty = true;
+	ui->data_changes[ui->data_change_i++ % ARRAY_LEN(ui->data_changes)] = now_ms();
+}
+
 static void prepare_cb(uv_prepare_t *h)
 {
 	struct ui *ui = h->data;
@@ -170,15 +188,17 @@ static void prepare_cb(uv_prepare_t *h)
 		uv_stop(ui->loop);
 		return;
 	}
-	if (!ui->dirty)
+	if (!ui->dirty && !ui->data_dirty)
 		return;
 	uint64_t now = now_ms();
-	if (now - ui->last_frame_ms < FRAME_MS) {
+	uint64_t gap = ui->dirty ? FRAME_MS : data_frame_gap(ui, now);
+	if (now - ui->last_frame_ms < gap) {
 		if (!uv_is_active((uv_handle_t *)&ui->frame))
-			uv_timer_start(&ui->frame, frame_cb, FRAME_MS - (now - ui->last_frame_ms), 0);
+			uv_timer_start(&ui->frame, frame_cb, gap - (now - ui->last_frame_ms), 0);
 		return;
 	}
 	ui->dirty = false;
+	ui->data_dirty = false;
 	ui->last_frame_ms = now;
 	ui_draw(ui);
 }

@@ -69,12 +69,21 @@ else
 fi
 sim_stop
 
-# --- change-in-kubesim to change-on-screen latency
+# --- change-in-kubesim to change-on-screen latency (includes kubesim's own delivery, shown apart)
 sim_start --pods 20 || exit 1
 tm send-keys C-l
 screen_run "$TOPS_BIN; echo EXIT=\$?"
 wait_for "Pods ─ 20" 30
-lat=()
+# a plain watch next to the console: when kubesim itself delivers each ADDED event
+rv=$(curl -s "$KUBESIM_URL/api/v1/namespaces/testops/pods" | /usr/bin/python3 -c \
+  'import json,sys; print(json.load(sys.stdin)["metadata"]["resourceVersion"])')
+curl -sN "$KUBESIM_URL/api/v1/namespaces/testops/pods?watch=1&resourceVersion=$rv" 2>/dev/null |
+  while IFS= read -r l; do
+    case "$l" in *'"type":"ADDED"'*) echo "$(date +%s%N) $(echo "$l" | grep -o 'aaa-latency-[0-9]*' | head -1)";; esac
+  done >"$TEST_TMP/watch.log" &
+watch_pid=$!
+sleep 0.5
+lat=() sim=()
 for i in $(seq 1 20); do
   name="aaa-latency-$i"
   body="{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"$name\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"registry.testops.local/probe:1\"}]}}"
@@ -84,10 +93,15 @@ for i in $(seq 1 20); do
   end=$((SECONDS + 10))
   until tm capture-pane -p | grep -q "$name" || [ $SECONDS -ge $end ]; do :; done
   lat+=($(( ($(date +%s%N) - t0) / 1000000 )))
-  curl -s -o /dev/null -X DELETE "$KUBESIM_URL/api/v1/namespaces/testops/pods/$name"
+  t1=$(awk -v n="$name" '$2 == n {print $1; exit}' "$TEST_TMP/watch.log")
+  [ -n "$t1" ] && sim+=($(( (t1 - t0) / 1000000 )))
+  sleep 1 # isolated changes: a continuous stream is paced on purpose (see the bytes figure)
 done
 sorted=$(printf '%s\n' "${lat[@]}" | sort -n)
 p50=$(echo "$sorted" | sed -n "$(( (${#lat[@]} + 1) / 2 ))p")
 p99=$(echo "$sorted" | tail -1)
-echo "bench ui change-to-screen-latency: p50 ${p50} ms, p99 ${p99} ms over ${#lat[@]} creates (target p99 <= 100 ms)"
+sp50=$(printf '%s\n' "${sim[@]}" | sort -n | sed -n "$(( (${#sim[@]} + 1) / 2 ))p")
+sp99=$(printf '%s\n' "${sim[@]}" | sort -n | tail -1)
+echo "bench ui change-to-screen-latency: p50 ${p50} ms, p99 ${p99} ms over ${#lat[@]} creates; of which kubesim's own watch delivery p50 ${sp50:-?} ms, p99 ${sp99:-?} ms (target p99 <= 100 ms)"
+kill "$watch_pid" 2>/dev/null
 keys q; wait_for "EXIT=" 10

@@ -13,7 +13,7 @@ on_exit screen_stop
 screen_start() {
   local w=${1:-120} h=${2:-40}
   tm new-session -d -x "$w" -y "$h" -e TERM=xterm-256color -e TZ=UTC -e LANG=C.UTF-8 \
-     -e HOME="$HOME" -e KUBECONFIG="${KUBECONFIG:-}" -e PATH="$PATH" \
+     -e HOME="$HOME" -e HISTFILE=/dev/null -e KUBECONFIG="${KUBECONFIG:-}" -e PATH="$PATH" \
      "env PS1='screen\$ ' bash --norc --noprofile -i" || return 1
   tm set-option -g status off >/dev/null
   wait_for 'screen$' 5
