@@ -166,3 +166,22 @@ tm send-keys C-l
 screen_run "$TOPS_BIN --theme nosuch; echo EXIT=\$?"
 wait_for 'theme "nosuch" not found' 3 && wait_for "EXIT=1" 2 && pass "unknown theme is an error" \
   || fail "unknown theme is an error" "$(capture | tail -3 | tr '\n' '|')"
+
+# --- a locale that is not UTF-8: ASCII borders and bars
+tm send-keys C-l
+screen_run "LANG=C LC_ALL=C $TOPS_BIN; echo EXIT=\$?"
+if wait_for "connected" 10 && wait_for "+- Pods - " 3; then
+  if capture | grep -q '[─│┌█]'; then fail "ASCII fallback" "UTF-8 glyphs on screen"; else pass "ASCII fallback without UTF-8"; fi
+else
+  fail "ASCII fallback" "$(capture | sed -n 2p)"
+fi
+keys q; wait_for "EXIT=0" 5 || fail "ASCII run exits 0"
+
+# --- tops ui --help names the flags and points at ? in the console
+out=$("$TOPS_BIN" ui --help 2>&1); rc=$?
+if [ $rc = 0 ] && echo "$out" | grep -q -- "--namespace" && echo "$out" | grep -q "Press ?"; then
+  pass "tops ui --help"
+else
+  fail "tops ui --help" "rc=$rc $(echo "$out" | head -2 | tr '\n' '|')"
+fi
+"$TOPS_BIN" ui --bogus >/dev/null 2>&1; check_eq "tops ui with a bad argument exits 2" 2 $?
