@@ -16,7 +16,7 @@
 /* .Files is a native object (Go's map[string][]byte with methods). Asked for this name with no
  * arguments, it answers the plain map of path -> bytes, for an executor's range/len/index over
  * native objects. The name cannot clash with a template field. */
-#define RENDER_MAP_VIEW "<map>"
+#define RENDER_MAP_VIEW VALUE_MAP_VIEW
 
 /* One rendered template. */
 struct render_file {

@@ -50,6 +50,12 @@ static int fn_len(struct tmpl_exec *ex, struct value **a, int n, struct value **
 		return ERR("len of untyped nil");
 	if (is_null(v))
 		return ERR("len of nil pointer");
+	struct value *view = value_map_view((struct value *)v);
+	if (view) {
+		*out = value_int((int64_t)view->u.map.len);
+		value_unref(view);
+		return 0;
+	}
 	switch (v->type) {
 	case V_STRING: *out = value_int((int64_t)v->u.str.len); return 0;
 	case V_LIST: *out = value_int((int64_t)v->u.list.len); return 0;
@@ -109,7 +115,11 @@ static int fn_index(struct tmpl_exec *ex, struct value **a, int n, struct value 
 		return ERR("index of untyped nil");
 	struct value *item = value_ref(a[0]);
 	for (int i = 1; i < n; i++) {
-		struct value *next = NULL;
+		struct value *next = NULL, *view = value_map_view(item);
+		if (view) {
+			value_unref(item);
+			item = view;
+		}
 		int rc = index_one(item, a[i], &next, err);
 		value_unref(item);
 		if (rc < 0)

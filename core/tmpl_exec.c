@@ -624,6 +624,11 @@ static int walk_range(struct tmpl_exec *ex, struct value *dot, const struct tnod
 		return -TOPS_EINVAL;
 	bool ran = false;
 	int rc = 0;
+	struct value *view = value_map_view(v);
+	if (view) {
+		value_unref(v);
+		v = view;
+	}
 	if (v->type == V_LIST)
 		rc = range_list(ex, n, v, &ran);
 	else if (v->type == V_MAP)

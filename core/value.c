@@ -224,6 +224,21 @@ struct value *value_map_path(const struct value *map, const char *dotted)
 	return (struct value *)cur;
 }
 
+struct value *value_map_view(struct value *v)
+{
+	if (!v || v->type != V_OBJECT || !v->u.obj.ops->call)
+		return NULL;
+	struct value *out = NULL;
+	struct tops_err err = {0};
+	int rc = v->u.obj.ops->call(v, VALUE_MAP_VIEW, NULL, 0, &out, &err);
+	tops_err_clear(&err);
+	if (rc || !out || out->type != V_MAP) {
+		value_unref(out);
+		return NULL;
+	}
+	return out;
+}
+
 struct value *value_copy(const struct value *v)
 {
 	struct value *c;

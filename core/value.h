@@ -31,6 +31,10 @@ struct vmap_entry {
 };
 
 /* A native object (for example .Files or .Capabilities): fields and methods by name. */
+/* A native object that behaves like a map for range, len and index answers the call
+ * VALUE_MAP_VIEW (no arguments) with a plain V_MAP (Helm's .Files and Files.Glob results). */
+#define VALUE_MAP_VIEW "<map>"
+
 struct value_object_ops {
 	const char *type_name; /* as Go's %T would print it, e.g. "chart.Files" */
 	/* Field or method `name` called with args (nargs 0 for a plain field). Returns 0 and a
@@ -84,6 +88,9 @@ struct value *value_map_getn(const struct value *map, const char *key, size_t ke
 bool value_map_del(struct value *map, const char *key);
 /* Follows "a.b.c" through nested maps; borrowed or NULL. */
 struct value *value_map_path(const struct value *map, const char *dotted);
+
+/* For a V_OBJECT with a map view: a new reference to that map; otherwise NULL. */
+struct value *value_map_view(struct value *v);
 
 /* Deep copy (objects are shared, not copied). New reference. */
 struct value *value_copy(const struct value *v);

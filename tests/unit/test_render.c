@@ -184,6 +184,28 @@ static void test_files(void **state)
 	tops_err_clear(&err);
 }
 
+/* range, len and index see .Files and Files.Glob results as maps of path -> content. */
+static void test_files_as_map(void **state)
+{
+	(void)state;
+	const char *const files[] = {
+		"Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\n",
+		"conf/a.txt", "A", "conf/b.txt", "B",
+		"templates/cm.yaml",
+		"n: {{ len (.Files.Glob \"conf/*\") }}\n"
+		"{{- range $p, $c := .Files.Glob \"conf/*\" }}\n{{ base $p }}: {{ toString $c }}{{ end }}\n"
+		"i: {{ index (.Files.Glob \"conf/*\") \"conf/b.txt\" | toString }}\n",
+		NULL,
+	};
+	struct render_opts o = {0};
+	struct strbuf out = STRBUF_INIT;
+	struct tops_err err = {0};
+	assert_int_equal(render(files, &o, &out, &err), 0);
+	assert_string_equal(sb_str(&out), "---\n# Source: app/templates/cm.yaml\nn: 2\na.txt: A\nb.txt: B\ni: B\n");
+	sb_done(&out);
+	tops_err_clear(&err);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -242,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_yaml_errors),
 		cmocka_unit_test(test_render_chart),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_files_as_map),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sort_templates),
 	};
