@@ -161,7 +161,7 @@ struct cols {
 /* Names as wide as the longest (within limits), the rest shared by the two sparklines. */
 static struct cols cols_for(const struct mview *v, int w)
 {
-	struct cols c = {.val = 14};
+	struct cols c = {.val = w < 100 ? 14 : 17};   /* "1223m 1223%/245%" when there is room */
 	int longest = 16, room = w - 2 * c.val - 4 - 2 * 5;
 	for (size_t i = 0; i < v->n; i++) {
 		int l = text_width(v->rows[i].name);

@@ -81,14 +81,38 @@ keys Escape
 PROM_PORT=$port prom_start "127.0.0.1:$KUBESIM_PORT" || fail "prometheus restarts"
 wait_gone "Prometheus unreachable" 40 && pass "Prometheus back: banner gone" \
   || fail "banner gone after restart" "$(capture | sed -n 2p)"
+
+# --- switching namespace restarts the metrics for it
+keys : ; tm send-keys -l "ns testops"; keys Enter
+wait_for "namespace testops" 5 && wait_until 15 pod_cells && pass "metrics follow a namespace switch" \
+  || fail "metrics after :ns" "$(capture | sed -n 3,4p | tr '\n' '|')"
+keys q
+wait_for "EXIT=0" 5 || fail "quit" "$(capture | tail -2 | tr '\n' '|')"
+
+# --- a claim 90% full (a query override says so) is drawn in the warning colour
+cat >"$TEST_TMP/full.yaml" <<'EOC'
+prometheus:
+  refresh: 2s
+  queries:
+    pvc_used: 'sum(kubelet_volume_stats_capacity_bytes{persistentvolumeclaim="testops-snapshot",namespace="$namespace"}) by (persistentvolumeclaim, namespace) * 0.9'
+EOC
+screen_run "clear; $TOPS_BIN --prometheus $PROM_URL --config $TEST_TMP/full.yaml; echo EXIT=\$?"
+full() { capture | grep -E '^│testops-snapshot ' | grep -qE ' 90% *│$'; }
+if wait_for "connected" 10 && wait_until 15 full; then
+  snap=$(capture -e | grep 'testops-snapshot ' | head -1); rep=$(capture -e | grep 'testops-reports ' | head -1)
+  # the warning role is yellow (33) and bold; a healthy bound claim is green (32)
+  if echo "$snap" | grep -qE $'\e\\[[0-9;]*33[;m]' && echo "$rep" | grep -qE $'\e\\[[0-9;]*32[;m]'; then
+    pass "PVC 90% full: USED 90% in the warning colour"
+  else fail "PVC warning colour" "$(echo "$snap" | cat -v | cut -c1-160)"; fi
+else fail "PVC 90% full" "$(capture | grep -E 'testops-(snapshot|reports) ' | tr '\n' '|')"; fi
 keys q
 wait_for "EXIT=0" 5 || fail "quit" "$(capture | tail -2 | tr '\n' '|')"
 
 # --- not UTF-8: ASCII sparklines and an ASCII dash in the banner
 screen_run "clear; LANG=C LC_ALL=C $TOPS; echo EXIT=\$?"
 wait_for "connected" 10
-keys m
-ascii_rows() { capture | grep -E '^\|testops-[a-z0-9-]+ +[0-9]+m +[ _.:=+*#-]*[_.:=+*#-]' | grep -qv '[▁▂▃▄▅▆▇█]'; }
+keys : ; tm send-keys -l "metrics"; keys Enter
+ascii_rows() { capture | grep -E '^\|testops-[a-z0-9-]+ +[0-9]+m .*[_.:=+*#-]{3}' | grep -qv '[▁▂▃▄▅▆▇█]'; }
 if wait_until 15 ascii_rows; then pass "ASCII sparklines when the terminal is not UTF-8"
 else fail "ASCII sparklines" "$(capture | sed -n 6,7p | tr '\n' '|')"; fi
 prom_stop
