@@ -9,7 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <ftw.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "core/renderjob.h"
@@ -223,6 +229,165 @@ static void test_async_and_cancel(void **state)
 	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* ---- renderdiff against a small API server on a thread ---- */
+static int listen_fd, port;
+
+static const char *reply_for(const char *path, int *status)
+{
+	static const char same[] =
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"same\","
+		"\"namespace\":\"testops\",\"uid\":\"u1\",\"resourceVersion\":\"7\"},\"data\":{\"k\":\"v\"}}";
+	static const char changed[] =
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"changed\","
+		"\"namespace\":\"testops\"},\"data\":{\"k\":\"old\"}}";
+	static const char boom[] = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+				   "\"message\":\"boom from the server\",\"code\":500}";
+	static const char missing[] = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+				      "\"reason\":\"NotFound\",\"code\":404}";
+	*status = 200;
+	if (strcmp(path, "/api/v1/namespaces/testops/configmaps/same") == 0)
+		return same;
+	if (strcmp(path, "/api/v1/namespaces/testops/configmaps/changed") == 0)
+		return changed;
+	*status = strcmp(path, "/api/v1/namespaces/testops/configmaps/broken") == 0 ? 500 : 404;
+	return *status == 500 ? boom : missing;
+}
+
+static void *conn_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char buf[8192], path[512] = "";
+	size_t have = 0;
+	while (have + 1 < sizeof buf && !strstr(buf, "\r\n\r\n")) {
+		ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		buf[have] = 0;
+	}
+	sscanf(buf, "GET %511s", path);
+	int status;
+	const char *body = reply_for(path, &status);
+	char head[256];
+	int hl = snprintf(head, sizeof head,
+			  "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+			  "Connection: close\r\n\r\n", status, strlen(body));
+	if (write(fd, head, (size_t)hl) < 0 || write(fd, body, strlen(body)) < 0)
+		perror("write");
+	close(fd);
+	return NULL;
+}
+
+static void *accept_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int fd = accept(listen_fd, NULL, NULL);
+		if (fd < 0)
+			return NULL;
+		pthread_t t;
+		pthread_create(&t, NULL, conn_main, (void *)(intptr_t)fd);
+		pthread_detach(t);
+	}
+}
+
+static void server_start(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(listen_fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(listen_fd, 16), 0);
+	socklen_t l = sizeof a;
+	getsockname(listen_fd, (struct sockaddr *)&a, &l);
+	port = ntohs(a.sin_port);
+	pthread_t t;
+	pthread_create(&t, NULL, accept_main, NULL);
+	pthread_detach(t);
+}
+
+struct diff_state {
+	int updates;
+	bool done;
+};
+
+static void update_cb(void *ud, bool done)
+{
+	struct diff_state *s = ud;
+	s->updates++;
+	s->done = s->done || done;
+}
+
+static struct kube_client *client_for_server(uv_loop_t *loop)
+{
+	char kc[256], text[512];
+	snprintf(kc, sizeof kc, "%s/kubeconfig", tmpdir);
+	snprintf(text, sizeof text,
+		 "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:%d\n"
+		 "contexts:\n- name: c\n  context: {cluster: c, user: u, namespace: testops}\n"
+		 "current-context: c\nusers:\n- name: u\n  user: {token: t}\n", port);
+	write_at("kubeconfig", text);
+	struct tops_opts opts = {.kubeconfig = kc};
+	struct kube_client *c = NULL;
+	struct tops_err err = {0};
+	assert_int_equal(kube_client_new(loop, &opts, &c, &err), 0);
+	return c;
+}
+
+static void test_diffs(void **state)
+{
+	(void)state;
+	server_start();
+	write_at("mini/templates/cms.yaml",
+		 "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: same}\ndata: {k: v}\n---\n"
+		 "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: changed}\ndata: {k: new}\n---\n"
+		 "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: broken}\ndata: {k: v}\n---\n"
+		 "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fresh}\ndata: {k: v}\n");
+	char chart[256], p[256];
+	snprintf(chart, sizeof chart, "%s/mini", tmpdir);
+	struct renderjob_opts o = {.chart = chart, .namespace_ = "testops", .schema_locations = schemas};
+	struct renderjob_result r;
+	assert_int_equal(renderjob_run(&o, &r), 0);
+	snprintf(p, sizeof p, "%s/mini/templates/cms.yaml", tmpdir);
+	remove(p);
+	assert_int_equal(r.n, 5);   /* broken, changed, fresh, same + the Deployment "web" */
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct kube_client *kc = client_for_server(&loop);
+	/* a cancelled diff never calls back */
+	struct diff_state cs = {0};
+	renderdiff_cancel(renderdiff_start(kc, &r, NULL, update_cb, &cs));
+	for (size_t i = 0; i < r.n; i++)
+		r.objs[i].diff_state = RDIFF_NONE;
+	struct diff_state ds = {0};
+	struct renderdiff *d = renderdiff_start(kc, &r, NULL, update_cb, &ds);
+	assert_non_null(d);
+	while (!ds.done)
+		uv_run(&loop, UV_RUN_ONCE);
+	assert_int_equal(cs.updates, 0);
+	assert_int_equal(ds.updates, 5);
+	static const char *const names[] = {"broken", "changed", "fresh", "same"};
+	for (size_t i = 0; i < 4; i++)
+		assert_string_equal(r.objs[i].name, names[i]);
+	assert_int_equal(r.objs[0].diff_state, RDIFF_ERROR);
+	assert_non_null(strstr(r.objs[0].diff_err, "boom from the server"));
+	assert_int_equal(r.objs[1].diff.status, DIFF_CHANGED);
+	assert_non_null(strstr(r.objs[1].diff_text, "+  k: new"));
+	assert_int_equal(r.objs[2].diff.status, DIFF_CREATED);
+	assert_int_equal(r.objs[3].diff.status, DIFF_UNCHANGED);
+	assert_string_equal(r.objs[3].diff_text, "");
+	size_t cr, ch, un, fl;
+	renderdiff_counts(&r, &cr, &ch, &un, &fl);
+	assert_int_equal(cr, 2);   /* fresh and the Deployment */
+	assert_int_equal(ch, 1);
+	assert_int_equal(un, 1);
+	assert_int_equal(fl, 1);
+	renderdiff_cancel(d);
+	kube_client_free(kc);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	renderjob_result_done(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_schema_and_lint_positions),
 		cmocka_unit_test(test_no_chart),
 		cmocka_unit_test(test_async_and_cancel),
+		cmocka_unit_test(test_diffs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
