@@ -470,10 +470,34 @@ static void do_update(struct srv_conn *c, const struct srv_req *r, const struct 
 	finish_update(c, r, rt, v, true);
 }
 
+/* Server-side apply bookkeeping: one Apply entry per field manager (fieldsV1 left empty). */
+static void set_managed(struct value *obj, const struct srv_req *r, int kind)
+{
+	char *mgr = srv_query_get(r->query, "fieldManager");
+	struct value *md = vmap(obj, "metadata"), *old = value_map_get(md, "managedFields");
+	struct value *list = value_list(), *e = value_map();
+	for (size_t i = 0; old && old->type == V_LIST && i < old->u.list.len; i++) {
+		const char *m = vstr(old->u.list.items[i], "manager");
+		if (!m || strcmp(m, mgr ? mgr : "") != 0)
+			value_list_push(list, value_ref(old->u.list.items[i]));
+	}
+	vset_str(e, "manager", mgr ? mgr : "unknown");
+	vset_str(e, "operation", "Apply");
+	vset_str(e, "apiVersion", kind_api_version(kind));
+	value_map_set(e, "time", value_str_own(sim_timestamp(sim_wall()), 20));
+	vset_str(e, "fieldsType", "FieldsV1");
+	value_map_set(e, "fieldsV1", value_map());
+	value_list_push(list, e);
+	value_map_set(md, "managedFields", list);
+	free(mgr);
+}
+
 static void apply_create(struct srv_conn *c, const struct srv_req *r, const struct route *rt,
 			 struct value *doc)
 {
 	struct value *v = value_copy(doc);
+	if (v->type == V_MAP)
+		set_managed(v, r, rt->kind);
 	struct tops_err err = {0};
 	if (check_body(rt, v, &err) || (ctrl_defaults(rt->kind, v), 0) ||
 	    (!dry_run(r) && db_create(rt->kind, v, &err))) {
@@ -509,6 +533,8 @@ static void do_patch(struct srv_conn *c, const struct srv_req *r, const struct r
 	}
 	if (!(v = patch_apply(pt, cur, doc, &err)))
 		goto fail;
+	if (pt == PATCH_APPLY)
+		set_managed(v, r, rt->kind);
 	value_unref(doc);
 	value_unref(cur);
 	finish_update(c, r, rt, v, pt != PATCH_APPLY);

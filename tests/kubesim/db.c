@@ -271,7 +271,6 @@ int db_create(int kind, struct value *v, struct tops_err *err)
 		value_map_set(md, "creationTimestamp", value_str_own(sim_timestamp(sim_wall()), 20));
 	if (value_map_get(v, "spec") && !value_map_get(md, "generation"))
 		vset_int(md, "generation", 1);
-	value_map_del(md, "managedFields");
 	obj_fill(o, v);
 	table_insert(t, at, o);
 	emit(kind, "ADDED", o);
@@ -314,7 +313,6 @@ int db_update(int kind, struct value *v, bool check_rv, bool keep_status, struct
 				    kinds[kind].resource, *kinds[kind].group ? "." : "", kinds[kind].group, name);
 	struct value *old = obj_value(o);
 	carry_over(old, v, keep_status);
-	value_map_del(md, "managedFields");
 	value_map_set(md, "resourceVersion", value_strf("%llu", (unsigned long long)o->rv));
 	if (value_equal(old, v)) {
 		value_unref(old);
