@@ -256,7 +256,7 @@ static const char *reply_for(const char *path, int *status)
 static void *conn_main(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
-	char buf[8192], path[512] = "";
+	char buf[8192] = "", path[512] = "";
 	size_t have = 0;
 	while (have + 1 < sizeof buf && !strstr(buf, "\r\n\r\n")) {
 		ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
