@@ -69,6 +69,7 @@ EOY
 check "apply-server-side" kctl apply --server-side -f "$T/web.yaml"
 check "rollout-status-new" timeout 30 kubectl --cache-dir "$T/kcache" rollout status deploy/web --timeout=25s
 check_eq "apply-server-side-ready" "2/2" "$(kctl get deploy web --no-headers | awk '{print $2}')"
+check_eq "apply-server-side-manager" "kubectl:Apply" "$(kctl get deploy web --show-managed-fields -o jsonpath='{.metadata.managedFields[0].manager}:{.metadata.managedFields[0].operation}')"
 kctl delete deploy web >/dev/null
 wait_until 10 sh -c "! kubectl --cache-dir $T/kcache get rs -l app=web --no-headers 2>/dev/null | grep -q ."
 
@@ -142,6 +143,8 @@ if wait_until 20 sh -c "kubectl --cache-dir $T/kcache get pods -l app.kubernetes
 crash=$(kctl get pods -l app.kubernetes.io/component=notifier -o jsonpath='{.items[0].metadata.name}')
 check "crashloop-restarts" test "$(kctl get pod "$crash" -o jsonpath='{.status.containerStatuses[0].restartCount}')" -ge 1
 check_eq "crashloop-exitcode" 1 "$(kctl get pod "$crash" -o jsonpath='{.status.containerStatuses[0].lastState.terminated.exitCode}')"
+if wait_until 20 sh -c "[ \$(kubectl --cache-dir $T/kcache get events --field-selector involvedObject.name=$crash,reason=BackOff -o jsonpath='{.items[0].count}') -ge 2 ]"; then
+  pass "crashloop-backoff-events-counted"; else fail "crashloop-backoff-events-counted"; fi
 check "crashloop-logs-previous" sh -c "kubectl --cache-dir $T/kcache logs --previous $crash | grep -q 'exiting with code 1'"
 kctl run blocked --image=ghcr.io/elsewhere/app:1.0 >/dev/null 2>&1
 kctl run nodigest --image='registry.testops.local/testops/runner@sha256:2222222222222222222222222222222222222222222222222222222222222222' >/dev/null 2>&1
