@@ -61,10 +61,11 @@ print(s.server_address[1], flush=True)
 s.serve_forever()
 PY
 for mode in notjson truncated huge; do
-  python3 "$TEST_TMP/badsrv.py" $mode >"$TEST_TMP/badsrv.port" 2>/dev/null &
+  portfile="$TEST_TMP/badsrv.$mode.port"
+  python3 "$TEST_TMP/badsrv.py" $mode >"$portfile" 2>/dev/null &
   bpid=$!
-  wait_until 10 test -s "$TEST_TMP/badsrv.port"
-  bport=$(cat "$TEST_TMP/badsrv.port")
+  wait_until 20 grep -q '^[0-9][0-9]*$' "$portfile"
+  bport=$(cat "$portfile")
   out=$(timeout 60 tops --server "http://127.0.0.1:$bport" -n testops get pods 2>&1); rc=$?
   kill $bpid 2>/dev/null; wait $bpid 2>/dev/null
   check_eq "$mode reply exits 1 (no crash)" 1 "$rc"
