@@ -93,7 +93,7 @@ int ui_command(struct ui *ui, const char *line)
 	if (i < ARRAY_LEN(commands))
 		rc = commands[i].fn(ui, argc);
 	else if (wl)
-		ui_message(ui, true, "unknown command :%.*s (try :pods :pvc :deploy :events :ns :ctx :q)",
+		ui_message(ui, true, "unknown command :%.*s (try :pods :pvc :deploy :events :metrics :render :ns :ctx :q)",
 			   (int)wl, line);
 	free(argc);
 	return rc;
