@@ -123,6 +123,7 @@ check "get-pvc-bound" grep -qE '^testops-snapshot +Bound +pvc-[0-9a-f-]+ +10Gi +
 check "get-pvc-sts-claim" grep -qE '^data-testops-engine-1 +Bound .* fast-ssd' "$T/pvc.txt"
 check "get-pvc-pending" grep -qE '^testops-archive +Pending' "$T/pvc.txt"
 check "pvc-pending-event" sh -c "kubectl --cache-dir $T/kcache get events --field-selector involvedObject.name=testops-archive | grep -q ProvisioningFailed"
+check "get-pv-bound" grep -qE "^pvc-[0-9a-f-]+ +10Gi +RWO +Delete +Bound +testops/testops-snapshot +standard" <(kctl get pv)
 check "get-sts" sh -c "kubectl --cache-dir $T/kcache get sts testops-engine --no-headers | grep -q '2/2'"
 
 # --- logs ---

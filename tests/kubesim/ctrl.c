@@ -362,6 +362,11 @@ static void db_cb(int kind, const char *type, const struct obj *o, void *ctx)
 	} else if (kind == K_RS) {
 		if (o->owner_uid)
 			enqueue_owner(o);
+	} else if (kind == K_PVC && deleted) {
+		struct value *v = obj_value(o);
+		if (vstr(v, "spec.volumeName"))
+			ctrl_after(0, K_PV, "", vstr(v, "spec.volumeName"));
+		value_unref(v);
 	}
 	if (!deleted && (kind == K_RS || kind == K_DEPLOY || kind == K_STS || kind == K_SVC ||
 			 (kind == K_PVC && strcmp(type, "ADDED") == 0)))
@@ -379,6 +384,7 @@ static void reconcile(int kind, const char *ns, const char *name)
 	case K_POD: pod_step(ns, name); break;
 	case K_PVC: pvc_reconcile(ns, name); break;
 	case K_SVC: svc_reconcile(ns, name); break;
+	case K_PV: pv_reconcile(name); break;
 	default: break;
 	}
 }

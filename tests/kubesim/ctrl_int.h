@@ -25,6 +25,7 @@ void sts_reconcile(const char *ns, const char *name);
 void pod_step(const char *ns, const char *name);
 void pvc_reconcile(const char *ns, const char *name);
 void svc_reconcile(const char *ns, const char *name);
+void pv_reconcile(const char *name);
 /* Hash of a pod template with the pod-template-hash label removed (10 chars into buf[11]). */
 void template_hash(const struct value *tmpl, char *buf);
 /* Pod template as a Deployment-to-ReplicaSet comparison sees it. New reference. */

@@ -281,6 +281,45 @@ static bool class_known(const char *sc)
 	return false;
 }
 
+/* The volume a claim was provisioned with (reclaim policy Delete). */
+static void pv_create(const struct value *pvc)
+{
+	struct value *pv = value_map(), *md = vmap(pv, "metadata"), *spec = vmap(pv, "spec");
+	value_map_set(md, "name", value_strf("pvc-%s", vstr(pvc, "metadata.uid")));
+	vset_str(vmap(md, "annotations"), "pv.kubernetes.io/provisioned-by", "kubesim.io/hostpath");
+	const char *req = vstr(pvc, "spec.resources.requests.storage");
+	vset_str(vmap(spec, "capacity"), "storage", req ? req : "1Gi");
+	struct value *modes = value_map_path(pvc, "spec.accessModes");
+	value_map_set(spec, "accessModes", modes ? value_copy(modes) : value_list());
+	vset_str(spec, "persistentVolumeReclaimPolicy", "Delete");
+	vset_str(spec, "storageClassName", vstr(pvc, "spec.storageClassName"));
+	vset_str(spec, "volumeMode", vstr(pvc, "spec.volumeMode") ?: "Filesystem");
+	value_map_set(vmap(spec, "hostPath"), "path", value_strf("/var/lib/kubesim/%s", vstr(md, "name")));
+	struct value *ref = vmap(spec, "claimRef");
+	vset_str(ref, "apiVersion", "v1");
+	vset_str(ref, "kind", "PersistentVolumeClaim");
+	vset_str(ref, "namespace", vstr(pvc, "metadata.namespace"));
+	vset_str(ref, "name", vstr(pvc, "metadata.name"));
+	vset_str(ref, "uid", vstr(pvc, "metadata.uid"));
+	vset_str(vmap(pv, "status"), "phase", "Bound");
+	ctrl_create(K_PV, pv);
+	value_unref(pv);
+}
+
+/* A volume whose claim is gone is deleted (reclaim policy Delete). */
+void pv_reconcile(const char *name)
+{
+	struct value *pv = db_get(K_PV, "", name);
+	if (!pv)
+		return;
+	const char *ns = vstr(pv, "spec.claimRef.namespace"), *claim = vstr(pv, "spec.claimRef.name");
+	struct obj *o = ns && claim ? db_find(K_PVC, ns, claim) : NULL;
+	const char *uid = vstr(pv, "spec.claimRef.uid");
+	if (!o || (uid && strcmp(o->uid, uid) != 0))
+		db_delete(K_PV, "", name, NULL, NULL);
+	value_unref(pv);
+}
+
 void pvc_reconcile(const char *ns, const char *name)
 {
 	struct value *pvc = db_get(K_PVC, ns, name);
@@ -301,6 +340,7 @@ void pvc_reconcile(const char *ns, const char *name)
 		free(msg);
 	} else {
 		value_map_set(vmap(pvc, "spec"), "volumeName", value_strf("pvc-%s", vstr(pvc, "metadata.uid")));
+		pv_create(pvc);
 		vset_str(st, "phase", "Bound");
 		struct value *modes = value_map_path(pvc, "spec.accessModes");
 		value_map_set(st, "accessModes", modes ? value_copy(modes) : value_list());

@@ -204,6 +204,27 @@ static void pvc_row(struct value *cells, const struct value *o)
 	cell_str(cells, vstr(o, "spec.volumeMode") ?: "Filesystem");
 }
 
+static void pv_row(struct value *cells, const struct value *o)
+{
+	struct value *am = list_at(o, "spec.accessModes");
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < list_len(am); i++)
+		if (am->u.list.items[i]->type == V_STRING)
+			sb_addf(&sb, "%s%s", i ? "," : "", strcmp(am->u.list.items[i]->u.str.s, "ReadWriteOnce") == 0 ? "RWO" :
+				strcmp(am->u.list.items[i]->u.str.s, "ReadWriteMany") == 0 ? "RWX" : "ROX");
+	cell_str(cells, vstr(o, "metadata.name"));
+	cell_str(cells, vstr(o, "spec.capacity.storage"));
+	cell_own(cells, sb_detach(&sb, NULL));
+	cell_str(cells, vstr(o, "spec.persistentVolumeReclaimPolicy") ?: "Retain");
+	cell_str(cells, vstr(o, "status.phase") ?: "Available");
+	cell_own(cells, vstr(o, "spec.claimRef.name") ? xasprintf("%s/%s", vstr(o, "spec.claimRef.namespace") ?: "", vstr(o, "spec.claimRef.name")) : xstrdup(""));
+	cell_str(cells, vstr(o, "spec.storageClassName"));
+	cell_str(cells, "<unset>");
+	cell_str(cells, "");
+	cell_age(cells, o);
+	cell_str(cells, vstr(o, "spec.volumeMode") ?: "Filesystem");
+}
+
 static void svc_row(struct value *cells, const struct value *o)
 {
 	struct value *ports = list_at(o, "spec.ports");
@@ -303,6 +324,9 @@ static const struct col sts_cols[] = {{"Name", S, 0}, {"Ready", S, 0}, {"Age", S
 	{"Containers", S, 1}, {"Images", S, 1}};
 static const struct col pvc_cols[] = {{"Name", S, 0}, {"Status", S, 0}, {"Volume", S, 0}, {"Capacity", S, 0},
 	{"Access Modes", S, 0}, {"StorageClass", S, 0}, {"VolumeAttributesClass", S, 0}, {"Age", S, 0}, {"VolumeMode", S, 1}};
+static const struct col pv_cols[] = {{"Name", S, 0}, {"Capacity", S, 0}, {"Access Modes", S, 0},
+	{"Reclaim Policy", S, 0}, {"Status", S, 0}, {"Claim", S, 0}, {"StorageClass", S, 0},
+	{"VolumeAttributesClass", S, 0}, {"Reason", S, 0}, {"Age", S, 0}, {"VolumeMode", S, 1}};
 static const struct col svc_cols[] = {{"Name", S, 0}, {"Type", S, 0}, {"Cluster-IP", S, 0}, {"External-IP", S, 0},
 	{"Port(s)", S, 0}, {"Age", S, 0}, {"Selector", S, 1}};
 static const struct col event_cols[] = {{"Last Seen", S, 0}, {"Type", S, 0}, {"Reason", S, 0}, {"Object", S, 0},
@@ -318,7 +342,7 @@ static const struct col default_cols[] = {{"Name", S, 0}, {"Age", S, 0}};
 static const struct table_def defs[] = {
 	DEF(K_POD, pod_cols, pod_row), DEF(K_DEPLOY, deploy_cols, deploy_row), DEF(K_RS, rs_cols, rs_row),
 	DEF(K_STS, sts_cols, sts_row), DEF(K_PVC, pvc_cols, pvc_row), DEF(K_SVC, svc_cols, svc_row),
-	DEF(K_EVENT, event_cols, event_row), DEF(K_NS, ns_cols, ns_row), DEF(K_NODE, node_cols, node_row), DEF(K_EP, ep_cols, ep_row),
+	DEF(K_EVENT, event_cols, event_row), DEF(K_NS, ns_cols, ns_row), DEF(K_NODE, node_cols, node_row), DEF(K_EP, ep_cols, ep_row), DEF(K_PV, pv_cols, pv_row),
 };
 static const struct table_def default_def = DEF(-1, default_cols, default_row);
 #undef DEF
