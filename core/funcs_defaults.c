@@ -112,7 +112,7 @@ FN(f_must_from_json) { return from_json(args, out, err, true); }
 static int to_json(struct value **args, struct value **out, bool pretty, bool html)
 {
 	struct tops_err cerr = {0};
-	if (fu_check_acyclic(args[0], "json", &cerr) < 0) {   /* Sprig returns "" on errors */
+	if (fu_check_json(args[0], &cerr) < 0) {   /* Sprig returns "" on errors */
 		tops_err_clear(&cerr);
 		*out = value_str("");
 		return 0;

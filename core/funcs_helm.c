@@ -93,7 +93,8 @@ FN(f_fail)
 static char *to_yaml_text(const struct value *v, const struct yaml_emit_opts *o)
 {
 	struct tops_err cerr = {0};
-	if (fu_check_acyclic(v, "yaml", &cerr) < 0) {   /* Helm returns "" when Marshal fails */
+	int rc = o && o->keep_floats ? fu_check_acyclic(v, "yaml", &cerr) : fu_check_json(v, &cerr);
+	if (rc < 0) {   /* Helm returns "" when Marshal fails */
 		tops_err_clear(&cerr);
 		return xstrdup("");
 	}
@@ -218,7 +219,7 @@ FN(f_from_json_array) { return from_common(args, out, err, false, WANT_LIST); }
 FN(f_to_json)
 {
 	struct tops_err cerr = {0};
-	if (fu_check_acyclic(args[0], "json", &cerr) < 0) {
+	if (fu_check_json(args[0], &cerr) < 0) {
 		tops_err_clear(&cerr);
 		*out = value_str("");
 		return 0;

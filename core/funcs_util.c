@@ -354,10 +354,16 @@ struct walk {
 	const struct value *stack[1024];
 	int depth;
 	long budget;
+	bool finite;          /* also refuse NaN and infinities (JSON cannot hold them) */
+	double bad;
 };
 
 static bool walk_ok(struct walk *w, const struct value *v)
 {
+	if (w->finite && v && v->type == V_FLOAT && !isfinite(v->u.f)) {
+		w->bad = v->u.f;
+		return false;
+	}
 	if (!v || (v->type != V_LIST && v->type != V_MAP))
 		return true;
 	if (--w->budget < 0 || w->depth >= (int)ARRAY_LEN(w->stack))
@@ -374,15 +380,30 @@ static bool walk_ok(struct walk *w, const struct value *v)
 	return ok;
 }
 
-int fu_check_acyclic(const struct value *v, const char *what, struct tops_err *err)
+static int check_walk(const struct value *v, const char *what, bool finite, struct tops_err *err)
 {
 	struct walk *w = xcalloc(1, sizeof *w);
 	w->budget = 10000000;
+	w->finite = finite;
 	bool ok = walk_ok(w, v);
+	double bad = w->bad;
 	free(w);
 	if (ok)
 		return 0;
+	if (bad != 0)
+		return tops_err_set(err, TOPS_EINVAL, "json: unsupported value: %s",
+				    isnan(bad) ? "NaN" : bad > 0 ? "+Inf" : "-Inf");
 	return tops_err_set(err, TOPS_ETOOBIG, "%s: value contains itself or is nested too deeply", what);
+}
+
+int fu_check_acyclic(const struct value *v, const char *what, struct tops_err *err)
+{
+	return check_walk(v, what, false, err);
+}
+
+int fu_check_json(const struct value *v, struct tops_err *err)
+{
+	return check_walk(v, "json", true, err);
 }
 
 int fu_ret_sb(struct strbuf *sb, struct value **out)

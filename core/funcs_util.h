@@ -51,6 +51,9 @@ void fu_fmt_duration(struct strbuf *sb, int64_t d);
 /* Fails with "WHAT: value contains itself or is nested too deeply" for cyclic values (a map set
  * into itself) and nesting deeper than 1024, which the serialisers cannot handle. */
 int fu_check_acyclic(const struct value *v, const char *what, struct tops_err *err);
+/* fu_check_acyclic plus Go's encoding/json refusal of NaN and infinities
+ * ("json: unsupported value: NaN"). */
+int fu_check_json(const struct value *v, struct tops_err *err);
 
 /* Per-file registration (called by funcs_register_sprig / funcs_register_helm). */
 void funcs_strings_register(struct tmpl_funcs *f);

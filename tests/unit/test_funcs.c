@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,6 +292,15 @@ static void test_cycles(void **state)
 		assert_string_equal(out->u.str.s, "");
 		value_unref(out);
 	}
+	struct value *nan = value_list();
+	value_list_push(nan, value_float(NAN));
+	assert_int_equal(tmpl_funcs_find(reg, "toJson")->fn(NULL, &nan, 1, &out, &err), 0);
+	assert_string_equal(out->u.str.s, "");
+	value_unref(out);
+	assert_int_equal(tmpl_funcs_find(reg, "toYamlPretty")->fn(NULL, &nan, 1, &out, &err), 0);
+	assert_string_equal(out->u.str.s, "- .nan");
+	value_unref(out);
+	value_unref(nan);
 	assert_true(tmpl_funcs_find(reg, "deepCopy")->fn(NULL, &m, 1, &out, &err) < 0);
 	assert_non_null(strstr(tops_err_msg(&err), "contains itself"));
 	tops_err_clear(&err);
