@@ -172,7 +172,7 @@ struct ui {
 	uv_timer_t frame;
 	bool dirty;
 	bool data_dirty;           /* only cluster data changed (paced when it changes all the time) */
-	uint64_t data_changes[16]; /* when the last data changes arrived (ring) */
+	uint64_t data_changes[32]; /* when the last data changes arrived (ring) */
 	unsigned data_change_i;
 	bool quit;
 	int exit_code;

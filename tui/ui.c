@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #define FRAME_MS 33
-#define BUSY_FRAME_MS 250   /* data frame spacing while busy ... */
+#define BUSY_FRAME_MS 500   /* data frame spacing while busy ... */
 #define BUSY_WINDOW_MS 1000 /* ... that is, when all of data_changes[] fall within this */
 
 static void ui_draw(struct ui *ui);
@@ -165,7 +165,7 @@ static void frame_cb(uv_timer_t *h)
 	(void)h; /* waking the loop is enough: prepare_cb draws */
 }
 
-/* A lone change is drawn at once; while the cluster changes continuously (16 changes within
+/* A lone change is drawn at once; while the cluster changes continuously (32 changes within
  * the last second), data frames are spaced out so that intermediate states are
  * skipped and the terminal gets fewer bytes. Keys always get the full frame rate. */
 static uint64_t data_frame_gap(struct ui *ui, uint64_t now)
