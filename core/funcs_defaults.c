@@ -93,7 +93,9 @@ static int from_json(struct value **args, struct value **out, struct tops_err *e
 	struct value *v = value_from_json(s, n, &perr);
 	if (!v) {
 		if (must) {
-			tops_err_set(err, TOPS_EINVAL, "%s", tops_err_msg(&perr));
+			char *gm = fu_json_error(s, n);
+			tops_err_set(err, TOPS_EINVAL, "%s", gm ? gm : tops_err_msg(&perr));
+			free(gm);
 			tops_err_clear(&perr);
 			return -TOPS_EINVAL;
 		}

@@ -173,7 +173,9 @@ static struct value *decode(const char *s, size_t n, bool yaml_mode, enum want w
 	} else {
 		v = value_from_json(s, n, &perr);
 		if (!v) {
-			*msg = xasprintf("%s", tops_err_msg(&perr));
+			*msg = fu_json_error(s, n);
+			if (!*msg)
+				*msg = xasprintf("%s", tops_err_msg(&perr));
 			tops_err_clear(&perr);
 			return NULL;
 		}

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -439,4 +440,183 @@ void funcs_register_sprig(struct tmpl_funcs *f)
 void funcs_register_helm(struct tmpl_funcs *f)
 {
 	funcs_helm_register(f);
+}
+
+/* ---- Go's encoding/json syntax error texts ---- */
+
+struct jchk {
+	const char *p, *end;
+	char *msg;
+	int depth;
+};
+
+static void jchk_char(struct strbuf *sb, char c)
+{
+	if (c == '\'')
+		sb_adds(sb, "'\\''");
+	else if (c == '"')
+		sb_adds(sb, "'\"'");
+	else {
+		struct strbuf q = STRBUF_INIT;
+		fu_quote(&q, &c, 1);
+		sb_addf(sb, "'%.*s'", (int)q.len - 2, q.buf + 1);
+		sb_done(&q);
+	}
+}
+
+static bool jchk_fail(struct jchk *j, const char *context)
+{
+	if (j->msg)
+		return false;
+	if (j->p >= j->end) {
+		j->msg = xstrdup("unexpected end of JSON input");
+		return false;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	sb_adds(&sb, "invalid character ");
+	jchk_char(&sb, *j->p);
+	sb_addf(&sb, " %s", context);
+	j->msg = sb_detach(&sb, NULL);
+	return false;
+}
+
+static void jchk_ws(struct jchk *j)
+{
+	while (j->p < j->end && strchr(" \t\r\n", *j->p) && *j->p)
+		j->p++;
+}
+
+static bool jchk_digits(struct jchk *j)
+{
+	if (j->p >= j->end || *j->p < '0' || *j->p > '9')
+		return jchk_fail(j, "in numeric literal");
+	while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
+		j->p++;
+	return true;
+}
+
+static bool jchk_number(struct jchk *j)
+{
+	if (*j->p == '-')
+		j->p++;
+	if (j->p < j->end && *j->p == '0')
+		j->p++;
+	else if (!jchk_digits(j))
+		return false;
+	if (j->p < j->end && *j->p == '.') {
+		j->p++;
+		if (!jchk_digits(j))
+			return false;
+	}
+	if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
+		j->p++;
+		if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
+			j->p++;
+		if (!jchk_digits(j))
+			return false;
+	}
+	return true;
+}
+
+static bool jchk_string(struct jchk *j)
+{
+	for (j->p++; j->p < j->end && *j->p != '"'; j->p++) {
+		if ((unsigned char)*j->p < 0x20)
+			return jchk_fail(j, "in string literal");
+		if (*j->p != '\\')
+			continue;
+		j->p++;
+		if (j->p < j->end && *j->p == 'u') {
+			for (int i = 0; i < 4; i++) {
+				j->p++;
+				if (j->p >= j->end || !strchr("0123456789abcdefABCDEF", *j->p) || !*j->p)
+					return jchk_fail(j, "in \\u hexadecimal character escape");
+			}
+		} else if (j->p >= j->end || !strchr("\"\\/bfnrt", *j->p) || !*j->p) {
+			return jchk_fail(j, "in string escape code");
+		}
+	}
+	if (j->p >= j->end)
+		return jchk_fail(j, "");
+	j->p++;
+	return true;
+}
+
+static bool jchk_value(struct jchk *j);
+
+static bool jchk_container(struct jchk *j, bool obj)
+{
+	if (++j->depth > 10000)
+		return jchk_fail(j, "exceeding max depth");
+	j->p++;
+	jchk_ws(j);
+	if (j->p < j->end && *j->p == (obj ? '}' : ']')) {
+		j->p++;
+		j->depth--;
+		return true;
+	}
+	for (;;) {
+		if (obj) {
+			jchk_ws(j);
+			if (j->p >= j->end || *j->p != '"')
+				return jchk_fail(j, "looking for beginning of object key string");
+			if (!jchk_string(j))
+				return false;
+			jchk_ws(j);
+			if (j->p >= j->end || *j->p != ':')
+				return jchk_fail(j, "after object key");
+			j->p++;
+		}
+		if (!jchk_value(j))
+			return false;
+		jchk_ws(j);
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
+			continue;
+		}
+		if (j->p < j->end && *j->p == (obj ? '}' : ']')) {
+			j->p++;
+			j->depth--;
+			return true;
+		}
+		return jchk_fail(j, obj ? "after object key:value pair" : "after array element");
+	}
+}
+
+static bool jchk_value(struct jchk *j)
+{
+	static const char *const lits[] = {"true", "false", "null"};
+	jchk_ws(j);
+	if (j->p >= j->end)
+		return jchk_fail(j, "");
+	char c = *j->p;
+	if (c == '{' || c == '[')
+		return jchk_container(j, c == '{');
+	if (c == '"')
+		return jchk_string(j);
+	if (c == '-' || (c >= '0' && c <= '9'))
+		return jchk_number(j);
+	for (size_t i = 0; i < ARRAY_LEN(lits); i++) {
+		if (c != lits[i][0])
+			continue;
+		for (const char *l = lits[i]; *l; l++, j->p++)
+			if (j->p >= j->end || *j->p != *l) {
+				char ctx[64];
+				snprintf(ctx, sizeof ctx, "in literal %s (expecting '%c')", lits[i], *l);
+				return jchk_fail(j, ctx);
+			}
+		return true;
+	}
+	return jchk_fail(j, "looking for beginning of value");
+}
+
+char *fu_json_error(const char *s, size_t n)
+{
+	struct jchk j = {.p = s, .end = s + n};
+	if (jchk_value(&j)) {
+		jchk_ws(&j);
+		if (j.p < j.end)
+			jchk_fail(&j, "after top-level value");
+	}
+	return j.msg;
 }

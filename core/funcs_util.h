@@ -55,6 +55,10 @@ int fu_check_acyclic(const struct value *v, const char *what, struct tops_err *e
  * ("json: unsupported value: NaN"). */
 int fu_check_json(const struct value *v, struct tops_err *err);
 
+/* Go's encoding/json syntax error for text ("invalid character 'x' looking for beginning of
+ * value", "unexpected end of JSON input"), or NULL when it is valid JSON. Caller frees. */
+char *fu_json_error(const char *s, size_t n);
+
 /* Per-file registration (called by funcs_register_sprig / funcs_register_helm). */
 void funcs_strings_register(struct tmpl_funcs *f);
 void funcs_lists_register(struct tmpl_funcs *f);
