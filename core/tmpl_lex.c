@@ -425,27 +425,6 @@ static int hexval(int c)
 	return -1;
 }
 
-static void put_utf8(struct strbuf *sb, uint32_t cp)
-{
-	if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		cp = 0xFFFD;
-	if (cp < 0x80) {
-		sb_addc(sb, (char)cp);
-	} else if (cp < 0x800) {
-		sb_addc(sb, (char)(0xC0 | (cp >> 6)));
-		sb_addc(sb, (char)(0x80 | (cp & 0x3F)));
-	} else if (cp < 0x10000) {
-		sb_addc(sb, (char)(0xE0 | (cp >> 12)));
-		sb_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
-		sb_addc(sb, (char)(0x80 | (cp & 0x3F)));
-	} else {
-		sb_addc(sb, (char)(0xF0 | (cp >> 18)));
-		sb_addc(sb, (char)(0x80 | ((cp >> 12) & 0x3F)));
-		sb_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
-		sb_addc(sb, (char)(0x80 | (cp & 0x3F)));
-	}
-}
-
 /* One escape after the backslash at *p; appends bytes. Returns -1 on bad syntax. */
 static int unescape(const char **p, const char *end, char q, struct strbuf *out)
 {
@@ -476,7 +455,7 @@ static int unescape(const char **p, const char *end, char q, struct strbuf *out)
 		else if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
 			return -1;
 		else
-			put_utf8(out, v);
+			sb_add_utf8(out, v);
 		return 0;
 	}
 	if (c >= '0' && c <= '7') {

@@ -81,25 +81,6 @@ static int utf8_dec(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
-static void put_utf8(struct strbuf *sb, uint32_t cp)
-{
-	char b[4];
-	int n;
-	if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		cp = 0xFFFD;
-	if (cp < 0x80)
-		b[0] = (char)cp, n = 1;
-	else if (cp < 0x800)
-		b[0] = (char)(0xC0 | (cp >> 6)), b[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
-	else if (cp < 0x10000)
-		b[0] = (char)(0xE0 | (cp >> 12)), b[1] = (char)(0x80 | ((cp >> 6) & 0x3F)),
-		b[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
-	else
-		b[0] = (char)(0xF0 | (cp >> 18)), b[1] = (char)(0x80 | ((cp >> 12) & 0x3F)),
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), b[3] = (char)(0x80 | (cp & 0x3F)), n = 4;
-	sb_add(sb, b, (size_t)n);
-}
-
 /* unicode.IsPrint for the ranges that matter: controls, spaces other than ' ', line and
  * paragraph separators, format characters, surrogates, private use and noncharacters are not
  * printable. (Unassigned code points are treated as printable.) */
@@ -138,7 +119,7 @@ static void quote_rune(struct strbuf *out, uint32_t r, char q, bool ascii)
 			return;
 		}
 	if (r < 0x80 ? (r >= 0x20 && r < 0x7F) : (!ascii && go_is_print(r))) {
-		put_utf8(out, r);
+		sb_add_utf8(out, r);
 		return;
 	}
 	if (r < 0x20 || r == 0x7F)
@@ -253,7 +234,7 @@ static void fmt_integer(struct strbuf *out, const struct spec *f, uint64_t u, in
 static void fmt_char(struct strbuf *out, const struct spec *f, uint64_t u)
 {
 	struct strbuf b = STRBUF_INIT;
-	put_utf8(&b, u > 0x10FFFF ? 0xFFFD : (uint32_t)u);
+	sb_add_utf8(&b, u > 0x10FFFF ? 0xFFFD : (uint32_t)u);
 	pad(out, f, b.buf, b.len);
 	sb_done(&b);
 }
@@ -264,7 +245,7 @@ static void fmt_qchar(struct strbuf *out, const struct spec *f, uint64_t u)
 	uint32_t r = u > 0x10FFFF ? 0xFFFD : (uint32_t)u;
 	if (f->sharp && r < 0x10FFFF && go_is_print(r) && r != '\'') {
 		sb_addc(&b, '\'');
-		put_utf8(&b, r);
+		sb_add_utf8(&b, r);
 		sb_addc(&b, '\'');
 	} else {
 		sb_addc(&b, '\'');
@@ -282,7 +263,7 @@ static void fmt_unicode(struct strbuf *out, const struct spec *f, uint64_t u)
 	sb_addf(&b, "U+%0*llX", prec, (unsigned long long)u);
 	if (f->sharp && u <= 0x10FFFF && go_is_print((uint32_t)u)) {
 		sb_adds(&b, " '");
-		put_utf8(&b, (uint32_t)u);
+		sb_add_utf8(&b, (uint32_t)u);
 		sb_addc(&b, '\'');
 	}
 	pad_nozero(out, f, b.buf, b.len);

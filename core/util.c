@@ -194,6 +194,27 @@ char *sb_detach(struct strbuf *sb, size_t *len)
 	return p;
 }
 
+void sb_add_utf8(struct strbuf *sb, uint32_t cp)
+{
+	if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		cp = 0xFFFD;
+	if (cp < 0x80) {
+		sb_addc(sb, (char)cp);
+	} else if (cp < 0x800) {
+		sb_addc(sb, (char)(0xC0 | (cp >> 6)));
+		sb_addc(sb, (char)(0x80 | (cp & 0x3F)));
+	} else if (cp < 0x10000) {
+		sb_addc(sb, (char)(0xE0 | (cp >> 12)));
+		sb_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		sb_addc(sb, (char)(0x80 | (cp & 0x3F)));
+	} else {
+		sb_addc(sb, (char)(0xF0 | (cp >> 18)));
+		sb_addc(sb, (char)(0x80 | ((cp >> 12) & 0x3F)));
+		sb_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		sb_addc(sb, (char)(0x80 | (cp & 0x3F)));
+	}
+}
+
 const char *sb_str(const struct strbuf *sb)
 {
 	return sb->buf ? sb->buf : "";

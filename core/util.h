@@ -68,6 +68,8 @@ void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(prin
 void sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 /* Returns the buffer (never NULL) and leaves sb empty; caller frees. */
 char *sb_detach(struct strbuf *sb, size_t *len);
+/* Appends code point cp as UTF-8 (surrogates and values past U+10FFFF become U+FFFD). */
+void sb_add_utf8(struct strbuf *sb, uint32_t cp);
 /* Always a valid C string, "" when empty; borrowed. */
 const char *sb_str(const struct strbuf *sb);
 

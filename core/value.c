@@ -411,25 +411,6 @@ static int hex4(const char *p)
 	return v;
 }
 
-static void utf8_put(struct strbuf *sb, unsigned cp)
-{
-	if (cp < 0x80) {
-		sb_addc(sb, (char)cp);
-	} else if (cp < 0x800) {
-		sb_addc(sb, (char)(0xC0 | (cp >> 6)));
-		sb_addc(sb, (char)(0x80 | (cp & 0x3F)));
-	} else if (cp < 0x10000) {
-		sb_addc(sb, (char)(0xE0 | (cp >> 12)));
-		sb_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
-		sb_addc(sb, (char)(0x80 | (cp & 0x3F)));
-	} else {
-		sb_addc(sb, (char)(0xF0 | (cp >> 18)));
-		sb_addc(sb, (char)(0x80 | ((cp >> 12) & 0x3F)));
-		sb_addc(sb, (char)(0x80 | ((cp >> 6) & 0x3F)));
-		sb_addc(sb, (char)(0x80 | (cp & 0x3F)));
-	}
-}
-
 static int jescape(struct jparse *jp, struct strbuf *sb)
 {
 	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
@@ -457,7 +438,7 @@ static int jescape(struct jparse *jp, struct strbuf *sb)
 	}
 	if (cp >= 0xD800 && cp < 0xE000)
 		cp = 0xFFFD;
-	utf8_put(sb, (unsigned)cp);
+	sb_add_utf8(sb, (uint32_t)cp);
 	return 0;
 }
 
