@@ -92,6 +92,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < a.nscenarios; i++)
 		if (scenario_load(a.scenarios[i], &err)) {
 			fprintf(stderr, "kubesim: %s\n", tops_err_msg(&err));
+			tops_err_clear(&err);
 			return 1;
 		}
 	if (a.pods > 0)
