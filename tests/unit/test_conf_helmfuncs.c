@@ -11,27 +11,12 @@
 #include <cmocka.h>
 
 #include "core/funcs.h"
+#include "conf_util.h"
 
-/* Rows we knowingly fail (template), with the reason. */
-static const struct {
-	const char *tmpl, *why;
-} known_failures[] = {
-	{NULL, NULL},
+/* Rows we knowingly fail (set, template), with the reason. */
+static const struct conf_known known_failures[] = {
+	{NULL, NULL, NULL},
 };
-
-static bool is_known(const char *tmpl)
-{
-	for (size_t i = 0; i < ARRAY_LEN(known_failures); i++)
-		if (known_failures[i].tmpl && !strcmp(known_failures[i].tmpl, tmpl))
-			return true;
-	return false;
-}
-
-static const char *str_field(const struct value *row, const char *key)
-{
-	const struct value *v = value_map_get(row, key);
-	return v && v->type == V_STRING ? v->u.str.s : NULL;
-}
 
 /* "map[Error:toml: line 1: ...]": same wrapper and the library prefix up to the first ':'
  * after the Go error's origin ("toml:", "json:", "error unmarshaling JSON:"). */
@@ -50,8 +35,8 @@ static bool loose_match(const char *want, const char *got)
 
 static bool run_row(const struct tmpl_funcs *funcs, const struct value *row, char **got)
 {
-	const char *text = str_field(row, "template");
-	const char *want = str_field(row, "expected");
+	const char *text = conf_str(row, "template");
+	const char *want = conf_str(row, "expected");
 	struct tmpl_set *set = tmpl_set_new(funcs, TMPL_MISSING_DEFAULT);
 	struct strbuf out = STRBUF_INIT;
 	struct tops_err err = {0};
@@ -63,7 +48,7 @@ static bool run_row(const struct tmpl_funcs *funcs, const struct value *row, cha
 	if (rc < 0) {
 		*got = xasprintf("error: %s", tops_err_msg(&err));
 	} else {
-		const char *note = str_field(row, "note");
+		const char *note = conf_str(row, "note");
 		bool loose = note && strstr(note, "embeds a Go library error message");
 		ok = want && (!strcmp(sb_str(&out), want) || (loose && loose_match(want, sb_str(&out))));
 		*got = xasprintf("output: \"%s\"", sb_str(&out));
@@ -77,17 +62,7 @@ static bool run_row(const struct tmpl_funcs *funcs, const struct value *row, cha
 static void test_helm_funcs(void **state)
 {
 	(void)state;
-	const char *root = getenv("TOPS_ROOT");
-	char *path = xasprintf("%s/../shared/conformance/helm-funcs/funcs.json", root ? root : ".");
-	char *text = NULL;
-	size_t len;
-	struct tops_err err = {0};
-	struct value *rows = NULL;
-	if (read_file(path, 0, &text, &len, &err) == 0)
-		rows = value_from_json(text, len, &err);
-	free(text);
-	free(path);
-	tops_err_clear(&err);
+	struct value *rows = conf_load_rows("helm-funcs", "funcs.json");
 	if (!rows) {
 		skip();
 		return;
@@ -102,19 +77,17 @@ static void test_helm_funcs(void **state)
 		if (run_row(funcs, row, &got)) {
 			passed++;
 		} else {
-			const char *t = str_field(row, "template");
-			bool known = is_known(t);
+			const char *t = conf_str(row, "template");
+			bool known = conf_is_known(known_failures, ARRAY_LEN(known_failures), "funcs.json", t);
 			unexpected += !known;
 			print_message("row %zu%s: %s\n    want \"%s\"\n    got %s\n", i,
-				      known ? " (known)" : "", t, str_field(row, "expected"), got);
+				      known ? " (known)" : "", t, conf_str(row, "expected"), got);
 		}
 		free(got);
 	}
-	print_message("helm funcs: %zu/%zu passed\n", passed, n);
 	tmpl_funcs_free(funcs);
 	value_unref(rows);
-	assert_true(passed * 100 >= n * 95);
-	assert_int_equal(unexpected, 0);
+	conf_report("helm", "funcs", passed, n, unexpected);
 }
 
 int main(void)

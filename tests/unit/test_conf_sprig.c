@@ -11,53 +11,19 @@
 #include <cmocka.h>
 
 #include "core/funcs.h"
+#include "conf_util.h"
 
 /* Rows we knowingly fail (file, template), with the reason. */
-static const struct {
-	const char *file, *tmpl, *why;
-} known_failures[] = {
+static const struct conf_known known_failures[] = {
 	{NULL, NULL, NULL},
 };
-
-static bool is_known(const char *file, const char *tmpl)
-{
-	for (size_t i = 0; i < ARRAY_LEN(known_failures); i++)
-		if (known_failures[i].file && !strcmp(known_failures[i].file, file) &&
-		    !strcmp(known_failures[i].tmpl, tmpl))
-			return true;
-	return false;
-}
-
-static struct value *load_rows(const char *file)
-{
-	const char *root = getenv("TOPS_ROOT");
-	char *path = xasprintf("%s/../shared/conformance/sprig/%s", root ? root : ".", file);
-	char *text = NULL;
-	size_t len;
-	struct tops_err err = {0};
-	struct value *rows = NULL;
-	if (read_file(path, 0, &text, &len, &err) == 0)
-		rows = value_from_json(text, len, &err);
-	if (!rows)
-		print_message("cannot load %s: %s\n", path, tops_err_msg(&err));
-	tops_err_clear(&err);
-	free(text);
-	free(path);
-	return rows;
-}
-
-static const char *str_field(const struct value *row, const char *key)
-{
-	const struct value *v = value_map_get(row, key);
-	return v && v->type == V_STRING ? v->u.str.s : NULL;
-}
 
 /* Runs one row; returns true when it behaves as expected. *got describes what happened. */
 static bool run_row(const struct tmpl_funcs *funcs, const struct value *row, char **got)
 {
-	const char *text = str_field(row, "template");
-	const char *want = str_field(row, "expected");
-	const char *want_err = str_field(row, "error_contains");
+	const char *text = conf_str(row, "template");
+	const char *want = conf_str(row, "expected");
+	const char *want_err = conf_str(row, "error_contains");
 	struct tmpl_set *set = tmpl_set_new(funcs, TMPL_MISSING_DEFAULT);
 	struct strbuf out = STRBUF_INIT;
 	struct tops_err err = {0};
@@ -81,7 +47,7 @@ static bool run_row(const struct tmpl_funcs *funcs, const struct value *row, cha
 
 static void run_file(const char *file, const char *label)
 {
-	struct value *rows = load_rows(file);
+	struct value *rows = conf_load_rows("sprig", file);
 	if (!rows) {
 		skip();
 		return;
@@ -95,20 +61,18 @@ static void run_file(const char *file, const char *label)
 		if (run_row(funcs, row, &got)) {
 			passed++;
 		} else {
-			const char *t = str_field(row, "template");
-			bool known = is_known(file, t);
+			const char *t = conf_str(row, "template");
+			bool known = conf_is_known(known_failures, ARRAY_LEN(known_failures), file, t);
 			unexpected += !known;
-			const char *want = str_field(row, "expected");
+			const char *want = conf_str(row, "expected");
 			print_message("%s row %zu%s: %s\n    want \"%s\"\n    got %s\n", label, i,
 				      known ? " (known)" : "", t, want ? want : "(an error)", got);
 		}
 		free(got);
 	}
-	print_message("sprig %s: %zu/%zu passed\n", label, passed, n);
 	tmpl_funcs_free(funcs);
 	value_unref(rows);
-	assert_true(passed * 100 >= n * 95);
-	assert_int_equal(unexpected, 0);
+	conf_report("sprig", label, passed, n, unexpected);
 }
 
 #define SPRIG_FILE(name) \

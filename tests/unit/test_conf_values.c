@@ -13,46 +13,12 @@
 #include "core/strvals.h"
 #include "core/tmpl.h"
 #include "core/values.h"
+#include "conf_util.h"
 
-/* Rows we knowingly fail, with the reason. Empty: every row passes. */
-static const struct {
-	const char *set, *name, *why;
-} known_failures[] = {
+/* Rows we knowingly fail (set, label), with the reason. Empty: every row passes. */
+static const struct conf_known known_failures[] = {
 	{NULL, NULL, NULL},
 };
-
-static bool is_known(const char *set, const char *name)
-{
-	for (size_t i = 0; i < ARRAY_LEN(known_failures); i++)
-		if (known_failures[i].set && !strcmp(known_failures[i].set, set) &&
-		    !strcmp(known_failures[i].name, name))
-			return true;
-	return false;
-}
-
-static struct value *load_rows(const char *file)
-{
-	const char *root = getenv("TOPS_ROOT");
-	char *path = xasprintf("%s/../shared/conformance/values/%s", root ? root : ".", file);
-	char *text = NULL;
-	size_t len;
-	struct tops_err err = {0};
-	struct value *rows = NULL;
-	if (read_file(path, 0, &text, &len, &err) == 0)
-		rows = value_from_json(text, len, &err);
-	if (!rows)
-		print_message("cannot load %s: %s\n", path, tops_err_msg(&err));
-	tops_err_clear(&err);
-	free(text);
-	free(path);
-	return rows;
-}
-
-static const char *str_field(const struct value *row, const char *key)
-{
-	const struct value *v = value_map_get(row, key);
-	return v && v->type == V_STRING ? v->u.str.s : NULL;
-}
 
 /* Equality by meaning, as Helm's tests compare through YAML: 3 and 3.0 are the same number. */
 static bool same(const struct value *a, const struct value *b)
@@ -105,9 +71,9 @@ static int files_reader(void *ctx, const char *path, struct value **out, struct 
 
 static bool set_row(const struct value *row, char **why)
 {
-	const char *k = str_field(row, "kind"), *s = str_field(row, "set"), *s2 = str_field(row, "set2");
+	const char *k = conf_str(row, "kind"), *s = conf_str(row, "set"), *s2 = conf_str(row, "set2");
 	const struct value *exp = value_map_get(row, "expected"), *em = value_map_get(row, "error");
-	const char *emsg = str_field(row, "error_message");
+	const char *emsg = conf_str(row, "error_message");
 	enum strvals_kind kind = STRVALS_SET;
 	for (size_t i = 0; i < ARRAY_LEN(kinds); i++)
 		if (k && !strcmp(k, kinds[i].name))
@@ -137,7 +103,7 @@ static bool set_row(const struct value *row, char **why)
 static struct chart *chart_from(const struct value *j, struct chart *parent)
 {
 	struct chart *c = xcalloc(1, sizeof(*c));
-	c->name = xstrdup(str_field(j, "name") ? str_field(j, "name") : "");
+	c->name = xstrdup(conf_str(j, "name") ? conf_str(j, "name") : "");
 	c->version = xstrdup("0.1.0");
 	c->meta = value_map();
 	const struct value *v = value_map_get(j, "values");
@@ -157,8 +123,8 @@ static bool checks_ok(const struct value *row, struct value *got, char **why)
 	const struct value *absent = value_map_get(row, "absent_keys");
 	bool ok = true;
 	for (size_t i = 0; checks && i < checks->u.list.len && ok; i++) {
-		const char *t = str_field(checks->u.list.items[i], "template");
-		const char *e = str_field(checks->u.list.items[i], "expected");
+		const char *t = conf_str(checks->u.list.items[i], "template");
+		const char *e = conf_str(checks->u.list.items[i], "expected");
 		struct tmpl_funcs *f = tmpl_funcs_new();
 		struct tmpl_set *set = tmpl_set_new(f, TMPL_MISSING_DEFAULT);
 		struct strbuf out = STRBUF_INIT;
@@ -182,7 +148,7 @@ static bool checks_ok(const struct value *row, struct value *got, char **why)
 
 static bool coalesce_row(const struct value *row, char **why)
 {
-	const char *fn = str_field(row, "function");
+	const char *fn = conf_str(row, "function");
 	const struct value *exp = value_map_get(row, "expected");
 	struct value *got = NULL;
 	bool merge = strstr(fn, "Merge") != NULL;
@@ -214,7 +180,7 @@ static bool coalesce_row(const struct value *row, char **why)
 
 static void run_set(const char *set_name, const char *file, bool (*fn)(const struct value *, char **))
 {
-	struct value *rows = load_rows(file);
+	struct value *rows = conf_load_rows("values", file);
 	if (!rows) {
 		skip();
 		return;
@@ -223,22 +189,20 @@ static void run_set(const char *set_name, const char *file, bool (*fn)(const str
 	for (size_t i = 0; i < n; i++) {
 		const struct value *row = rows->u.list.items[i];
 		char *why = NULL;
-		const char *name = str_field(row, "test") ? str_field(row, "test") : str_field(row, "name");
-		char *label = xasprintf("%zu:%s:%s", i, name ? name : "?", str_field(row, "set") ? str_field(row, "set") : "");
+		const char *name = conf_str(row, "test") ? conf_str(row, "test") : conf_str(row, "name");
+		char *label = xasprintf("%zu:%s:%s", i, name ? name : "?", conf_str(row, "set") ? conf_str(row, "set") : "");
 		if (fn(row, &why)) {
 			pass++;
 		} else {
-			bool known = is_known(set_name, label);
+			bool known = conf_is_known(known_failures, ARRAY_LEN(known_failures), set_name, label);
 			unexpected += !known;
 			print_message("%s FAIL %s: %s%s\n", set_name, label, why ? why : "", known ? " (known)" : "");
 		}
 		free(why);
 		free(label);
 	}
-	print_message("%s: %zu/%zu passed\n", set_name, pass, n);
 	value_unref(rows);
-	assert_true(pass * 100 >= n * 95);
-	assert_int_equal(unexpected, 0);
+	conf_report(NULL, set_name, pass, n, unexpected);
 }
 
 static void test_set(void **state)
