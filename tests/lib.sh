@@ -59,6 +59,25 @@ EOK
   on_exit kubesim_stop
 }
 kubesim_stop() { [ -n "${KUBESIM_PID:-}" ] && kill "$KUBESIM_PID" 2>/dev/null && wait "$KUBESIM_PID" 2>/dev/null; KUBESIM_PID=; return 0; }
+# offline_site_scenario FILE: writes the kubesim scenario of the offline site to FILE: a local-path
+# storage class (the default), the mirror registry.local:5000 as the only registry, and the
+# testops namespace. Use as `kubesim_start --speed 50 --scenario FILE`.
+offline_site_scenario() {
+  cat >"$1" <<'EOS'
+apiVersion: kubesim.io/v1
+kind: SimConfig
+storageClasses: [local-path]
+defaultStorageClass: local-path
+allowedRegistries: [registry.local:5000]
+readyDelaySeconds: 1
+pullDelaySeconds: 0
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: testops
+EOS
+}
 # sim_fault JSON: POST a fault to kubesim's admin API.
 sim_fault() { curl -s -X POST -H 'Content-Type: application/json' -d "$1" "$KUBESIM_URL/sim/v1/faults" >/dev/null; }
 

@@ -185,20 +185,7 @@ fi
 
 if [ ! -x "$TOPS_ROOT/bin/kubesim" ]; then skip "bin/kubesim not built: Prometheus and apply checks"; exit 0; fi
 # The offline site: a local-path storage class and the mirror as the only registry.
-cat >"$TEST_TMP/offline-sim.yaml" <<'EOS'
-apiVersion: kubesim.io/v1
-kind: SimConfig
-storageClasses: [local-path]
-defaultStorageClass: local-path
-allowedRegistries: [registry.local:5000]
-readyDelaySeconds: 1
-pullDelaySeconds: 0
----
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: testops
-EOS
+offline_site_scenario "$TEST_TMP/offline-sim.yaml"
 if ! kubesim_start --speed 50 --scenario "$TEST_TMP/offline-sim.yaml"; then fail "kubesim starts"; exit 0; fi
 
 # The real kubectl against kubesim.
