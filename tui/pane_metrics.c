@@ -251,7 +251,7 @@ static void metrics_draw(struct pane *p)
 			  "config file (see docs/metrics.md).", term_attr(ROLE_WARN), true);
 		return;
 	}
-	if (h < 5)
+	if (h < 5 || w < 40) /* too small for the table: the box says where the data comes from */
 		return;
 	rows_build(V(p), m);
 	draw_totals(m, y, x, w);
