@@ -265,7 +265,7 @@ static void layout_dash(struct ui *ui, int top, int h, int w)
 	int hs[4], want[4];
 	if (w >= 150) {
 		int wm = pane_want(d[1]) > pane_want(d[2]) ? pane_want(d[1]) : pane_want(d[2]);
-		int wants3[3] = {1000, wm, pane_want(d[3]) < 8 ? 8 : pane_want(d[3])};
+		int wants3[3] = {pane_want(d[0]), wm, pane_want(d[3]) < 8 ? 8 : pane_want(d[3])};
 		int f = ui->focus == 0 ? 0 : ui->focus == 3 ? 2 : 1;
 		share_rows(h, 3, wants3, f, hs);
 		place(d[0], top, 0, hs[0], w);
@@ -273,7 +273,7 @@ static void layout_dash(struct ui *ui, int top, int h, int w)
 		place(d[2], top + hs[0], w / 2, hs[1], w - w / 2);
 		place(d[3], top + hs[0] + hs[1], 0, hs[2], w);
 	} else {
-		want[0] = 1000;
+		want[0] = pane_want(d[0]);
 		want[1] = pane_want(d[1]);
 		want[2] = pane_want(d[2]);
 		want[3] = pane_want(d[3]) < 8 ? 8 : pane_want(d[3]);

@@ -26,6 +26,7 @@ screen_run "$TOPS_BIN; echo EXIT=\$?"
 need "connected"
 need "CrashLoopBackOff" 30
 need "ProvisioningFailed" 10
+need "sts    2/2" 60  # the engine StatefulSet is up: the release has settled
 shot dashboard "tops — dashboard"
 
 # the crash-looping pod: describe it, then its logs

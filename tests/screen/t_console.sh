@@ -95,7 +95,7 @@ keys Escape; wait_for "Pods ─" 3
 
 # --- logs follow new lines
 keys l
-if wait_for "Logs testops-" 3 && wait_until 10 sh -c "tmux -L $SCREEN_SOCK capture-pane -p | grep -q '\[engine\]\|\[runner\]\|\[web\]'"; then
+if wait_for "Logs testops-" 3 && wait_until 10 sh -c "tmux -L $SCREEN_SOCK capture-pane -p | grep -qE '^│20.*\[(engine|runner|web)\]'"; then
   last=$(capture | grep -E '^│20' | tail -1)
   if wait_until 15 sh -c "tmux -L $SCREEN_SOCK capture-pane -p | grep -E '^│20' | tail -1 | grep -vqF -- \"$last\""; then
     pass "logs follow new lines"
@@ -139,7 +139,8 @@ capture | grep -qE '^screen\$ ?$' && pass "shell prompt back" || fail "shell pro
 # --- SIGHUP ends the console promptly and restores the terminal
 tm send-keys C-l
 screen_run "$TOPS_BIN; echo EXIT=\$?"
-wait_for "connected" 10
+wait_for "connected" 15
+wait_until 10 sh -c "pgrep -P \$(tmux -L $SCREEN_SOCK display -p '#{pane_pid}') -x tops" || true
 pid=$(tops_pid)
 if [ -n "$pid" ]; then
   kill -HUP "$pid"
