@@ -6,6 +6,7 @@
 #include "core/kube.h"
 #include "core/options.h"
 #include "core/store.h"
+#include "core/yaml_emit.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -532,97 +533,6 @@ static void json_emit(struct strbuf *sb, const cJSON *v, int ind)
 	}
 }
 
-static bool yaml_needs_quotes(const char *s)
-{
-	static const char *const words[] = {"true", "false", "yes", "no", "on", "off", "y", "n",
-					    "null", "~", ".inf", "-.inf", ".nan"};
-	if (!*s || strchr("-?:,[]{}#&*!|>'\"%@` \t", s[0]) || strpbrk(s, "\n\r\t"))
-		return true;
-	size_t n = strlen(s);
-	if (s[n - 1] == ' ' || s[n - 1] == ':' || strstr(s, ": ") || strstr(s, " #"))
-		return true;
-	for (size_t i = 0; i < ARRAY_LEN(words); i++)
-		if (!strcasecmp(s, words[i]))
-			return true;
-	int y, mo, d;
-	char sep;
-	if (sscanf(s, "%4d-%2d-%2d%c", &y, &mo, &d, &sep) >= 3 && s[4] == '-')
-		return true;   /* YAML 1.1 timestamps */
-	char *end;
-	strtod(s, &end);
-	return *end == '\0' || strspn(s, "0123456789_:.+-eExXoObB") == n;
-}
-
-static void yaml_scalar(struct strbuf *sb, const cJSON *v)
-{
-	if (cJSON_IsString(v)) {
-		if (yaml_needs_quotes(v->valuestring))
-			json_string(sb, v->valuestring);
-		else
-			sb_adds(sb, v->valuestring);
-	} else if (cJSON_IsNumber(v)) {
-		json_number(sb, v->valuedouble);
-	} else {
-		sb_adds(sb, cJSON_IsTrue(v) ? "true" : cJSON_IsFalse(v) ? "false" : "null");
-	}
-}
-
-static void yaml_emit(struct strbuf *sb, const cJSON *v, int ind, bool inline_first);
-
-static void yaml_value_after_key(struct strbuf *sb, const cJSON *v, int ind)
-{
-	bool empty = (cJSON_IsObject(v) || cJSON_IsArray(v)) && !v->child;
-	if (empty) {
-		sb_adds(sb, cJSON_IsObject(v) ? " {}\n" : " []\n");
-	} else if (cJSON_IsObject(v)) {
-		sb_addc(sb, '\n');
-		yaml_emit(sb, v, ind + 2, false);
-	} else if (cJSON_IsArray(v)) {
-		sb_addc(sb, '\n');
-		yaml_emit(sb, v, ind, false);   /* go-yaml does not indent sequences in mappings */
-	} else {
-		sb_addc(sb, ' ');
-		yaml_scalar(sb, v);
-		sb_addc(sb, '\n');
-	}
-}
-
-static void yaml_emit(struct strbuf *sb, const cJSON *v, int ind, bool inline_first)
-{
-	if (cJSON_IsObject(v)) {
-		size_t n;
-		cJSON **c = sorted_children(v, &n);
-		for (size_t i = 0; i < n; i++) {
-			if (i || !inline_first)
-				sb_addf(sb, "%*s", ind, "");
-			if (yaml_needs_quotes(c[i]->string))
-				json_string(sb, c[i]->string);
-			else
-				sb_adds(sb, c[i]->string);
-			sb_addc(sb, ':');
-			yaml_value_after_key(sb, c[i], ind);
-		}
-		free(c);
-	} else if (cJSON_IsArray(v)) {
-		bool first = true;
-		for (cJSON *it = v->child; it; it = it->next, first = false) {
-			if (!first || !inline_first)
-				sb_addf(sb, "%*s", ind, "");
-			sb_adds(sb, "-");
-			if ((cJSON_IsObject(it) || cJSON_IsArray(it)) && it->child) {
-				sb_addc(sb, ' ');
-				yaml_emit(sb, it, ind + 2, true);
-			} else {
-				yaml_value_after_key(sb, it, ind);
-			}
-		}
-	} else {
-		sb_addf(sb, "%*s", ind, "");
-		yaml_scalar(sb, v);
-		sb_addc(sb, '\n');
-	}
-}
-
 static void print_object(const struct get_opts *g, const cJSON *obj)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -630,7 +540,15 @@ static void print_object(const struct get_opts *g, const cJSON *obj)
 		json_emit(&sb, obj, 0);
 		sb_addc(&sb, '\n');
 	} else {
-		yaml_emit(&sb, obj, 0, false);
+		/* kubectl's -o yaml is sigs.k8s.io/yaml over the JSON, as yaml_emit's default. */
+		char *text = cJSON_PrintUnformatted(obj);
+		struct value *v = text ? value_from_json(text, strlen(text), NULL) : NULL;
+		char *y = v ? yaml_emit(v, NULL) : NULL;
+		if (y)
+			sb_adds(&sb, y);
+		free(y);
+		value_unref(v);
+		free(text);
 	}
 	fwrite(sb.buf, 1, sb.len, stdout);
 	sb_done(&sb);
