@@ -187,6 +187,13 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X PATCH -H 'Content-Type: applica
 check_eq "patch-wrong-shape-400" 400 "$code"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X PATCH -H 'Content-Type: text/plain' -d 'x' "$CM/cc")
 check_eq "patch-unknown-type-415" 415 "$code"
+code=$(curl -s -o "$T/inv.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' "$D" -d '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"bad"},"spec":{"replicas":"lots","selector":5,"template":"x"}}')
+check_eq "invalid-deployment-422" "422 Invalid" "$code $(jq -r .reason "$T/inv.json")"
+check "invalid-deployment-message" grep -q 'Deployment.apps \\"bad\\" is invalid: spec.replicas' "$T/inv.json"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' "$D" -d '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"bad"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"c"}},"spec":{"containers":[{"name":"c","image":"i"}]}}}}')
+check_eq "selector-mismatch-422" 422 "$code"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$U/version")
+check_eq "survives-invalid-objects" 200 "$code"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [unclosed\n' >"$T/bad.yaml"
 "$TOPS_ROOT/bin/kubesim" --listen 127.0.0.1:0 --scenario "$T/bad.yaml" >/dev/null 2>"$T/bad.err"; rc=$?
 check_eq "bad-scenario-exit" 1 "$rc"

@@ -47,7 +47,9 @@ static void do_faults(struct srv_conn *c, const struct srv_req *r)
 		memset(&sim_faults, 0, sizeof(sim_faults));
 	sim_faults.error_rate = num(v, "error_rate", sim_faults.error_rate);
 	sim_faults.status = (int)num(v, "status", sim_faults.status);
-	sim_faults.latency_ms = (unsigned)num(v, "latency_ms", sim_faults.latency_ms);
+	double lat = num(v, "latency_ms", sim_faults.latency_ms), rate = sim_faults.error_rate;
+	sim_faults.latency_ms = (unsigned)(lat < 0 ? 0 : lat > 600000 ? 600000 : lat);
+	sim_faults.error_rate = rate < 0 ? 0 : rate > 1 ? 1 : rate;
 	if (flag(v, "expire"))
 		sim_faults.expire = true;
 	if (flag(v, "drop_watches"))

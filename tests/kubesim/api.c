@@ -386,7 +386,7 @@ static int check_body(const struct route *rt, struct value *v, struct tops_err *
 		vset_str(md, "namespace", rt->ns);
 	if (rt->ns && !db_find(K_NS, "", rt->ns))
 		return tops_err_set(err, TOPS_ENOENT, "namespaces \"%s\" not found", rt->ns);
-	return 0;
+	return ctrl_validate(rt->kind, v, err);
 }
 
 static bool dry_run(const struct srv_req *r)

@@ -9,6 +9,9 @@
 void ctrl_init(void);
 /* Fills server-side defaults of a new or replaced object (borrowed, changed in place). */
 void ctrl_defaults(int kind, struct value *obj);
+/* Checks the shapes the controllers rely on (workload selectors and templates, containers,
+ * label maps); TOPS_EINVAL with the API server's wording ("Deployment.apps \"x\" is invalid: ..."). */
+int ctrl_validate(int kind, const struct value *obj, struct tops_err *err);
 /* Records a core/v1 Event about obj (borrowed). type "Normal" or "Warning". */
 void ctrl_event(const struct value *obj, const char *type, const char *reason, const char *msg);
 /* Delete with propagation policy "Background", "Foreground" or "Orphan" (NULL = default). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tests/kubesim/ctrl_int.h"
+#include "tests/kubesim/select.h"
 
 static void dflt_str(struct value *m, const char *key, const char *s)
 {
@@ -244,4 +245,114 @@ bool image_pullable(const char *image, const char **why)
 		return false;
 	}
 	return true;
+}
+
+/* ---- validation: the shapes the controllers rely on, with the API server's wording ---- */
+
+static int invalid(struct tops_err *err, int kind, const struct value *obj, const char *field,
+		   const char *what)
+{
+	const char *name = vstr(obj, "metadata.name") ?: "";
+	return tops_err_set(err, TOPS_EINVAL, "%s%s%s \"%s\" is invalid: %s: %s", kinds[kind].kind,
+			    *kinds[kind].group ? "." : "", kinds[kind].group, name, field, what);
+}
+
+static bool is_type(const struct value *v, enum vtype t) { return v && v->type == t; }
+
+static int check_containers(int kind, const struct value *obj, const struct value *spec, const char *at,
+			    struct tops_err *err)
+{
+	char field[128];
+	struct value *cs = value_map_get(spec, "containers");
+	snprintf(field, sizeof(field), "%s.containers", at);
+	if (!is_type(cs, V_LIST) || !cs->u.list.len)
+		return invalid(err, kind, obj, field, "Required value");
+	for (size_t i = 0; i < cs->u.list.len; i++) {
+		struct value *c = cs->u.list.items[i];
+		snprintf(field, sizeof(field), "%s.containers[%zu]", at, i);
+		if (!is_type(c, V_MAP))
+			return invalid(err, kind, obj, field, "Invalid value: must be an object");
+		if (!is_type(value_map_get(c, "name"), V_STRING))
+			return invalid(err, kind, obj, strcat(field, ".name"), "Required value");
+		if (!is_type(value_map_get(c, "image"), V_STRING))
+			return invalid(err, kind, obj, strcat(field, ".image"), "Required value");
+		struct value *env = value_map_get(c, "env");
+		if (env && !is_type(env, V_LIST))
+			return invalid(err, kind, obj, strcat(field, ".env"), "Invalid value: must be a list");
+	}
+	return 0;
+}
+
+static int check_workload(int kind, const struct value *obj, struct tops_err *err)
+{
+	struct value *spec = value_map_get(obj, "spec");
+	if (!is_type(spec, V_MAP))
+		return invalid(err, kind, obj, "spec", "Required value");
+	struct value *rep = value_map_get(spec, "replicas");
+	if (rep && (!is_type(rep, V_INT) || rep->u.i < 0))
+		return invalid(err, kind, obj, "spec.replicas", "Invalid value: must be a non-negative integer");
+	struct value *sel = value_map_get(spec, "selector"), *tmpl = value_map_get(spec, "template");
+	if (!is_type(sel, V_MAP) || (!value_map_get(sel, "matchLabels") && !value_map_get(sel, "matchExpressions")))
+		return invalid(err, kind, obj, "spec.selector", "Required value");
+	struct value *ml = value_map_get(sel, "matchLabels"), *me = value_map_get(sel, "matchExpressions");
+	if ((ml && !is_type(ml, V_MAP)) || (me && !is_type(me, V_LIST)))
+		return invalid(err, kind, obj, "spec.selector", "Invalid value: must be a label selector");
+	if (!is_type(tmpl, V_MAP) || !is_type(value_map_get(tmpl, "spec"), V_MAP))
+		return invalid(err, kind, obj, "spec.template", "Required value");
+	struct value *labels = value_map_path(tmpl, "metadata.labels");
+	if (!is_type(labels, V_MAP) || !selector_match_labelselector(sel, labels))
+		return invalid(err, kind, obj, "spec.template.metadata.labels",
+			       "Invalid value: `selector` does not match template `labels`");
+	struct value *vcts = value_map_get(spec, "volumeClaimTemplates");
+	for (size_t i = 0; vcts && i < (is_type(vcts, V_LIST) ? vcts->u.list.len : 1); i++)
+		if (!is_type(vcts, V_LIST) || !is_type(vcts->u.list.items[i], V_MAP) ||
+		    !vstr(vcts->u.list.items[i], "metadata.name"))
+			return invalid(err, kind, obj, "spec.volumeClaimTemplates", "Invalid value: each needs metadata.name");
+	return check_containers(kind, obj, value_map_get(tmpl, "spec"), "spec.template.spec", err);
+}
+
+static int check_labels(int kind, const struct value *obj, struct tops_err *err)
+{
+	const char *keys[] = {"labels", "annotations"};
+	struct value *md = value_map_get(obj, "metadata");
+	for (size_t k = 0; k < 2; k++) {
+		struct value *m = md ? value_map_get(md, keys[k]) : NULL;
+		if (m && m->type == V_NULL)
+			continue;
+		if (m && !is_type(m, V_MAP))
+			return invalid(err, kind, obj, keys[k], "Invalid value: must be a map of strings");
+		for (size_t i = 0; m && i < m->u.map.len; i++)
+			if (!is_type(m->u.map.e[i].val, V_STRING))
+				return invalid(err, kind, obj, keys[k], "Invalid value: values must be strings");
+	}
+	return 0;
+}
+
+int ctrl_validate(int kind, const struct value *obj, struct tops_err *err)
+{
+	if (!is_type(obj, V_MAP) || !is_type(value_map_get(obj, "metadata"), V_MAP))
+		return tops_err_set(err, SIM_EBADREQ, "the object has no metadata");
+	int rc = check_labels(kind, obj, err);
+	if (rc)
+		return rc;
+	if (kind == K_DEPLOY || kind == K_RS || kind == K_STS)
+		return check_workload(kind, obj, err);
+	if (kind == K_POD) {
+		struct value *spec = value_map_get(obj, "spec");
+		if (!is_type(spec, V_MAP))
+			return invalid(err, kind, obj, "spec", "Required value");
+		return check_containers(kind, obj, spec, "spec", err);
+	}
+	if (kind == K_SVC || kind == K_PVC) {
+		struct value *spec = value_map_get(obj, "spec");
+		if (spec && !is_type(spec, V_MAP))
+			return invalid(err, kind, obj, "spec", "Invalid value: must be an object");
+		struct value *sel = spec ? value_map_get(spec, "selector") : NULL;
+		if (kind == K_SVC && sel && sel->type != V_NULL && !is_type(sel, V_MAP))
+			return invalid(err, kind, obj, "spec.selector", "Invalid value: must be a map");
+		struct value *ports = spec ? value_map_get(spec, "ports") : NULL;
+		if (ports && !is_type(ports, V_LIST))
+			return invalid(err, kind, obj, "spec.ports", "Invalid value: must be a list");
+	}
+	return 0;
 }

@@ -132,6 +132,8 @@ static int load_object(const char *path, struct value *doc, struct tops_err *err
 			vset_str(md, "namespace", "default");
 		ensure_ns(vstr(md, "namespace"));
 	}
+	if (ctrl_validate(kind, doc, err) != 0)
+		return tops_err_prefix(err, "%s:%d:%d", path, doc->line, doc->col);
 	ctrl_defaults(kind, doc);
 	if (db_create(kind, doc, err) != 0)
 		return tops_err_prefix(err, "%s:%d:%d", path, doc->line, doc->col);
