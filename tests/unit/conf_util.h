@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/tmpl.h"
 #include "core/util.h"
 #include "core/value.h"
 
@@ -68,6 +69,21 @@ static inline bool conf_is_known(const struct conf_known *k, size_t n, const cha
 		if (k[i].set && name && !strcmp(k[i].set, set) && !strcmp(k[i].name, name))
 			return true;
 	return false;
+}
+
+/* Parses row["template"] as "t" in a new set over funcs (Go's default missingkey) and executes it
+ * on row["vars"] (null when absent) into out. Returns tmpl_parse's or tmpl_execute's result. */
+static inline int conf_run_template(const struct tmpl_funcs *funcs, const struct value *row,
+				    struct strbuf *out, struct tops_err *err)
+{
+	const char *text = conf_str_or(row, "template", "");
+	struct tmpl_set *set = tmpl_set_new(funcs, TMPL_MISSING_DEFAULT);
+	struct value *vars = value_map_get(row, "vars");
+	int rc = tmpl_parse(set, "t", text, strlen(text), err);
+	if (rc == 0)
+		rc = tmpl_execute(set, "t", vars ? vars : value_null(), out, err);
+	tmpl_set_free(set);
+	return rc;
 }
 
 /* Prints "[<suite> ]<set>: passed/n passed" (suite may be NULL) and asserts the set is >= 95%

@@ -35,15 +35,10 @@ static bool loose_match(const char *want, const char *got)
 
 static bool run_row(const struct tmpl_funcs *funcs, const struct value *row, char **got)
 {
-	const char *text = conf_str(row, "template");
 	const char *want = conf_str(row, "expected");
-	struct tmpl_set *set = tmpl_set_new(funcs, TMPL_MISSING_DEFAULT);
 	struct strbuf out = STRBUF_INIT;
 	struct tops_err err = {0};
-	struct value *vars = value_map_get(row, "vars");
-	int rc = tmpl_parse(set, "t", text, strlen(text), &err);
-	if (rc == 0)
-		rc = tmpl_execute(set, "t", vars ? vars : value_null(), &out, &err);
+	int rc = conf_run_template(funcs, row, &out, &err);
 	bool ok = false;
 	if (rc < 0) {
 		*got = xasprintf("error: %s", tops_err_msg(&err));
@@ -55,7 +50,6 @@ static bool run_row(const struct tmpl_funcs *funcs, const struct value *row, cha
 	}
 	sb_done(&out);
 	tops_err_clear(&err);
-	tmpl_set_free(set);
 	return ok;
 }
 

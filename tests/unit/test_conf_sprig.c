@@ -21,16 +21,11 @@ static const struct conf_known known_failures[] = {
 /* Runs one row; returns true when it behaves as expected. *got describes what happened. */
 static bool run_row(const struct tmpl_funcs *funcs, const struct value *row, char **got)
 {
-	const char *text = conf_str(row, "template");
 	const char *want = conf_str(row, "expected");
 	const char *want_err = conf_str(row, "error_contains");
-	struct tmpl_set *set = tmpl_set_new(funcs, TMPL_MISSING_DEFAULT);
 	struct strbuf out = STRBUF_INIT;
 	struct tops_err err = {0};
-	struct value *vars = value_map_get(row, "vars");
-	int rc = tmpl_parse(set, "t", text, strlen(text), &err);
-	if (rc == 0)
-		rc = tmpl_execute(set, "t", vars ? vars : value_null(), &out, &err);
+	int rc = conf_run_template(funcs, row, &out, &err);
 	bool ok;
 	if (rc < 0) {
 		ok = !want && want_err && strstr(tops_err_msg(&err), want_err);
@@ -41,7 +36,6 @@ static bool run_row(const struct tmpl_funcs *funcs, const struct value *row, cha
 	}
 	sb_done(&out);
 	tops_err_clear(&err);
-	tmpl_set_free(set);
 	return ok;
 }
 
