@@ -20,8 +20,15 @@ struct mtable {
 	double fetched_to;    /* end of the last successful range */
 };
 
+struct qctx {
+	struct metrics *m;
+	enum metric_id id;
+	double end;
+};
+
 struct metrics {
 	struct metrics_opts o;
+	struct qctx q[MET__COUNT];   /* the query in flight per metric (at most one) */
 	struct mtable t[MET__COUNT];
 	uv_timer_t timer;
 	bool timer_init;
@@ -74,9 +81,7 @@ struct metrics *metrics_new(const struct metrics_opts *o)
 
 static void timer_close_cb(uv_handle_t *h)
 {
-	struct metrics *m = h->data;
-	if (m->inflight == 0)
-		free(m);
+	free(h->data);
 }
 
 static void tables_free(struct metrics *m)
@@ -95,14 +100,16 @@ void metrics_free(struct metrics *m)
 {
 	if (!m)
 		return;
+	/* Queries in flight are cancelled: their callbacks never run, so nothing waits for them. */
+	for (int id = 0; id < MET__COUNT; id++)
+		promclient_cancel(m->o.pc, &m->q[id]);
 	tables_free(m);
 	free(m->last_err);
-	m->last_err = NULL;
 	m->closing = true;
 	if (m->timer_init) {
 		m->timer.data = m;
 		uv_close((uv_handle_t *)&m->timer, timer_close_cb);
-	} else if (m->inflight == 0) {
+	} else {
 		free(m);
 	}
 }
@@ -155,11 +162,6 @@ static void ring_push(struct metrics *m, struct mseries *s, double v)
 		s->count++;
 }
 
-struct qctx {
-	struct metrics *m;
-	enum metric_id id;
-	double end;
-};
 
 static void apply(struct metrics *m, enum metric_id id, const struct prom_result *r, double end)
 {
@@ -189,12 +191,6 @@ static void query_cb(void *ud, int rc, struct prom_result *res, const char *msg)
 	struct qctx *q = ud;
 	struct metrics *m = q->m;
 	m->inflight--;
-	if (m->closing) {
-		if (m->inflight == 0 && !m->timer_init)
-			free(m);
-		free(q);
-		return;
-	}
 	double t0 = cpu_ms();
 	if (rc == 0 && res->type == PROM_MATRIX) {
 		apply(m, q->id, res, q->end);
@@ -206,7 +202,6 @@ static void query_cb(void *ud, int rc, struct prom_result *res, const char *msg)
 		m->last_err = xstrdup(msg ? msg : "Prometheus query failed");
 	}
 	m->apply_ms += cpu_ms() - t0;
-	free(q);
 	if (m->inflight == 0 && m->o.on_change)
 		m->o.on_change(m->o.ud);
 }
@@ -243,7 +238,7 @@ void metrics_refresh(struct metrics *m)
 			continue;
 		double window = m->step_s * (double)(m->ring_cap - 1);
 		double start = m->t[id].fetched_to > now - window ? m->t[id].fetched_to : now - window;
-		struct qctx *q = xcalloc(1, sizeof *q);
+		struct qctx *q = &m->q[id];
 		*q = (struct qctx){m, (enum metric_id)id, now};
 		char *query = expanded_query(m, (enum metric_id)id);
 		struct tops_err err = {0};
@@ -252,7 +247,6 @@ void metrics_refresh(struct metrics *m)
 		} else {
 			free(m->last_err);
 			m->last_err = xstrdup(tops_err_msg(&err));
-			free(q);
 		}
 		tops_err_clear(&err);
 		free(query);

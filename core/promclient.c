@@ -58,12 +58,16 @@ static void unlink_query(struct pquery *q)
 		}
 }
 
-void promclient_free(struct promclient *pc)
+/* Cancels queries matching ud (all when match_all). */
+static void cancel_queries(struct promclient *pc, void *ud, bool match_all)
 {
-	if (!pc)
-		return;
-	for (struct pquery *q = pc->queries, *nx; q; q = nx) {
-		nx = q->next;
+	for (struct pquery **pp = &pc->queries; *pp;) {
+		struct pquery *q = *pp;
+		if (!match_all && q->ud != ud) {
+			pp = &q->next;
+			continue;
+		}
+		*pp = q->next;
 		if (q->req) {
 			http_cancel(q->req);
 			free(q);
@@ -72,6 +76,18 @@ void promclient_free(struct promclient *pc)
 			q->pc = NULL;
 		}
 	}
+}
+
+void promclient_cancel(struct promclient *pc, void *ud)
+{
+	cancel_queries(pc, ud, false);
+}
+
+void promclient_free(struct promclient *pc)
+{
+	if (!pc)
+		return;
+	cancel_queries(pc, NULL, true);
 	free(pc->base);
 	free(pc->bearer);
 	free(pc->username);

@@ -33,6 +33,9 @@ struct promclient_opts {
 struct promclient *promclient_new(const struct promclient_opts *o);
 /* Cancels queries in flight (their callbacks do not run) and frees the client. */
 void promclient_free(struct promclient *pc);
+/* Cancels every query whose callback data is ud: its callback will not run. */
+void promclient_cancel(struct promclient *pc, void *ud);
+
 /* The base this client talks to, for messages ("http://127.0.0.1:9090" or the proxy path). */
 const char *promclient_where(const struct promclient *pc);
 
