@@ -67,23 +67,6 @@ FN(f_fail)
 	return tops_err_set(err, TOPS_EINVAL, "%s", s);
 }
 
-/* Go decodes JSON numbers into float64. v is freshly parsed and owned. */
-static void numbers_to_float(struct value *v)
-{
-	if (v->type == V_INT) {
-		double d = (double)v->u.i;
-		v->type = V_FLOAT;
-		v->sub = VS_NONE;
-		v->u.f = d;
-	} else if (v->type == V_LIST) {
-		for (size_t i = 0; i < v->u.list.len; i++)
-			numbers_to_float(v->u.list.items[i]);
-	} else if (v->type == V_MAP) {
-		for (size_t i = 0; i < v->u.map.len; i++)
-			numbers_to_float(v->u.map.e[i].val);
-	}
-}
-
 static int from_json(struct value **args, struct value **out, struct tops_err *err, bool must)
 {
 	const char *s;
@@ -103,7 +86,7 @@ static int from_json(struct value **args, struct value **out, struct tops_err *e
 		*out = value_null();
 		return 0;
 	}
-	numbers_to_float(v);
+	fu_json_floats(v);
 	*out = v;
 	return 0;
 }

@@ -132,23 +132,6 @@ static const char *json_kind(const struct value *v)
 	}
 }
 
-/* Go decodes JSON numbers as float64; v is fresh and owned. */
-static void to_floats(struct value *v)
-{
-	if (v->type == V_INT) {
-		double d = (double)v->u.i;
-		v->type = V_FLOAT;
-		v->sub = VS_NONE;
-		v->u.f = d;
-	} else if (v->type == V_LIST) {
-		for (size_t i = 0; i < v->u.list.len; i++)
-			to_floats(v->u.list.items[i]);
-	} else if (v->type == V_MAP) {
-		for (size_t i = 0; i < v->u.map.len; i++)
-			to_floats(v->u.map.e[i].val);
-	}
-}
-
 enum want { WANT_MAP, WANT_LIST };
 
 /* Parses JSON (or YAML with yaml_mode) into the wanted container; NULL and *msg on failure. */
@@ -179,7 +162,7 @@ static struct value *decode(const char *s, size_t n, bool yaml_mode, enum want w
 			tops_err_clear(&perr);
 			return NULL;
 		}
-		to_floats(v);
+		fu_json_floats(v);
 	}
 	if (v->type == V_NULL) {
 		value_unref(v);

@@ -620,3 +620,19 @@ char *fu_json_error(const char *s, size_t n)
 	}
 	return j.msg;
 }
+
+void fu_json_floats(struct value *v)
+{
+	if (v->type == V_INT) {
+		double d = (double)v->u.i;
+		v->type = V_FLOAT;
+		v->sub = VS_NONE;
+		v->u.f = d;
+	} else if (v->type == V_LIST) {
+		for (size_t i = 0; i < v->u.list.len; i++)
+			fu_json_floats(v->u.list.items[i]);
+	} else if (v->type == V_MAP) {
+		for (size_t i = 0; i < v->u.map.len; i++)
+			fu_json_floats(v->u.map.e[i].val);
+	}
+}

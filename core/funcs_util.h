@@ -59,6 +59,10 @@ int fu_check_json(const struct value *v, struct tops_err *err);
  * value", "unexpected end of JSON input"), or NULL when it is valid JSON. Caller frees. */
 char *fu_json_error(const char *s, size_t n);
 
+/* Turns every integer in v (fresh and owned, as parsed from JSON) into a float, as Go's
+ * encoding/json decodes numbers into float64. */
+void fu_json_floats(struct value *v);
+
 /* Per-file registration (called by funcs_register_sprig / funcs_register_helm). */
 void funcs_strings_register(struct tmpl_funcs *f);
 void funcs_lists_register(struct tmpl_funcs *f);
