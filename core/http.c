@@ -579,7 +579,8 @@ static int apply_basics(struct http_req *r, const struct http_request *rq)
 	SETOPT(e, CURLOPT_WRITEFUNCTION, write_cb);
 	SETOPT(e, CURLOPT_WRITEDATA, r);
 	SETOPT(e, CURLOPT_NOSIGNAL, 1L);
-	SETOPT(e, CURLOPT_ACCEPT_ENCODING, "");
+	if (!rq->identity)
+		SETOPT(e, CURLOPT_ACCEPT_ENCODING, "");
 	SETOPT(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	SETOPT(e, CURLOPT_USERAGENT, "tops/0.1");
 	SETOPT(e, CURLOPT_CONNECTTIMEOUT_MS, rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms : 10000L);

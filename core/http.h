@@ -66,6 +66,8 @@ struct http_request {
 	const char *username, *password;  /* basic auth, may be NULL */
 	const char *const *headers;       /* extra "Name: value" headers, NULL-terminated, may be NULL */
 	const struct http_tls *tls;       /* may be NULL */
+	bool identity;             /* ask for an uncompressed body (loopback peers: gzip costs more
+	                              loop-thread CPU than it saves) */
 	long timeout_ms;           /* whole-request timeout; 0: none (streams) */
 	long connect_timeout_ms;   /* 0: 10 s */
 	size_t max_body;           /* body size limit; 0: 64 MiB. For streams: limit per line. */

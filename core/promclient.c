@@ -165,6 +165,8 @@ static int start(struct promclient *pc, const char *path_query, promclient_fn cb
 		rq.username = pc->username;
 		rq.password = pc->password;
 		rq.tls = pc->o.tls;
+		rq.identity = str_has_prefix(pc->base, "http://127.") || str_has_prefix(pc->base, "http://localhost") ||
+			      str_has_prefix(pc->base, "http://[::1]");
 		q->req = http_start(pc->o.http, &rq, err);
 	}
 	free(url);
