@@ -378,25 +378,6 @@ static int fn_html(struct tmpl_exec *ex, struct value **a, int n, struct value *
 	return out_str(&sb, out);
 }
 
-static int utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	int len = s[0] < 0x80 ? 1 : (s[0] >> 5) == 6 ? 2 : (s[0] >> 4) == 14 ? 3 : (s[0] >> 3) == 30 ? 4 : 0;
-	if (len == 0 || (size_t)len > n) {
-		*cp = 0xFFFD;
-		return 1;
-	}
-	uint32_t v = len == 1 ? s[0] : s[0] & (0x7F >> len);
-	for (int i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80) {
-			*cp = 0xFFFD;
-			return 1;
-		}
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	*cp = v;
-	return len;
-}
-
 static void js_byte(struct strbuf *sb, unsigned char c)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -425,7 +406,7 @@ static int fn_js(struct tmpl_exec *ex, struct value **a, int n, struct value **o
 			continue;
 		}
 		uint32_t r;
-		int len = utf8_len((const unsigned char *)in.buf + i, in.len - i, &r);
+		int len = tmpl_utf8_decode((const unsigned char *)in.buf + i, in.len - i, &r);
 		/* invalid UTF-8 decodes to U+FFFD, which is printable: the byte is kept */
 		if (go_is_print(r))
 			sb_add(&sb, in.buf + i, (size_t)len);

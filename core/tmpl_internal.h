@@ -33,6 +33,9 @@ struct tmpl_tokens {
 /* Lexes the whole source; always ends with TK_EOF or TK_ERROR. */
 void tmpl_lex(const char *src, size_t len, struct tmpl_tokens *out);
 void tmpl_tokens_done(struct tmpl_tokens *toks);
+/* Decodes one UTF-8 sequence of s (n > 0 bytes); returns its length (1 on invalid input, with
+ * *cp = U+FFFD). */
+int tmpl_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 /* Go's strconv.Unquote for "..", `..` and '..' literals. Returns 0 and the bytes in out. */
 int tmpl_unquote(const char *s, size_t len, struct strbuf *out);
 /* Go's parse.NumberNode classification of a number or char constant literal. */

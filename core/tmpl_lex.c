@@ -501,8 +501,7 @@ int tmpl_unquote(const char *s, size_t len, struct strbuf *out)
 	return 0;
 }
 
-/* Decodes one UTF-8 sequence; returns its length (1 on invalid input, with cp = 0xFFFD). */
-static int utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+int tmpl_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	int len = s[0] < 0x80 ? 1 : (s[0] >> 5) == 6 ? 2 : (s[0] >> 4) == 14 ? 3 : (s[0] >> 3) == 30 ? 4 : 0;
 	if (len == 0 || (size_t)len > n) {
@@ -531,7 +530,7 @@ static int char_constant(const char *s, size_t len, struct tmpl_number *n, struc
 		return -1;
 	}
 	bool esc_byte = len >= 4 && s[1] == '\\' && (s[2] == 'x' || (s[2] >= '0' && s[2] <= '7'));
-	int used = esc_byte ? 1 : utf8_decode((const unsigned char *)b.buf, b.len, &cp);
+	int used = esc_byte ? 1 : tmpl_utf8_decode((const unsigned char *)b.buf, b.len, &cp);
 	if (esc_byte)
 		cp = (unsigned char)b.buf[0];
 	bool whole = (size_t)used == b.len;
