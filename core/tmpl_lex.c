@@ -254,6 +254,19 @@ static bool at_terminator(const struct lexer *lx)
 	return at_right(lx);
 }
 
+/* Consumes letters and digits; the word must end at a terminator (Go's "bad character"). */
+static int lex_alnum_run(struct lexer *lx)
+{
+	while (peekc(lx, 0) >= 0 && is_alnum(peekc(lx, 0)))
+		advance(lx, 1);
+	if (!at_terminator(lx)) {
+		char u[32];
+		fmt_rune_u(u, sizeof u, peekc(lx, 0));
+		return lex_error(lx, "bad character %s", u);
+	}
+	return 0;
+}
+
 /* .Field, $var, or bare . / $ */
 static int lex_field_or_var(struct lexer *lx, enum tok_type t)
 {
@@ -262,26 +275,16 @@ static int lex_field_or_var(struct lexer *lx, enum tok_type t)
 		emit(lx, t == TK_VARIABLE ? TK_VARIABLE : TK_DOT);
 		return 0;
 	}
-	while (peekc(lx, 0) >= 0 && is_alnum(peekc(lx, 0)))
-		advance(lx, 1);
-	if (!at_terminator(lx)) {
-		char u[32];
-		fmt_rune_u(u, sizeof u, peekc(lx, 0));
-		return lex_error(lx, "bad character %s", u);
-	}
+	if (lex_alnum_run(lx) < 0)
+		return -1;
 	emit(lx, t);
 	return 0;
 }
 
 static int lex_ident(struct lexer *lx)
 {
-	while (peekc(lx, 0) >= 0 && is_alnum(peekc(lx, 0)))
-		advance(lx, 1);
-	if (!at_terminator(lx)) {
-		char u[32];
-		fmt_rune_u(u, sizeof u, peekc(lx, 0));
-		return lex_error(lx, "bad character %s", u);
-	}
+	if (lex_alnum_run(lx) < 0)
+		return -1;
 	size_t n = lx->pos - lx->start;
 	for (size_t i = 0; i < ARRAY_LEN(keywords); i++)
 		if (strlen(keywords[i].word) == n && !memcmp(keywords[i].word, lx->src + lx->start, n)) {
