@@ -713,6 +713,18 @@ static void yaml_block(struct strbuf *sb, const struct value *v, int indent)
 	}
 }
 
+/* A scalar after "key:" or "-": a block literal (indented by indent) or " scalar\n". */
+static void yaml_leaf(struct strbuf *sb, const struct value *v, int indent)
+{
+	if (block_ok(v)) {
+		yaml_block(sb, v, indent);
+	} else {
+		sb_addc(sb, ' ');
+		yaml_scalar(sb, v);
+		sb_addc(sb, '\n');
+	}
+}
+
 static void yaml_list(struct strbuf *sb, const struct value *l, int indent);
 
 static void yaml_entries(struct strbuf *sb, const struct value *m, int indent, bool first_inline)
@@ -731,12 +743,8 @@ static void yaml_entries(struct strbuf *sb, const struct value *m, int indent, b
 		} else if (v->type == V_LIST && v->u.list.len) {
 			sb_addc(sb, '\n');
 			yaml_list(sb, v, indent);
-		} else if (block_ok(v)) {
-			yaml_block(sb, v, indent + 2);
 		} else {
-			sb_addc(sb, ' ');
-			yaml_scalar(sb, v);
-			sb_addc(sb, '\n');
+			yaml_leaf(sb, v, indent + 2);
 		}
 	}
 }
@@ -752,12 +760,8 @@ static void yaml_list(struct strbuf *sb, const struct value *l, int indent)
 		} else if (v->type == V_LIST && v->u.list.len) {
 			sb_addc(sb, '\n');
 			yaml_list(sb, v, indent + 2);
-		} else if (block_ok(v)) {
-			yaml_block(sb, v, indent + 2);
 		} else {
-			sb_addc(sb, ' ');
-			yaml_scalar(sb, v);
-			sb_addc(sb, '\n');
+			yaml_leaf(sb, v, indent + 2);
 		}
 	}
 }
