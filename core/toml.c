@@ -333,6 +333,16 @@ static int parse_key_part(struct tp *t, struct strbuf *sb)
 	return 0;
 }
 
+/* Consumes c when it is next. */
+static bool eat(struct tp *t, char c)
+{
+	if (t->p < t->end && *t->p == c) {
+		t->p++;
+		return true;
+	}
+	return false;
+}
+
 /* Parses a dotted key into parts (a list of strings). */
 static int parse_key(struct tp *t, struct value **parts)
 {
@@ -348,10 +358,8 @@ static int parse_key(struct tp *t, struct value **parts)
 		char *s = sb_detach(&sb, &n);
 		value_list_push(*parts, value_str_own(s, n));
 		skip_ws(t);
-		if (t->p < t->end && *t->p == '.') {
-			t->p++;
+		if (eat(t, '.'))
 			continue;
-		}
 		return 0;
 	}
 }
@@ -364,10 +372,8 @@ static struct value *parse_array(struct tp *t)
 	t->p++;
 	for (;;) {
 		skip_all(t);
-		if (t->p < t->end && *t->p == ']') {
-			t->p++;
+		if (eat(t, ']'))
 			return l;
-		}
 		struct value *v = parse_value(t);
 		if (!v) {
 			value_unref(l);
@@ -375,14 +381,10 @@ static struct value *parse_array(struct tp *t)
 		}
 		value_list_push(l, v);
 		skip_all(t);
-		if (t->p < t->end && *t->p == ',') {
-			t->p++;
+		if (eat(t, ','))
 			continue;
-		}
-		if (t->p < t->end && *t->p == ']') {
-			t->p++;
+		if (eat(t, ']'))
 			return l;
-		}
 		tp_fail(t, "expected a comma or array terminator ']'%s", NULL);
 		value_unref(l);
 		return NULL;
@@ -396,10 +398,8 @@ static struct value *parse_inline_table(struct tp *t)
 	struct value *m = value_map();
 	t->p++;
 	skip_ws(t);
-	if (t->p < t->end && *t->p == '}') {
-		t->p++;
+	if (eat(t, '}'))
 		return m;
-	}
 	for (;;) {
 		struct value *parts = NULL, *v = NULL;
 		if (parse_key(t, &parts) < 0)
@@ -416,14 +416,10 @@ static struct value *parse_inline_table(struct tp *t)
 			goto fail;
 		value_unref(parts);
 		skip_ws(t);
-		if (t->p < t->end && *t->p == ',') {
-			t->p++;
+		if (eat(t, ','))
 			continue;
-		}
-		if (t->p < t->end && *t->p == '}') {
-			t->p++;
+		if (eat(t, '}'))
 			return m;
-		}
 		tp_fail(t, "expected a comma or an inline table terminator '}'%s", NULL);
 		value_unref(m);
 		return NULL;
