@@ -85,7 +85,7 @@ struct pane *objview_new(struct ui *ui, enum kube_kind k, const char *ns, const 
 	p->scope = KS_TEXT;
 	snprintf(p->title, sizeof p->title, "%s", what);
 	struct tops_err err = {0};
-	tv_addf(&ov->tv, ROLE_DIM, "loading %s/%s…", kube_kind_info(k)->singular, name);
+	tv_addf(&ov->tv, ROLE_DIM, "loading %s/%s%s", kube_kind_info(k)->singular, name, term_glyph(G_ELLIPSIS));
 	ov->req = data_get(ui->data, k, ns, name, ov_done_cb, ov, &err);
 	if (!ov->req) {
 		tv_clear(&ov->tv);

@@ -296,7 +296,7 @@ static void table_draw(struct pane *p)
 	if (t->n == 0)
 		draw_text(p->y + 2, p->x + 2, inner - 2,
 			  t->filter ? "no match" : p->ui->data->synced ? "none"
-			  : data_is_down(p->ui->data) ? "no data yet" : "loading…",
+			  : data_is_down(p->ui->data) ? "no data yet" : term_utf8() ? "loading…" : "loading...",
 			  term_attr(ROLE_DIM), false);
 }
 

@@ -129,6 +129,15 @@ keys Enter
 keys :; tm send-keys -l "nosuch"; keys Enter
 wait_for "unknown command :nosuch" 2 && pass "unknown command message" || fail "unknown command message"
 
+# --- :ns and :ctx switch the data without a restart; a bad context is a message, not an exit
+keys :; tm send-keys -l "ns default"; keys Enter
+wait_for "ns: default" 5 && wait_gone "$FIRST_POD" 5 && pass ":ns switches namespace" || fail ":ns switches namespace"
+keys :; tm send-keys -l "ns testops"; keys Enter
+wait_for "ns: testops" 5 && wait_for "$FIRST_POD" 5 && pass ":ns back" || fail ":ns back"
+keys :; tm send-keys -l "ctx nosuch"; keys Enter
+wait_for 'context "nosuch"' 3 && wait_for "ns: testops" 1 && pass ":ctx with an unknown context" \
+  || fail ":ctx with an unknown context" "$(capture | tail -2 | tr '\n' '|')"
+
 # --- q exits 0 and restores the terminal
 keys q
 if wait_for "EXIT=0" 5; then pass "q exits 0"; else fail "q exits 0" "$(capture | tail -3 | tr '\n' '|')"; fi
