@@ -21,7 +21,7 @@ else
   fail "startup shows the pods" "$(capture | head -5 | tr '\n' '|')"
 fi
 for t in "Pods ─ 12" "PVCs ─" "Workloads ─" "Events ─" "ns: testops"; do
-  capture | grep -qF "$t" || fail "startup pane $t" "missing"
+  wait_for "$t" 5 || fail "startup pane $t" "missing"
 done
 wait_until 5 screen_matches startup && pass "startup screen matches expected/startup.txt" \
   || fail "startup screen" "$(head -30 "$TEST_TMP/startup.diff" | tr '\n' '|')"
