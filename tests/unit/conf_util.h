@@ -96,4 +96,44 @@ static inline void conf_report(const char *suite, const char *set, size_t passed
 	assert_int_equal(unexpected, 0);
 }
 
+/* A file of template rows ({"template", "vars", "expected", ...}) run over a function set. */
+struct conf_tmpl_rows {
+	const char *suite, *dir, *file, *label;  /* rows from <dir>/<file>, reported as "<suite> <label>" */
+	void (*register_funcs)(struct tmpl_funcs *f);
+	/* true when the row behaves as expected; *got (freed by the caller) says what happened */
+	bool (*check)(const struct tmpl_funcs *f, const struct value *row, char **got);
+	const struct conf_known *known;          /* known failures by (file, template) */
+	size_t nknown;
+};
+
+/* Runs every row of r, prints the failing ones and reports the set (skips when the file is missing). */
+static inline void conf_run_tmpl_rows(const struct conf_tmpl_rows *r)
+{
+	struct value *rows = conf_load_rows(r->dir, r->file);
+	if (!rows) {
+		skip();
+		return;
+	}
+	struct tmpl_funcs *funcs = tmpl_funcs_new();
+	r->register_funcs(funcs);
+	size_t n = rows->u.list.len, passed = 0, unexpected = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct value *row = rows->u.list.items[i];
+		char *got = NULL;
+		if (r->check(funcs, row, &got)) {
+			passed++;
+		} else {
+			const char *t = conf_str(row, "template"), *want = conf_str(row, "expected");
+			bool known = conf_is_known(r->known, r->nknown, r->file, t);
+			unexpected += !known;
+			print_message("%s row %zu%s: %s\n    want \"%s\"\n    got %s\n", r->label, i,
+				      known ? " (known)" : "", t, want ? want : "(an error)", got);
+		}
+		free(got);
+	}
+	tmpl_funcs_free(funcs);
+	value_unref(rows);
+	conf_report(r->suite, r->label, passed, n, unexpected);
+}
+
 #endif

@@ -53,35 +53,21 @@ static bool run_row(const struct tmpl_funcs *funcs, const struct value *row, cha
 	return ok;
 }
 
+static void register_helm(struct tmpl_funcs *f)
+{
+	funcs_register_sprig(f);
+	funcs_register_helm(f);
+}
+
 static void test_helm_funcs(void **state)
 {
 	(void)state;
-	struct value *rows = conf_load_rows("helm-funcs", "funcs.json");
-	if (!rows) {
-		skip();
-		return;
-	}
-	struct tmpl_funcs *funcs = tmpl_funcs_new();
-	funcs_register_sprig(funcs);
-	funcs_register_helm(funcs);
-	size_t n = rows->u.list.len, passed = 0, unexpected = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct value *row = rows->u.list.items[i];
-		char *got = NULL;
-		if (run_row(funcs, row, &got)) {
-			passed++;
-		} else {
-			const char *t = conf_str(row, "template");
-			bool known = conf_is_known(known_failures, ARRAY_LEN(known_failures), "funcs.json", t);
-			unexpected += !known;
-			print_message("row %zu%s: %s\n    want \"%s\"\n    got %s\n", i,
-				      known ? " (known)" : "", t, conf_str(row, "expected"), got);
-		}
-		free(got);
-	}
-	tmpl_funcs_free(funcs);
-	value_unref(rows);
-	conf_report("helm", "funcs", passed, n, unexpected);
+	const struct conf_tmpl_rows rows = {
+		.suite = "helm", .dir = "helm-funcs", .file = "funcs.json", .label = "funcs",
+		.register_funcs = register_helm, .check = run_row,
+		.known = known_failures, .nknown = ARRAY_LEN(known_failures),
+	};
+	conf_run_tmpl_rows(&rows);
 }
 
 int main(void)

@@ -41,32 +41,12 @@ static bool run_row(const struct tmpl_funcs *funcs, const struct value *row, cha
 
 static void run_file(const char *file, const char *label)
 {
-	struct value *rows = conf_load_rows("sprig", file);
-	if (!rows) {
-		skip();
-		return;
-	}
-	struct tmpl_funcs *funcs = tmpl_funcs_new();
-	funcs_register_sprig(funcs);
-	size_t n = rows->u.list.len, passed = 0, unexpected = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct value *row = rows->u.list.items[i];
-		char *got = NULL;
-		if (run_row(funcs, row, &got)) {
-			passed++;
-		} else {
-			const char *t = conf_str(row, "template");
-			bool known = conf_is_known(known_failures, ARRAY_LEN(known_failures), file, t);
-			unexpected += !known;
-			const char *want = conf_str(row, "expected");
-			print_message("%s row %zu%s: %s\n    want \"%s\"\n    got %s\n", label, i,
-				      known ? " (known)" : "", t, want ? want : "(an error)", got);
-		}
-		free(got);
-	}
-	tmpl_funcs_free(funcs);
-	value_unref(rows);
-	conf_report("sprig", label, passed, n, unexpected);
+	const struct conf_tmpl_rows rows = {
+		.suite = "sprig", .dir = "sprig", .file = file, .label = label,
+		.register_funcs = funcs_register_sprig, .check = run_row,
+		.known = known_failures, .nknown = ARRAY_LEN(known_failures),
+	};
+	conf_run_tmpl_rows(&rows);
 }
 
 #define SPRIG_FILE(name) \
