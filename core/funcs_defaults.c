@@ -72,21 +72,17 @@ static int from_json(struct value **args, struct value **out, struct tops_err *e
 	const char *s;
 	size_t n;
 	FU_TRY(fu_arg_str(args, 0, &s, &n, err));
-	struct tops_err perr = {0};
-	struct value *v = value_from_json(s, n, &perr);
+	char *msg = NULL;
+	struct value *v = fu_json_decode(s, n, must ? &msg : NULL);
 	if (!v) {
 		if (must) {
-			char *gm = fu_json_error(s, n);
-			tops_err_set(err, TOPS_EINVAL, "%s", gm ? gm : tops_err_msg(&perr));
-			free(gm);
-			tops_err_clear(&perr);
+			tops_err_set(err, TOPS_EINVAL, "%s", msg);
+			free(msg);
 			return -TOPS_EINVAL;
 		}
-		tops_err_clear(&perr);
 		*out = value_null();
 		return 0;
 	}
-	fu_json_floats(v);
 	*out = v;
 	return 0;
 }

@@ -154,15 +154,9 @@ static struct value *decode(const char *s, size_t n, bool yaml_mode, enum want w
 			return NULL;
 		}
 	} else {
-		v = value_from_json(s, n, &perr);
-		if (!v) {
-			*msg = fu_json_error(s, n);
-			if (!*msg)
-				*msg = xasprintf("%s", tops_err_msg(&perr));
-			tops_err_clear(&perr);
+		v = fu_json_decode(s, n, msg);
+		if (!v)
 			return NULL;
-		}
-		fu_json_floats(v);
 	}
 	if (v->type == V_NULL) {
 		value_unref(v);

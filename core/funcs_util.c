@@ -636,3 +636,20 @@ void fu_json_floats(struct value *v)
 			fu_json_floats(v->u.map.e[i].val);
 	}
 }
+
+struct value *fu_json_decode(const char *s, size_t n, char **msg)
+{
+	struct tops_err perr = {0};
+	struct value *v = value_from_json(s, n, &perr);
+	if (!v) {
+		if (msg) {
+			*msg = fu_json_error(s, n);
+			if (!*msg)
+				*msg = xasprintf("%s", tops_err_msg(&perr));
+		}
+		tops_err_clear(&perr);
+		return NULL;
+	}
+	fu_json_floats(v);
+	return v;
+}

@@ -62,6 +62,9 @@ char *fu_json_error(const char *s, size_t n);
 /* Turns every integer in v (fresh and owned, as parsed from JSON) into a float, as Go's
  * encoding/json decodes numbers into float64. */
 void fu_json_floats(struct value *v);
+/* Go's json.Unmarshal into interface{}: the value of JSON text s with numbers as floats (new
+ * reference), or NULL and, when msg is not NULL, Go's error text in *msg (caller frees). */
+struct value *fu_json_decode(const char *s, size_t n, char **msg);
 
 /* Per-file registration (called by funcs_register_sprig / funcs_register_helm). */
 void funcs_strings_register(struct tmpl_funcs *f);
