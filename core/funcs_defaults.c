@@ -92,14 +92,7 @@ FN(f_must_from_json) { return from_json(args, out, err, true); }
 
 static int to_json(struct value **args, struct value **out, bool pretty, bool html)
 {
-	struct tops_err cerr = {0};
-	if (fu_check_json(args[0], &cerr) < 0) {   /* Sprig returns "" on errors */
-		tops_err_clear(&cerr);
-		*out = value_str("");
-		return 0;
-	}
-	char *s = value_to_json(args[0], pretty, html);
-	*out = value_str_own(s, strlen(s));
+	*out = fu_to_json(args[0], pretty, html);   /* Sprig returns "" on errors */
 	return 0;
 }
 

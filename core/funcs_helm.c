@@ -197,14 +197,7 @@ FN(f_from_json_array) { return from_common(args, out, err, false, WANT_LIST); }
 
 FN(f_to_json)
 {
-	struct tops_err cerr = {0};
-	if (fu_check_json(args[0], &cerr) < 0) {
-		tops_err_clear(&cerr);
-		*out = value_str("");
-		return 0;
-	}
-	char *s = value_to_json(args[0], false, true);
-	*out = value_str_own(s, strlen(s));
+	*out = fu_to_json(args[0], false, true);
 	return 0;
 }
 

@@ -653,3 +653,14 @@ struct value *fu_json_decode(const char *s, size_t n, char **msg)
 	fu_json_floats(v);
 	return v;
 }
+
+struct value *fu_to_json(const struct value *v, bool pretty, bool html)
+{
+	struct tops_err cerr = {0};
+	if (fu_check_json(v, &cerr) < 0) {
+		tops_err_clear(&cerr);
+		return value_str("");
+	}
+	char *s = value_to_json(v, pretty, html);
+	return value_str_own(s, strlen(s));
+}

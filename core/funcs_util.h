@@ -62,6 +62,9 @@ char *fu_json_error(const char *s, size_t n);
 /* Turns every integer in v (fresh and owned, as parsed from JSON) into a float, as Go's
  * encoding/json decodes numbers into float64. */
 void fu_json_floats(struct value *v);
+/* Sprig's and Helm's toJson: a new string of json.Marshal(v) (pretty: MarshalIndent; html:
+ * <, >, & escaped), or "" when Go would refuse the value (cycles, NaN, infinities). */
+struct value *fu_to_json(const struct value *v, bool pretty, bool html);
 /* Go's json.Unmarshal into interface{}: the value of JSON text s with numbers as floats (new
  * reference), or NULL and, when msg is not NULL, Go's error text in *msg (caller frees). */
 struct value *fu_json_decode(const char *s, size_t n, char **msg);
