@@ -190,6 +190,11 @@ const struct metrics *metrics_ui_metrics(void)
 	return g ? g->m : NULL;
 }
 
+bool metrics_ui_on(void)
+{
+	return metrics_ui_metrics() != NULL;
+}
+
 const char *metrics_ui_where(void)
 {
 	return g && g->where ? g->where : "Prometheus: looking for it";

@@ -23,6 +23,9 @@ void metrics_ui_start(struct ui *ui);
 void metrics_ui_stop(void);
 /* The running metrics, or NULL while there is no Prometheus. Borrowed. */
 const struct metrics *metrics_ui_metrics(void);
+/* True while metrics run (a Prometheus is configured or found): the metric columns show only
+ * then, so an 80-column screen keeps RESTARTS and AGE when there is no Prometheus. */
+bool metrics_ui_on(void);
 /* Where Prometheus is ("http://127.0.0.1:9090" or the proxy path), or why there is none. */
 const char *metrics_ui_where(void);
 /* The loaded config (NULL when it failed to load). Borrowed until metrics_ui_stop(). */

@@ -17,8 +17,8 @@ static const struct table_col pod_cols[] = {
 	[C_AGE] = {"AGE", 7, false, COL_TEXT, 3, 0},
 	[C_NODE] = {"NODE", 14, false, COL_TEXT, 2, 0},
 	[C_IP] = {"IP", 15, false, COL_TEXT, 1, 0},
-	[C_CPU] = {"CPU", 10, false, COL_TEXT, 4, 0},
-	[C_MEM] = {"MEM", 11, false, COL_TEXT, 3, 0},
+	[C_CPU] = {"CPU", 10, false, COL_TEXT, 4, 0, .visible = metrics_ui_on},
+	[C_MEM] = {"MEM", 11, false, COL_TEXT, 3, 0, .visible = metrics_ui_on},
 };
 
 static void pod_cell(const struct table_row *row, int col, int64_t now, char *buf, size_t n)

@@ -18,7 +18,7 @@ static const struct table_col pvc_cols[] = {
 	[C_MODES] = {"ACCESS MODES", 12, false, COL_TEXT, 3, 0},
 	[C_CLASS] = {"STORAGECLASS", 12, false, COL_TEXT, 2, 0},
 	[C_AGE] = {"AGE", 7, false, COL_TEXT, 1, 0},
-	[C_USED] = {"USED", 10, false, COL_TEXT, 6, 0},
+	[C_USED] = {"USED", 10, false, COL_TEXT, 6, 0, .visible = metrics_ui_on},
 };
 
 static void pvc_cell(const struct table_row *row, int col, int64_t now, char *buf, size_t n)

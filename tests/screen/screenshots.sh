@@ -1,7 +1,8 @@
 #!/bin/bash
 # make screenshots: real runs of the console against kubesim's demo scenario, captured from tmux
 # with colours (capture-pane -e) and rendered to PNG by tests/screen/ansi2png.py.
-# Writes screenshots/dashboard.png, pod-detail.png, logs.png, disconnected.png, small-80x24.png.
+# Writes screenshots/dashboard.png, pod-detail.png, logs.png, metrics.png, render.png,
+# disconnected.png, small-80x24.png. The real Prometheus scrapes kubesim for the metric columns.
 . "$(dirname "$0")/../lib.sh"
 . "$TOPS_ROOT/tests/screen/screen_lib.sh"
 
@@ -21,13 +22,36 @@ shot() { # NAME TITLE
 need() { wait_for "$1" "${2:-10}" || { echo "screenshots: \"$1\" did not appear" >&2; capture >&2; exit 1; }; }
 
 sim_start --scenario "$SCENARIO" || exit 1
+have_prometheus || { echo "screenshots: prometheus is not installed (make deps)" >&2; exit 1; }
+prom_start "127.0.0.1:$KUBESIM_PORT" || exit 1
+mkdir -p "$HOME/.config/tops"
+printf 'validate:\n  schemaLocation: %s\n  kubernetesVersion: 1.30.0\n' \
+  "$TOPS_ROOT/../shared/conformance/schemas" >"$HOME/.config/tops/config.yaml"
+have_rate() { prom_query 'count(rate(container_cpu_usage_seconds_total{namespace="testops"}[1m]) > 0)' | grep -q '"value"'; }
+wait_until 60 have_rate
+cd "$TOPS_ROOT" || exit 1
 screen_start 120 40 || exit 1
-screen_run "$TOPS_BIN; echo EXIT=\$?"
+screen_run "$TOPS_BIN --prometheus $PROM_URL; echo EXIT=\$?"
 need "connected"
 need "CrashLoopBackOff" 30
 need "ProvisioningFailed" 10
 need "sts    2/2" 60  # the engine StatefulSet is up: the release has settled
+wait_until 40 sh -c "tmux -L $SCREEN_SOCK capture-pane -p | grep -qE '^│testops-runner.* [0-9]+m '"
 shot dashboard "tops — dashboard"
+
+keys m
+need "by CPU" 10
+wait_until 30 sh -c "tmux -L $SCREEN_SOCK capture-pane -p | grep -q '[▁▂▃▄▅▆▇█]'"
+shot metrics "tops — metrics"
+keys Escape
+need "Pods ─"
+
+keys :; tm send-keys -l "render"; keys Enter
+need "objects" 20
+keys j j
+shot render "tops — render, validate, diff"
+keys Escape
+need "Pods ─"
 
 # the crash-looping pod: describe it, then its logs
 keys / ; tm send-keys -l "notifier"; keys Enter
