@@ -25,11 +25,11 @@ have_kubectl() { command -v kubectl >/dev/null 2>&1 && kubectl version --client 
 # kctl: the real kubectl with a private cache dir, against $KUBECONFIG.
 kctl() { kubectl --cache-dir "$TEST_TMP/kcache" "$@"; }
 
-# kubesim_start [kubesim args...]: starts bin/kubesim on a free loopback port; sets KUBESIM_URL,
-# KUBESIM_PID, KUBESIM_PORT and exports KUBECONFIG (a kubeconfig pointing at it).
+# kubesim_start [kubesim args...]: starts bin/kubesim on a free loopback port (or $SIM_PORT);
+# sets KUBESIM_URL, KUBESIM_PID, KUBESIM_PORT and exports KUBECONFIG (a kubeconfig pointing at it).
 kubesim_start() {
   local out="$TEST_TMP/kubesim.$$.$RANDOM.out"
-  "$TOPS_ROOT/bin/kubesim" --listen 127.0.0.1:0 "$@" >"$out" 2>"$out.err" &
+  "${KUBESIM_BIN:-$TOPS_ROOT/bin/kubesim}" --listen "127.0.0.1:${SIM_PORT:-0}" "$@" >"$out" 2>"$out.err" &
   KUBESIM_PID=$!
   if ! wait_until 20 grep -q '^kubesim: listening on ' "$out"; then
     echo "kubesim did not start: $(cat "$out.err")" >&2; return 1
@@ -56,7 +56,8 @@ users:
   user:
     token: sim-token
 EOK
-  on_exit kubesim_stop
+  [ -n "${_kubesim_stop_registered:-}" ] || on_exit kubesim_stop
+  _kubesim_stop_registered=1
 }
 kubesim_stop() { [ -n "${KUBESIM_PID:-}" ] && kill "$KUBESIM_PID" 2>/dev/null && wait "$KUBESIM_PID" 2>/dev/null; KUBESIM_PID=; return 0; }
 # offline_site_scenario FILE: writes the kubesim scenario of the offline site to FILE: a local-path

@@ -50,39 +50,8 @@ KUBESIM_BIN=${KUBESIM_BIN:-$TOPS_ROOT/bin/kubesim}
 SIM_ARGS=()
 
 # sim_start ARGS...: kubesim on a free loopback port (or $SIM_PORT when set), with a kubeconfig.
-sim_start() {
-  SIM_ARGS=("$@")
-  local out="$TEST_TMP/kubesim.$RANDOM.out"
-  "$KUBESIM_BIN" --listen "127.0.0.1:${SIM_PORT:-0}" "$@" >"$out" 2>"$out.err" &
-  KUBESIM_PID=$!
-  if ! wait_until 20 grep -q '^kubesim: listening on ' "$out"; then
-    echo "kubesim did not start: $(cat "$out.err")" >&2; return 1
-  fi
-  KUBESIM_URL=$(sed -n 's/^kubesim: listening on //p' "$out" | head -1)
-  KUBESIM_PORT=${KUBESIM_URL##*:}
-  export KUBECONFIG="$TEST_TMP/kubeconfig"
-  cat >"$KUBECONFIG" <<EOK
-apiVersion: v1
-kind: Config
-clusters:
-- name: sim
-  cluster:
-    server: $KUBESIM_URL
-contexts:
-- name: sim
-  context:
-    cluster: sim
-    user: sim
-    namespace: testops
-current-context: sim
-users:
-- name: sim
-  user:
-    token: sim-token
-EOK
-}
-sim_stop() { [ -n "${KUBESIM_PID:-}" ] && kill "$KUBESIM_PID" 2>/dev/null && wait "$KUBESIM_PID" 2>/dev/null; KUBESIM_PID=; return 0; }
-on_exit sim_stop
+sim_start() { SIM_ARGS=("$@"); kubesim_start "$@"; }
+sim_stop() { kubesim_stop; }
 # sim_restart: the same scenario on the same port (the console must reconnect by itself).
 sim_restart() { local port=$KUBESIM_PORT; sim_stop; SIM_PORT=$port sim_start "${SIM_ARGS[@]}"; }
 # tops_pid: the console started from the session's shell.

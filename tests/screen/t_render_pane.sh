@@ -13,20 +13,7 @@ have_kubectl || { skip "kubectl not usable: render view test"; exit 0; }
 [ -x "$TOPS_BIN" ] && [ -x "$KUBESIM_BIN" ] || { fail "binaries" "build bin/tops and bin/kubesim first"; exit 0; }
 [ -d ../shared/conformance/schemas ] || { skip "../shared/conformance/schemas missing"; exit 0; }
 
-cat >"$TEST_TMP/offline-sim.yaml" <<'EOS'
-apiVersion: kubesim.io/v1
-kind: SimConfig
-storageClasses: [local-path]
-defaultStorageClass: local-path
-allowedRegistries: [registry.local:5000]
-readyDelaySeconds: 1
-pullDelaySeconds: 0
----
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: testops
-EOS
+offline_site_scenario "$TEST_TMP/offline-sim.yaml"
 sim_start --speed 50 --scenario "$TEST_TMP/offline-sim.yaml" || { fail "kubesim start"; exit 0; }
 mkdir -p "$HOME/.config/tops"
 cat >"$HOME/.config/tops/config.yaml" <<'EOC'
