@@ -17,7 +17,7 @@ want() { [ -z "${BENCH_UI_ONLY:-}" ] || [ "$BENCH_UI_ONLY" = "$1" ]; }
 
 # --- first paint with 10,000 pods, then idle wake-ups
 if want paint; then
-sim_start --pods 10000 || exit 1
+sim_start --pods 10000 --bookmark-ms 60000 || exit 1  # bookmarks about once a minute, as the API server sends them
 screen_start 120 40 || exit 1
 t0=$(ms)
 screen_run "$TOPS_BIN; echo EXIT=\$?"
