@@ -546,38 +546,6 @@ static void display(struct strbuf *sb, const struct value *v)
 		sb_adds(sb, "<nil>");
 }
 
-static bool num_equal(const struct value *a, const struct value *b)
-{
-	return is_num(a) && is_num(b) && num(a) == num(b);
-}
-
-/* JSON equality: 1 and 1.0 are the same number. */
-static bool json_equal(const struct value *a, const struct value *b)
-{
-	if (is_num(a) || is_num(b))
-		return num_equal(a, b);
-	if (a->type != b->type)
-		return false;
-	if (a->type == V_LIST) {
-		if (a->u.list.len != b->u.list.len)
-			return false;
-		for (size_t i = 0; i < a->u.list.len; i++)
-			if (!json_equal(a->u.list.items[i], b->u.list.items[i]))
-				return false;
-		return true;
-	}
-	if (a->type == V_MAP) {
-		if (a->u.map.len != b->u.map.len)
-			return false;
-		for (size_t i = 0; i < a->u.map.len; i++)
-			if (strcmp(a->u.map.e[i].key, b->u.map.e[i].key) != 0 ||
-			    !json_equal(a->u.map.e[i].val, b->u.map.e[i].val))
-				return false;
-		return true;
-	}
-	return value_equal(a, b);
-}
-
 static bool validate_node(const struct js_node *n, const struct value *v, struct vctx *c);
 
 static bool check_type(const struct js_node *n, const struct value *v, struct vctx *c)
@@ -609,7 +577,7 @@ static bool check_enum_const(const struct js_node *n, const struct value *v, str
 	if (n->enum_) {
 		bool found = false;
 		for (size_t i = 0; i < n->enum_->u.list.len && !found; i++)
-			found = json_equal(n->enum_->u.list.items[i], v);
+			found = value_equal_json(n->enum_->u.list.items[i], v);
 		if (!found) {
 			struct strbuf sb = STRBUF_INIT;
 			size_t cnt = n->enum_->u.list.len;
@@ -624,7 +592,7 @@ static bool check_enum_const(const struct js_node *n, const struct value *v, str
 			ok = false;
 		}
 	}
-	if (n->const_ && !json_equal(n->const_, v)) {
+	if (n->const_ && !value_equal_json(n->const_, v)) {
 		struct strbuf sb = STRBUF_INIT;
 		display(&sb, n->const_);
 		add_error(c, v, "value must be %s", sb_str(&sb));
@@ -957,7 +925,7 @@ static bool check_array(const struct js_node *n, const struct value *v, struct v
 	}
 	for (size_t i = 0; n->unique && i < v->u.list.len; i++)
 		for (size_t j = i + 1; j < v->u.list.len; j++)
-			if (json_equal(v->u.list.items[i], v->u.list.items[j])) {
+			if (value_equal_json(v->u.list.items[i], v->u.list.items[j])) {
 				add_error(c, v, "items at %zu and %zu are equal", i, j);
 				return false;
 			}

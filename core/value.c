@@ -276,10 +276,22 @@ struct value *value_copy(const struct value *v)
 	return c;
 }
 
-bool value_equal(const struct value *a, const struct value *b)
+static bool is_number(const struct value *v)
+{
+	return v && (v->type == V_INT || v->type == V_FLOAT);
+}
+
+static double number(const struct value *v)
+{
+	return v->type == V_INT ? (double)v->u.i : v->u.f;
+}
+
+static bool equal(const struct value *a, const struct value *b, bool json)
 {
 	if (a == b)
 		return true;
+	if (json && is_number(a) && is_number(b))
+		return number(a) == number(b);
 	if (!a || !b || a->type != b->type)
 		return false;
 	switch (a->type) {
@@ -293,7 +305,7 @@ bool value_equal(const struct value *a, const struct value *b)
 		if (a->u.list.len != b->u.list.len)
 			return false;
 		for (size_t i = 0; i < a->u.list.len; i++)
-			if (!value_equal(a->u.list.items[i], b->u.list.items[i]))
+			if (!equal(a->u.list.items[i], b->u.list.items[i], json))
 				return false;
 		return true;
 	case V_MAP:
@@ -301,13 +313,23 @@ bool value_equal(const struct value *a, const struct value *b)
 			return false;
 		for (size_t i = 0; i < a->u.map.len; i++)
 			if (strcmp(a->u.map.e[i].key, b->u.map.e[i].key) ||
-			    !value_equal(a->u.map.e[i].val, b->u.map.e[i].val))
+			    !equal(a->u.map.e[i].val, b->u.map.e[i].val, json))
 				return false;
 		return true;
 	case V_OBJECT:
 		return a->u.obj.data == b->u.obj.data;
 	}
 	return false;
+}
+
+bool value_equal(const struct value *a, const struct value *b)
+{
+	return equal(a, b, false);
+}
+
+bool value_equal_json(const struct value *a, const struct value *b)
+{
+	return equal(a, b, true);
 }
 
 bool value_truthy(const struct value *v)

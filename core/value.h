@@ -96,6 +96,9 @@ struct value *value_map_view(struct value *v);
 struct value *value_copy(const struct value *v);
 /* Deep equality with Go's reflect.DeepEqual semantics on this data model (int 1 != float 1). */
 bool value_equal(const struct value *a, const struct value *b);
+/* JSON equality: like value_equal, but numbers compare by value (int 1 == float 1.0), as JSON
+ * Schema's enum/const and Helm's YAML round trips see them. */
+bool value_equal_json(const struct value *a, const struct value *b);
 /* Go's template truthiness: false, 0, "", nil, empty list/map are false. */
 bool value_truthy(const struct value *v);
 /* Go type name as %T prints it: "int", "int64", "float64", "string", "bool",

@@ -20,38 +20,6 @@ static const struct conf_known known_failures[] = {
 	{NULL, NULL, NULL},
 };
 
-/* Equality by meaning, as Helm's tests compare through YAML: 3 and 3.0 are the same number. */
-static bool same(const struct value *a, const struct value *b)
-{
-	bool na = a->type == V_INT || a->type == V_FLOAT, nb = b->type == V_INT || b->type == V_FLOAT;
-	if (na && nb) {
-		double x = a->type == V_INT ? (double)a->u.i : a->u.f;
-		double y = b->type == V_INT ? (double)b->u.i : b->u.f;
-		return x == y;
-	}
-	if (a->type != b->type)
-		return false;
-	if (a->type == V_LIST) {
-		if (a->u.list.len != b->u.list.len)
-			return false;
-		for (size_t i = 0; i < a->u.list.len; i++)
-			if (!same(a->u.list.items[i], b->u.list.items[i]))
-				return false;
-		return true;
-	}
-	if (a->type == V_MAP) {
-		if (a->u.map.len != b->u.map.len)
-			return false;
-		for (size_t i = 0; i < a->u.map.len; i++) {
-			const struct value *o = value_map_get(b, a->u.map.e[i].key);
-			if (!o || !same(a->u.map.e[i].val, o))
-				return false;
-		}
-		return true;
-	}
-	return value_equal(a, b);
-}
-
 static const struct {
 	const char *name;
 	enum strvals_kind kind;
@@ -88,7 +56,7 @@ static bool set_row(const struct value *row, char **why)
 	if (want_err)
 		ok = rc < 0 && (!emsg || !strcmp(emsg, tops_err_msg(&err)));
 	else
-		ok = rc == 0 && exp && same(dest, exp);
+		ok = rc == 0 && exp && value_equal_json(dest, exp);
 	if (!ok) {
 		char *got = value_to_json(dest, false, false);
 		*why = xasprintf("rc=%d err=[%s] got=%s", rc, tops_err_msg(&err), got);
@@ -166,7 +134,7 @@ static bool coalesce_row(const struct value *row, char **why)
 		tops_err_clear(&err);
 		chart_free(c);
 	}
-	bool ok = got && same(got, exp);
+	bool ok = got && value_equal_json(got, exp);
 	if (!ok) {
 		char *g = got ? value_to_json(got, false, false) : xstrdup("(error)");
 		*why = xasprintf("got %s", g);

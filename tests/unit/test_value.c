@@ -78,6 +78,10 @@ static void test_truthy_equal(void **state)
 	(void)state;
 	struct value *a = value_int(1), *b = value_float(1), *l = value_list();
 	assert_false(value_equal(a, b));
+	assert_true(value_equal_json(a, b));
+	struct value *s1 = value_str("1");
+	assert_false(value_equal_json(a, s1));
+	value_unref(s1);
 	assert_true(value_truthy(a));
 	assert_false(value_truthy(l));
 	assert_false(value_truthy(value_null()));
