@@ -19,7 +19,7 @@ rss_per_pod() { # N
   tops get pods -A -w -o name -l bench-none=1 >"$out" 2>/dev/null & pid=$!
   sleep 3; base=$(awk '/VmRSS/ {print $2}' /proc/$pid/status); kill $pid; wait $pid 2>/dev/null
   tops get pods -A -w -o name >"$out" 2>/dev/null & pid=$!
-  wait_until 300 test "$(wc -l <"$out")" -ge "$n"
+  wait_until 300 sh -c "[ \$(wc -l <$out) -ge $n ]"
   sleep 1; full=$(awk '/VmRSS/ {print $2}' /proc/$pid/status); kill $pid; wait $pid 2>/dev/null
   awk -v f="$full" -v b="$base" -v n="$n" 'BEGIN { printf "%.0f", (f - b) * 1024 / n }'
 }
