@@ -230,23 +230,17 @@ static int fetch_live(struct kube_client *kc, const struct value *obj, const cha
 		      struct value **live, struct tops_err *err)
 {
 	*live = NULL;
-	char *path = diff_object_path(obj, ns), *body = NULL;
-	long status = 0;
+	char *path = diff_object_path(obj, ns);
 	if (!path)
 		return tops_err_set(err, TOPS_EINVAL, "object has no apiVersion, kind or metadata.name");
-	int rc = kube_request_sync(kc, "GET", path, NULL, NULL, &status, &body, err);
-	if (rc == 0 && status == 404) {
+	int rc = kube_get_json(kc, path, live, err);
+	if (rc == -TOPS_ENOENT) {
 		tops_err_clear(err);
-	} else if (rc == 0 && status >= 200 && status < 300) {
-		*live = value_from_json(body ? body : "", body ? strlen(body) : 0, err);
-		rc = *live ? 0 : -TOPS_EINVAL;
-	} else if (rc == 0) {
-		rc = kube_status_error(status, body, err);
+		rc = 0;
 	}
 	if (rc < 0)
 		tops_err_prefix(err, "GET %s", path);
 	free(path);
-	free(body);
 	return rc;
 }
 

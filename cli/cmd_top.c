@@ -89,18 +89,11 @@ static int selector_regex(struct kube_client *kc, const char *ns, const struct t
 	kube_query_escape(&q, a->selector);
 	char *path = kube_path(strcmp(a->what, "pods") == 0 ? KK_POD : KK_PVC, ns, NULL, sb_str(&q));
 	sb_done(&q);
-	long status = 0;
-	char *body = NULL;
-	int rc = kube_request_sync(kc, "GET", path, NULL, NULL, &status, &body, err);
+	struct value *doc = NULL;
+	int rc = kube_get_json(kc, path, &doc, err);
 	free(path);
-	if (rc || status != 200) {
-		free(body);
-		return rc ? rc : -TOPS_EHTTP;
-	}
-	struct value *doc = value_from_json(body, strlen(body), err);
-	free(body);
-	if (!doc)
-		return -TOPS_EINVAL;
+	if (rc)
+		return rc;
 	struct strbuf re = STRBUF_INIT;
 	const struct value *items = value_map_get(doc, "items");
 	sb_adds(&re, "^(");

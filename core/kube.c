@@ -490,3 +490,23 @@ int kube_status_error(long status, const char *body, struct tops_err *err)
 	cJSON_Delete(j);
 	return -code;
 }
+
+int kube_get_json(struct kube_client *c, const char *path, struct value **out, struct tops_err *err)
+{
+	long status = 0;
+	char *body = NULL;
+	*out = NULL;
+	int rc = kube_request_sync(c, "GET", path, NULL, NULL, &status, &body, err);
+	if (rc == 0 && (status < 200 || status >= 300)) {
+		rc = kube_status_error(status, body, err);
+	} else if (rc == 0) {
+		struct tops_err jerr = {0};
+		*out = value_from_json(body ? body : "", body ? strlen(body) : 0, &jerr);
+		if (!*out)
+			rc = tops_err_set(err, TOPS_EINVAL, "the server's reply to %s is not JSON: %s", path,
+					  tops_err_msg(&jerr));
+		tops_err_clear(&jerr);
+	}
+	free(body);
+	return rc;
+}

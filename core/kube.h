@@ -8,6 +8,7 @@
 #include "core/http.h"
 #include "core/kubeconfig.h"
 #include "core/options.h"
+#include "core/value.h"
 
 enum kube_kind {
 	KK_POD,
@@ -89,6 +90,11 @@ struct http_req *kube_request(struct kube_client *c, const struct http_request *
 int kube_request_sync(struct kube_client *c, const char *method, const char *path,
 		      const char *body, const char *content_type, long *status, char **response,
 		      struct tops_err *err);
+
+/* Blocking GET of an API path, parsed as JSON into *out (new reference). A non-2xx reply is an
+ * error worded from its Status (-TOPS_ENOENT for 404, so callers can treat "absent" apart);
+ * a body that is not JSON is -TOPS_EINVAL naming the path. */
+int kube_get_json(struct kube_client *c, const char *path, struct value **out, struct tops_err *err);
 
 /* Describes a failed reply in words: the Kubernetes Status "message" when the body is one,
  * else "server returned HTTP NNN". Sets err (code TOPS_EHTTP, TOPS_ENOENT for 404, TOPS_EGONE

@@ -260,16 +260,11 @@ int promclient_query_sync(struct promclient *pc, const char *query, struct prom_
 static int find_in(struct kube_client *kc, const char *ns, char **proxy_path, struct tops_err *err)
 {
 	char *path = xasprintf("/api/v1/namespaces/%s/services?labelSelector=app.kubernetes.io%%2Fname%%3Dprometheus", ns);
-	long status = 0;
-	char *body = NULL;
-	int rc = kube_request_sync(kc, "GET", path, NULL, NULL, &status, &body, err);
+	struct value *doc = NULL;
+	int rc = kube_get_json(kc, path, &doc, err);
 	free(path);
-	if (rc || status != 200) {
-		free(body);
-		return rc ? rc : -TOPS_ENOENT;
-	}
-	struct value *doc = value_from_json(body, strlen(body), NULL);
-	free(body);
+	if (rc)
+		return rc == -TOPS_EHTTP || rc == -TOPS_EAUTH ? -TOPS_ENOENT : rc;
 	const struct value *svc = value_list_get(value_map_get(doc, "items"), 0);
 	const struct value *name = value_map_path(svc, "metadata.name");
 	const struct value *port = value_map_get(value_list_get(value_map_path(svc, "spec.ports"), 0), "port");
