@@ -571,10 +571,29 @@ static void fill_kind(const struct kube_kind_info *ki, cJSON *item)
 struct listing {
 	const struct get_opts *g;
 	struct kube_selector *lsel, *fsel;
-	union st_record **recs;
+	union st_record **recs;    /* -o name/json/yaml: the records (NULL for tables) */
 	cJSON **items;             /* json/yaml: the objects, parallel to recs */
 	size_t n, cap;
+	struct table t;            /* tables: rows formatted as pages arrive (records are freed at
+	                            * once, so memory holds only the cells) */
 };
+
+static bool listing_is_table(const struct listing *l)
+{
+	return l->g->out != OUT_NAME && l->g->out != OUT_JSON && l->g->out != OUT_YAML;
+}
+
+static void listing_add_row(struct listing *l, const union st_record *r)
+{
+	struct row row = {0};
+	if (l->t.n == 0 && !l->g->no_headers) {
+		header_row(l->g, &row);
+		table_push(&l->t, &row);
+	}
+	record_row(l->g, r, "ADDED", now_wall(), &row);
+	table_push(&l->t, &row);
+	l->n++;
+}
 
 static int fetch_json(struct kube_client *c, const char *path, cJSON **out, struct tops_err *err)
 {
@@ -614,6 +633,12 @@ static void listing_add(struct listing *l, cJSON *item)
 	enum kube_kind k = l->g->kind->kind;
 	union st_record *r = store_project(k, item, NULL);
 	if (!r || !listing_keep(l, r)) {
+		store_record_free(k, r);
+		cJSON_Delete(item);
+		return;
+	}
+	if (listing_is_table(l)) {
+		listing_add_row(l, r);
 		store_record_free(k, r);
 		cJSON_Delete(item);
 		return;
@@ -724,27 +749,16 @@ static void print_listing(const struct get_opts *g, struct listing *l)
 		cJSON_Delete(list);
 		return;
 	}
-	struct table t = {0};
-	struct row row = {0};
-	int64_t now = now_wall();
-	if (!g->no_headers) {
-		header_row(g, &row);
-		table_push(&t, &row);
-	}
-	for (size_t i = 0; i < l->n; i++) {
-		record_row(g, l->recs[i], "ADDED", now, &row);
-		table_push(&t, &row);
-	}
-	table_print(&t, stdout);
-	table_free(&t);
+	table_print(&l->t, stdout);
 }
 
 static void listing_done(struct listing *l)
 {
-	for (size_t i = 0; i < l->n; i++) {
+	for (size_t i = 0; l->recs && i < l->n; i++) {
 		store_record_free(l->g->kind->kind, l->recs[i]);
 		cJSON_Delete(l->items[i]);
 	}
+	table_free(&l->t);
 	free(l->recs);
 	free(l->items);
 	kube_selector_free(l->lsel);
