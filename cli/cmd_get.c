@@ -595,27 +595,42 @@ static void listing_add_row(struct listing *l, const union st_record *r)
 	l->n++;
 }
 
-static int fetch_json(struct kube_client *c, const char *path, cJSON **out, struct tops_err *err)
+/* GETs path; on a 2xx reply *body is the (NUL-terminated) body, caller frees. */
+static int fetch_body(struct kube_client *c, const char *path, char **body, struct tops_err *err)
 {
 	long status;
-	char *body = NULL;
-	*out = NULL;
-	int rc = kube_request_sync(c, "GET", path, NULL, NULL, &status, &body, err);
-	if (rc)
-		goto out;
-	if (status >= 400) {
+	*body = NULL;
+	int rc = kube_request_sync(c, "GET", path, NULL, NULL, &status, body, err);
+	if (!rc && status >= 400)
 		rc = -(err->code ? err->code : TOPS_EHTTP);
-		goto out;
+	if (!rc && !*body)
+		*body = xstrdup("");
+	if (rc) {
+		free(*body);
+		*body = NULL;
 	}
-	size_t len = body ? strlen(body) : 0;
-	*out = cJSON_ParseWithLength(body ? body : "", len);
-	if (!*out || !cJSON_IsObject(*out)) {
-		cJSON_Delete(*out);
-		*out = NULL;
-		rc = tops_err_set(err, TOPS_EINVAL, "the server's reply to %s is not a JSON object "
-				  "(%zu bytes; truncated or not JSON)", path, len);
-	}
-out:
+	return rc;
+}
+
+static int parse_page(const char *path, const char *body, cJSON **out, struct tops_err *err)
+{
+	size_t len = strlen(body);
+	*out = cJSON_ParseWithLength(body, len);
+	if (*out && cJSON_IsObject(*out))
+		return 0;
+	cJSON_Delete(*out);
+	*out = NULL;
+	return tops_err_set(err, TOPS_EINVAL, "the server's reply to %s is not a JSON object "
+			    "(%zu bytes; truncated or not JSON)", path, len);
+}
+
+static int fetch_json(struct kube_client *c, const char *path, cJSON **out, struct tops_err *err)
+{
+	char *body;
+	*out = NULL;
+	int rc = fetch_body(c, path, &body, err);
+	if (!rc)
+		rc = parse_page(path, body, out, err);
 	free(body);
 	return rc;
 }
@@ -676,16 +691,97 @@ static char *list_query(const struct get_opts *g, const char *cont)
 	return sb_detach(&q, NULL);
 }
 
+/* The next page is requested while this one is parsed: its continue token is read ahead from
+ * the raw body when it occurs exactly once there, and the prefetched reply is used only when the
+ * parsed token agrees; otherwise the page is fetched again the ordinary way. */
+struct prefetch {
+	struct http_req *req;
+	char *token;
+	bool done;
+	long status;
+	int err;
+	char *body;
+};
+
+static char *scan_continue(const char *body)
+{
+	static const char key[] = "\"continue\":\"";
+	const char *p = strstr(body, key);
+	if (!p || strstr(p + 1, key))
+		return NULL;
+	p += sizeof key - 1;
+	const char *e = strchr(p, '"');
+	if (!e || e == p || memchr(p, '\\', (size_t)(e - p)))
+		return NULL;
+	return xstrndup(p, (size_t)(e - p));
+}
+
+static void prefetch_done_cb(struct http_req *r, struct http_result *res, void *ud)
+{
+	struct prefetch *pf = ud;
+	pf->req = NULL;
+	pf->done = true;
+	pf->status = res->status;
+	pf->err = res->err;
+	pf->body = res->body;
+	res->body = NULL;
+	(void)r;
+}
+
+static void prefetch_start(struct kube_client *c, struct listing *l, struct prefetch *pf, char *token)
+{
+	memset(pf, 0, sizeof *pf);
+	pf->token = token;
+	if (!token)
+		return;
+	char *q = list_query(l->g, token);
+	char *path = kube_path(l->g->kind->kind, l->g->ns, NULL, q);
+	struct http_request rq = {.url = path, .accept = "application/json", .on_done = prefetch_done_cb,
+				  .ud = pf};
+	pf->req = kube_request(c, &rq, NULL);
+	pf->done = !pf->req;
+	free(q);
+	free(path);
+	/* A few loop turns put the request on the wire, so the server works while we parse. */
+	for (int i = 0; i < 3 && pf->req && !pf->done; i++)
+		uv_run(c->loop, UV_RUN_NOWAIT);
+}
+
+/* The prefetched body when it answers `cont`; NULL (after cancelling) otherwise. */
+static char *prefetch_take(struct kube_client *c, struct prefetch *pf, const char *cont)
+{
+	char *body = NULL;
+	bool match = pf->token && cont && strcmp(pf->token, cont) == 0;
+	if (pf->req && !match)
+		http_cancel(pf->req);
+	while (match && pf->req && !pf->done)
+		uv_run(c->loop, UV_RUN_ONCE);
+	if (match && pf->done && !pf->err && pf->status == 200) {
+		body = pf->body;
+		pf->body = NULL;
+	}
+	free(pf->body);
+	free(pf->token);
+	memset(pf, 0, sizeof *pf);
+	return body;
+}
+
 static int list_all(struct kube_client *c, struct listing *l, struct tops_err *err)
 {
-	char *cont = NULL;
+	char *cont = NULL, *ahead = NULL;
+	struct prefetch pf = {0};
 	int rc = 0;
 	do {
 		char *q = list_query(l->g, cont);
 		char *path = kube_path(l->g->kind->kind, l->g->ns, NULL, q);
 		cJSON *page = NULL;
 		free(q);
-		rc = fetch_json(c, path, &page, err);
+		ahead = prefetch_take(c, &pf, cont);
+		if (ahead || (rc = fetch_body(c, path, &ahead, err)) == 0) {
+			prefetch_start(c, l, &pf, scan_continue(ahead));
+			rc = parse_page(path, ahead, &page, err);
+			free(ahead);
+		}
 		free(path);
 		free(cont);
 		cont = NULL;
@@ -700,6 +796,7 @@ static int list_all(struct kube_client *c, struct listing *l, struct tops_err *e
 			cont = xstrdup(ct->valuestring);
 		cJSON_Delete(page);
 	} while (cont);
+	free(prefetch_take(c, &pf, NULL));
 	return rc;
 }
 
