@@ -166,14 +166,18 @@ static void ring_push(struct metrics *m, struct mseries *s, double v)
 static void apply(struct metrics *m, enum metric_id id, const struct prom_result *r, double end)
 {
 	struct mtable *t = &m->t[id];
-	size_t sorted = t->n;
+	size_t sorted = t->n, hint = 0;
 	for (size_t i = 0; i < t->n; i++)
 		t->s[i].stale = true;
 	for (size_t i = 0; i < r->nseries; i++) {
 		const struct prom_series *ps = &r->series[i];
 		const struct value *lv = meta[id].label ? value_map_get(ps->labels, meta[id].label) : NULL;
 		const char *key = lv && lv->type == V_STRING ? lv->u.str.s : "";
-		struct mseries *s = series_get(m, t, sorted, key);
+		/* Prometheus answers in label order, like the table: try the next entry first. */
+		struct mseries *s = hint < sorted && strcmp(t->s[hint].key, key) == 0 ? &t->s[hint] :
+				    series_get(m, t, sorted, key);
+		if ((size_t)(s - t->s) < sorted)
+			hint = (size_t)(s - t->s) + 1;
 		s->stale = false;
 		for (size_t k = 0; k < ps->n; k++)
 			if (ps->samples[k].t > s->last_t) {
