@@ -20,7 +20,6 @@ struct frame {
 	int key_line, key_col;
 	bool key_is_merge;
 	struct value *merges;    /* maps from "<<" to apply after the mapping ends */
-	struct value *explicit_keys;  /* keys set explicitly (merge must not override) */
 	char *anchor;
 };
 
@@ -290,7 +289,9 @@ static int map_put(struct loader *ld, struct frame *f, struct value *v)
 		value_list_push(f->merges, v);
 		return 0;
 	}
-	if (value_map_get(f->explicit_keys, f->key)) {
+	/* Merges are applied when the mapping ends, so until then the node holds only the keys
+	 * written explicitly. */
+	if (value_map_get(f->node, f->key)) {
 		if (ld->opts.strict_dup_keys) {
 			char msg[160];
 			snprintf(msg, sizeof msg, "key \"%.100s\" already set in map", f->key);
@@ -299,7 +300,6 @@ static int map_put(struct loader *ld, struct frame *f, struct value *v)
 			return rc;
 		}
 	}
-	value_map_set(f->explicit_keys, f->key, value_null());
 	value_map_set(f->node, f->key, v);
 	free(f->key);
 	f->key = NULL;
@@ -371,7 +371,6 @@ static int push(struct loader *ld, struct value *node, const yaml_char_t *anchor
 	}
 	ld->stack[ld->depth++] = (struct frame){
 		.node = node,
-		.explicit_keys = value_map(),
 		.anchor = anchor ? xstrdup((const char *)anchor) : NULL,
 	};
 	return 0;
@@ -382,7 +381,6 @@ static void frame_done(struct frame *f)
 	free(f->key);
 	free(f->anchor);
 	value_unref(f->merges);
-	value_unref(f->explicit_keys);
 }
 
 static int pop(struct loader *ld)
