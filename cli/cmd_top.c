@@ -108,16 +108,34 @@ static int selector_regex(struct kube_client *kc, const char *ns, const struct t
 	return 0;
 }
 
+static int key_cmp(const struct row *r, const char *ns, const char *name)
+{
+	int c = strcmp(r->ns, ns);
+	return c ? c : strcmp(r->name, name);
+}
+
+/* Rows stay sorted by (namespace, name), the order Prometheus answers in, so a new row is
+ * usually appended and a lookup is a binary search (thousands of pods, several queries). */
 static struct row *row_for(struct row **rows, size_t *n, const struct value *labels, const char *key_label)
 {
 	const struct value *ns = value_map_get(labels, "namespace"), *nm = value_map_get(labels, key_label);
 	const char *nss = ns && ns->type == V_STRING ? ns->u.str.s : "";
 	const char *nms = nm && nm->type == V_STRING ? nm->u.str.s : "";
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*rows)[i].ns, nss) && !strcmp((*rows)[i].name, nms))
-			return &(*rows)[i];
+	size_t lo = 0, hi = *n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = key_cmp(&(*rows)[mid], nss, nms);
+		if (c == 0)
+			return &(*rows)[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	*rows = xrealloc(*rows, (*n + 1) * sizeof **rows);
-	struct row *r = &(*rows)[(*n)++];
+	memmove(&(*rows)[lo + 1], &(*rows)[lo], (*n - lo) * sizeof **rows);
+	(*n)++;
+	struct row *r = &(*rows)[lo];
 	r->ns = xstrdup(nss);
 	r->name = xstrdup(nms);
 	for (size_t k = 0; k < ARRAY_LEN(r->v); k++)
@@ -125,10 +143,11 @@ static struct row *row_for(struct row **rows, size_t *n, const struct value *lab
 	return r;
 }
 
-static int sort_key;
-static int row_cmp(const void *a, const void *b)
+/* arg: the column to sort by (descending), or NULL for name order. */
+static int row_cmp(const void *a, const void *b, void *arg)
 {
 	const struct row *x = a, *y = b;
+	int sort_key = arg ? *(const int *)arg : -1;
 	if (sort_key >= 0) {
 		double u = isnan(x->v[sort_key]) ? -1 : x->v[sort_key], w = isnan(y->v[sort_key]) ? -1 : y->v[sort_key];
 		if (u != w)
@@ -363,8 +382,8 @@ int cmd_top(int argc, char **argv)
 		if ((rc = run_queries(pc, cfg, ns, names ? names : ".*", &a, &rows, &n, &err)))
 			goto fail;
 	}
-	sort_key = !a.sort_by ? -1 : strcmp(a.sort_by, "cpu") == 0 ? 0 : 1;
-	qsort(rows, n, sizeof *rows, row_cmp);
+	int sort_key = a.sort_by && strcmp(a.sort_by, "cpu") == 0 ? 0 : 1;
+	qsort_r(rows, n, sizeof *rows, row_cmp, a.sort_by ? &sort_key : NULL);
 	if (n == 0)
 		fprintf(stderr, "No resources found in %s namespace.\n", tops_opts.all_namespaces ? "any" : ns);
 	print_rows(rows, n, &a);
