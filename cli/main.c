@@ -106,8 +106,10 @@ int main(int argc, char **argv)
 		/* kubeconform's own flags (-n workers, ...) follow `validate`: pass them through. */
 		bool raw = nrest > 0 && strcmp(rest[0], "validate") == 0;
 		int r = after_dashdash || raw ? 0 : take_global(argc, argv, &i);
-		if (r < 0)
+		if (r < 0) {
+			free(rest);
 			return 2;
+		}
 		if (r == 0)
 			rest[nrest++] = argv[i];
 	}

@@ -462,12 +462,6 @@ static const struct prom_preset presets[] = {
 	{"app_p99_seconds", "histogram_quantile(0.99, sum(rate(testops_runner_job_duration_seconds_bucket{namespace=\"$namespace\"}[$rate])) by (le))"},
 };
 
-const struct prom_preset *prom_presets(size_t *n)
-{
-	*n = ARRAY_LEN(presets);
-	return presets;
-}
-
 const char *prom_preset_query(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_LEN(presets); i++)

@@ -82,8 +82,7 @@ struct prom_preset {
 	const char *name;   /* cpu, memory, ... */
 	const char *query;  /* with placeholders */
 };
-/* The default presets (Lens's queries). Borrowed, static. */
-const struct prom_preset *prom_presets(size_t *n);
+/* The default query of a preset (Lens's queries, core/prom.c); NULL when unknown. Static. */
 const char *prom_preset_query(const char *name);
 
 #endif
