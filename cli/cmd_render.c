@@ -1,6 +1,7 @@
 /* tops render — `helm template` with helm's flags. */
 #include "cli/commands.h"
 #include "core/chart.h"
+#include "core/funcs_util.h"
 #include "core/options.h"
 #include "core/render.h"
 #include "core/strvals.h"
@@ -175,22 +176,6 @@ static const char *const set_names[] = {
 	[STRVALS_LITERAL] = "--set-literal", [STRVALS_FILE] = "--set-file",
 };
 
-/* Go's encoding/json decodes every number as float64. */
-static void numbers_to_float(struct value *v)
-{
-	if (v->type == V_INT) {
-		v->u.f = (double)v->u.i;
-		v->type = V_FLOAT;
-		v->sub = VS_NONE;
-	} else if (v->type == V_LIST) {
-		for (size_t i = 0; i < v->u.list.len; i++)
-			numbers_to_float(v->u.list.items[i]);
-	} else if (v->type == V_MAP) {
-		for (size_t i = 0; i < v->u.map.len; i++)
-			numbers_to_float(v->u.map.e[i].val);
-	}
-}
-
 /* --set-json '{"a":1}': a whole JSON object merged like a values file. Returns 1 when merged,
  * 0 when text is key=value syntax, -1 on error. */
 static int json_object_values(struct value **base, const char *text, struct tops_err *err)
@@ -208,7 +193,7 @@ static int json_object_values(struct value **base, const char *text, struct tops
 		tops_err_set(err, TOPS_EINVAL, "failed parsing --set-json data JSON: %s", text);
 		return -1;
 	}
-	numbers_to_float(v);
+	fu_json_floats(v); /* Go's encoding/json decodes every number as float64 */
 	struct value *m = values_merge_maps(*base, v);
 	value_unref(v);
 	value_unref(*base);
