@@ -150,10 +150,9 @@ static struct value *load_values_file(const char *path, struct tops_err *err)
 	char *buf;
 	size_t len;
 	struct yaml_opts yo = {.numbers_as_float = true};
-	struct yaml_errpos pos = {0};
 	if (read_file(path, VALUES_FILE_MAX, &buf, &len, err) < 0)
 		return NULL;
-	struct value *v = yaml_load(buf, len, path, &yo, &pos, err);
+	struct value *v = yaml_load(buf, len, path, &yo, NULL, err);
 	free(buf);
 	if (!v) {
 		tops_err_prefix(err, "failed to parse %s", path);
