@@ -472,22 +472,7 @@ static cJSON **sorted_children(const cJSON *o, size_t *n)
 
 static void json_string(struct strbuf *sb, const char *s)
 {
-	sb_addc(sb, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			sb_addf(sb, "\\%c", *p);
-		else if (*p == '\n')
-			sb_adds(sb, "\\n");
-		else if (*p == '\t')
-			sb_adds(sb, "\\t");
-		else if (*p == '\r')
-			sb_adds(sb, "\\r");
-		else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&')
-			sb_addf(sb, "\\u%04x", *p);
-		else
-			sb_addc(sb, (char)*p);
-	}
-	sb_addc(sb, '"');
+	value_json_string(sb, s, strlen(s), true);
 }
 
 static void json_number(struct strbuf *sb, double d)
@@ -495,7 +480,7 @@ static void json_number(struct strbuf *sb, double d)
 	if (d == (double)(long long)d && d > -9e15 && d < 9e15)
 		sb_addf(sb, "%lld", (long long)d);
 	else
-		sb_addf(sb, "%.17g", d);
+		value_json_float(sb, d);
 }
 
 static void json_emit(struct strbuf *sb, const cJSON *v, int ind)

@@ -665,7 +665,7 @@ void value_fmt_float_g(struct strbuf *sb, double f)
 	sb_adds(sb, buf);
 }
 
-static void json_str(struct strbuf *sb, const char *s, size_t n, bool html)
+void value_json_string(struct strbuf *sb, const char *s, size_t n, bool html)
 {
 	static const char hex[] = "0123456789abcdef";
 	sb_addc(sb, '"');
@@ -692,7 +692,7 @@ static void json_str(struct strbuf *sb, const char *s, size_t n, bool html)
 
 /* encoding/json float format: 'f' unless the exponent is < -6 or >= 21, then 'e' with a
  * two-digit minimum exponent trimmed ("1e-07" -> "1e-7"). */
-static void json_float(struct strbuf *sb, double f)
+void value_json_float(struct strbuf *sb, double f)
 {
 	if (isnan(f) || isinf(f)) {
 		sb_adds(sb, "null");
@@ -732,8 +732,8 @@ static void json_out(struct strbuf *sb, const struct value *v, bool pretty, bool
 	case V_NULL: sb_adds(sb, "null"); break;
 	case V_BOOL: sb_adds(sb, v->u.b ? "true" : "false"); break;
 	case V_INT: sb_addf(sb, v->sub == VS_UINT ? "%llu" : "%lld", (long long)v->u.i); break;
-	case V_FLOAT: json_float(sb, v->u.f); break;
-	case V_STRING: json_str(sb, v->u.str.s, v->u.str.len, html); break;
+	case V_FLOAT: value_json_float(sb, v->u.f); break;
+	case V_STRING: value_json_string(sb, v->u.str.s, v->u.str.len, html); break;
 	case V_OBJECT: sb_adds(sb, "{}"); break;
 	case V_LIST:
 		if (!v->u.list.len) {
@@ -763,7 +763,7 @@ static void json_out(struct strbuf *sb, const struct value *v, bool pretty, bool
 				sb_addc(sb, ',');
 			if (pretty)
 				json_indent(sb, depth + 1);
-			json_str(sb, v->u.map.e[i].key, strlen(v->u.map.e[i].key), html);
+			value_json_string(sb, v->u.map.e[i].key, strlen(v->u.map.e[i].key), html);
 			sb_adds(sb, pretty ? ": " : ":");
 			json_out(sb, v->u.map.e[i].val, pretty, html, depth + 1);
 		}

@@ -114,6 +114,11 @@ struct value *value_from_json(const char *text, size_t len, struct tops_err *err
  * html_escape is true. Caller frees. */
 char *value_to_json(const struct value *v, bool pretty, bool html_escape);
 
+/* JSON leaves as Go's encoding/json writes them: a quoted string (with \u003c & co. when
+ * html_escape, and \u2028/\u2029 always) and a float64 ("0.1", "1e+21"). */
+void value_json_string(struct strbuf *sb, const char *s, size_t n, bool html_escape);
+void value_json_float(struct strbuf *sb, double f);
+
 /* Formats a float the way Go's strconv.FormatFloat(f, 'g', -1, 64) does ("1e+06", "0.5"). */
 void value_fmt_float_g(struct strbuf *sb, double f);
 
