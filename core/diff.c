@@ -217,7 +217,6 @@ static const struct value *own_field(const struct value *own, const char *key)
 	return r;
 }
 
-static bool leaf_equal(const struct value *a, const struct value *b);
 
 /* The owned entry for a list element: a "k:{...}" key whose fields all match the element. */
 static const struct value *own_element(const struct value *own, const struct value *el)
@@ -234,7 +233,7 @@ static const struct value *own_element(const struct value *own, const struct val
 		bool match = key && key->type == V_MAP && key->u.map.len > 0;
 		for (size_t j = 0; match && j < key->u.map.len; j++) {
 			struct value *ev = value_map_get(el, key->u.map.e[j].key);
-			match = ev && leaf_equal(key->u.map.e[j].val, ev);
+			match = ev && value_equal_json(key->u.map.e[j].val, ev);
 		}
 		value_unref(key);
 		if (match)
@@ -269,18 +268,6 @@ static const char *merge_key_for(const char *field, const struct value *list)
 			return merge_keys[i].key;
 	}
 	return NULL;
-}
-
-static bool is_number(const struct value *v) { return v->type == V_INT || v->type == V_FLOAT; }
-
-static bool leaf_equal(const struct value *a, const struct value *b)
-{
-	if (is_number(a) && is_number(b)) {
-		double x = a->type == V_INT ? (double)a->u.i : a->u.f;
-		double y = b->type == V_INT ? (double)b->u.i : b->u.f;
-		return x == y;
-	}
-	return value_equal(a, b);
 }
 
 static bool empty_container(const struct value *v)
@@ -363,7 +350,7 @@ static struct value *find_keyed(const struct value *list, const char *key, const
 	for (size_t i = 0; i < list->u.list.len; i++) {
 		struct value *el = list->u.list.items[i];
 		struct value *v = el->type == V_MAP ? value_map_get(el, key) : NULL;
-		if (!used[i] && v && leaf_equal(v, kv)) {
+		if (!used[i] && v && value_equal_json(v, kv)) {
 			used[i] = true;
 			return el;
 		}
@@ -450,7 +437,7 @@ static struct value *walk(struct walk *w, const char *field, const struct value 
 		const char *key = merge_key_for(field, d);
 		return key ? walk_keyed(w, key, d, l, own) : walk_atomic(w, d, l);
 	}
-	if (leaf_equal(d, l))
+	if (value_equal_json(d, l))
 		return value_copy(d);
 	record(w, DIFF_MODIFY, l, d);
 	return value_copy(l);
