@@ -134,24 +134,34 @@ static char *kept_ns, *kept_ctx;
 int data_switch(struct ui *ui, const char *ns, const char *ctx, struct tops_err *err)
 {
 	struct tops_opts saved = tops_opts;
+	/* The old strings stay alive until the switch succeeds: a failed switch restores them. */
+	char *new_ns = NULL, *new_ctx = NULL;
 	if (ns) {
 		bool all = !*ns || strcmp(ns, "all") == 0;
-		free(kept_ns);
-		kept_ns = all ? NULL : xstrdup(ns);
+		new_ns = all ? NULL : xstrdup(ns);
 		tops_opts.all_namespaces = all;
-		tops_opts.namespace_ = kept_ns;
+		tops_opts.namespace_ = new_ns;
 	}
 	if (ctx) {
-		free(kept_ctx);
-		kept_ctx = xstrdup(ctx);
-		tops_opts.context = kept_ctx;
+		new_ctx = xstrdup(ctx);
+		tops_opts.context = new_ctx;
 	}
 	struct tui_data *old = ui->data;
 	/* the panes hold no record pointers across a version change, so a new store is safe */
 	struct tui_data *d = data_create(ui, err);
 	if (!d) {
 		tops_opts = saved;
+		free(new_ns);
+		free(new_ctx);
 		return -TOPS_EINVAL;
+	}
+	if (ns) {
+		free(kept_ns);
+		kept_ns = new_ns;
+	}
+	if (ctx) {
+		free(kept_ctx);
+		kept_ctx = new_ctx;
 	}
 	ui->data = d;
 	for (int k = 0; k < KK__COUNT; k++)

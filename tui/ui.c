@@ -141,8 +141,14 @@ static void stdin_cb(uv_poll_t *h, int status, int events)
 		return;
 	}
 	int ch;
-	while ((ch = getch()) != ERR)
+	while ((ch = getch()) != ERR) {
+		if (ch == 3) {   /* raw mode turns Ctrl-C into a key: quit as SIGINT would */
+			ui->quit = true;
+			ui->exit_code = 130;
+			break;
+		}
 		ui_key(ui, ch);
+	}
 	if (ui->quit)
 		uv_stop(ui->loop);
 }

@@ -187,6 +187,14 @@ else
 fi
 keys q; wait_for "EXIT=0" 5 || fail "ASCII run exits 0"
 
+# --- Ctrl-C quits like SIGINT (exit 130) even though the terminal is in raw mode
+tm send-keys C-l
+screen_run "$TOPS_BIN; echo EXIT=\$?"
+if wait_for "connected" 10; then
+  keys C-c
+  wait_for "EXIT=130" 5 && pass "Ctrl-C quits with 130" || fail "Ctrl-C quits" "$(capture | tail -2 | tr '\n' '|')"
+else fail "Ctrl-C run starts"; fi
+
 # --- tops ui --help names the flags and points at ? in the console
 out=$("$TOPS_BIN" ui --help 2>&1); rc=$?
 if [ $rc = 0 ] && echo "$out" | grep -q -- "--namespace" && echo "$out" | grep -q "Press ?"; then
