@@ -265,21 +265,47 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* Reads exactly n digits at *p (advancing it); -1 when a non-digit is met. */
+static int fixed_digits(const char **p, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (!isdigit((unsigned char)**p))
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	return v;
+}
+
+/* Reads "NN" + separator (or "NN" at the end when sep is 0); -1 on a mismatch. */
+static int digits_sep(const char **p, int n, char sep)
+{
+	int v = fixed_digits(p, n);
+	if (v < 0 || (sep && *(*p)++ != sep))
+		return -1;
+	return v;
+}
+
 int64_t kube_parse_time(const char *s)
 {
-	int y, mo, d, h, mi, sec, n = 0;
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
+	if (!s)
 		return 0;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+	const char *p = s;
+	int y = digits_sep(&p, 4, '-'), mo = y < 0 ? -1 : digits_sep(&p, 2, '-');
+	int d = mo < 0 ? -1 : digits_sep(&p, 2, 'T'), h = d < 0 ? -1 : digits_sep(&p, 2, ':');
+	int mi = h < 0 ? -1 : digits_sep(&p, 2, ':'), sec = mi < 0 ? -1 : digits_sep(&p, 2, 0);
+	if (sec < 0 || mo < 1 || mo > 12 || d < 1 || d > 31)
 		return 0;
-	const char *p = s + n;
 	if (*p == '.')
 		for (p++; isdigit((unsigned char)*p); p++)
 			;
 	int64_t off = 0;
 	if (*p == '+' || *p == '-') {
-		int oh = 0, om = 0;
-		if (sscanf(p + 1, "%2d:%2d", &oh, &om) < 1)
+		const char *q = p + 1;
+		int oh = fixed_digits(&q, 2), om = 0;
+		if (oh < 0)
+			return 0;
+		if (*q == ':' && (q++, (om = fixed_digits(&q, 2)) < 0))
 			return 0;
 		off = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
 	}

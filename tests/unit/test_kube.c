@@ -96,6 +96,10 @@ static void test_time(void **state)
 	assert_int_equal(kube_parse_time("2024-05-01T14:00:00+02:00"), 1714564800);
 	assert_int_equal(kube_parse_time("garbage"), 0);
 	assert_int_equal(kube_parse_time(NULL), 0);
+	assert_int_equal(kube_parse_time("2024-05-01T10:30:00-01:30"), 1714564800);
+	assert_int_equal(kube_parse_time("2024-05-01 12:00:00Z"), 0);
+	assert_int_equal(kube_parse_time("2024-13-01T12:00:00Z"), 0);
+	assert_int_equal(kube_parse_time("2024-05-01T12:0"), 0);
 	assert_int_equal(kube_parse_duration_ms("30s"), 30000);
 	assert_int_equal(kube_parse_duration_ms("1m30s"), 90000);
 	assert_int_equal(kube_parse_duration_ms("500ms"), 500);
