@@ -597,26 +597,30 @@ static int fetch_body(struct kube_client *c, const char *path, char **body, stru
 	return rc;
 }
 
-static int parse_page(const char *path, const char *body, cJSON **out, struct tops_err *err)
+/* Parses body (malloc'd, NUL-terminated; taken over) as a JSON object. */
+static int parse_page(const char *path, char *body, struct jdom **out, struct tops_err *err)
 {
 	size_t len = strlen(body);
-	*out = cJSON_ParseWithLength(body, len);
-	if (*out && cJSON_IsObject(*out))
+	struct tops_err e = {0};
+	*out = jdom_parse_owned(body, len, &e);
+	if (*out && jd_is(jdom_root(*out), JD_OBJECT))
 		return 0;
-	cJSON_Delete(*out);
+	jdom_free(*out);
 	*out = NULL;
-	return tops_err_set(err, TOPS_EINVAL, "the server's reply to %s is not a JSON object "
-			    "(%zu bytes; truncated or not JSON)", path, len);
+	tops_err_set(err, TOPS_EINVAL, "the server's reply to %s is not a JSON object "
+		     "(%zu bytes; truncated or not JSON)%s%s", path, len, e.msg ? ": " : "",
+		     tops_err_msg(&e));
+	tops_err_clear(&e);
+	return -TOPS_EINVAL;
 }
 
-static int fetch_json(struct kube_client *c, const char *path, cJSON **out, struct tops_err *err)
+static int fetch_json(struct kube_client *c, const char *path, struct jdom **out, struct tops_err *err)
 {
 	char *body;
 	*out = NULL;
 	int rc = fetch_body(c, path, &body, err);
 	if (!rc)
 		rc = parse_page(path, body, out, err);
-	free(body);
 	return rc;
 }
 
@@ -627,20 +631,18 @@ static bool listing_keep(struct listing *l, const union st_record *r)
 	       kube_selector_match(l->fsel, store_field_lookup, &ref);
 }
 
-/* Takes one API object (detached from its parent) into the listing. */
-static void listing_add(struct listing *l, cJSON *item)
+/* Takes one API object into the listing (copied as a cJSON tree for -o json|yaml). */
+static void listing_add(struct listing *l, const struct jd *item)
 {
 	enum kube_kind k = l->g->kind->kind;
 	union st_record *r = store_project(k, item, NULL);
 	if (!r || !listing_keep(l, r)) {
 		store_record_free(k, r);
-		cJSON_Delete(item);
 		return;
 	}
 	if (listing_is_table(l)) {
 		listing_add_row(l, r);
 		store_record_free(k, r);
-		cJSON_Delete(item);
 		return;
 	}
 	if (l->n == l->cap) {
@@ -649,11 +651,10 @@ static void listing_add(struct listing *l, cJSON *item)
 		l->items = xrealloc(l->items, l->cap * sizeof *l->items);
 	}
 	bool keep_json = l->g->out == OUT_JSON || l->g->out == OUT_YAML;
-	if (keep_json)
-		fill_kind(l->g->kind, item);
-	else
-		cJSON_Delete(item);
-	l->items[l->n] = keep_json ? item : NULL;
+	cJSON *copy = keep_json ? jd_to_cjson(item) : NULL;
+	if (copy)
+		fill_kind(l->g->kind, copy);
+	l->items[l->n] = copy;
 	l->recs[l->n++] = r;
 }
 
@@ -759,27 +760,26 @@ static int list_all(struct kube_client *c, struct listing *l, struct tops_err *e
 	do {
 		char *q = list_query(l->g, cont);
 		char *path = kube_path(l->g->kind->kind, l->g->ns, NULL, q);
-		cJSON *page = NULL;
+		struct jdom *page = NULL;
 		free(q);
 		ahead = prefetch_take(c, &pf, cont);
 		if (ahead || (rc = fetch_body(c, path, &ahead, err)) == 0) {
 			prefetch_start(c, l, &pf, scan_continue(ahead));
 			rc = parse_page(path, ahead, &page, err);
-			free(ahead);
 		}
 		free(path);
 		free(cont);
 		cont = NULL;
 		if (rc)
 			break;
-		cJSON *items = cJSON_GetObjectItemCaseSensitive(page, "items");
-		while (cJSON_IsArray(items) && items->child)
-			listing_add(l, cJSON_DetachItemViaPointer(items, items->child));
-		const cJSON *md = cJSON_GetObjectItemCaseSensitive(page, "metadata");
-		const cJSON *ct = cJSON_GetObjectItemCaseSensitive(md, "continue");
-		if (cJSON_IsString(ct) && *ct->valuestring)
-			cont = xstrdup(ct->valuestring);
-		cJSON_Delete(page);
+		const struct jd *root = jdom_root(page), *items = jd_get(root, "items");
+		if (jd_is(items, JD_ARRAY))
+			JD_FOREACH(it, items)
+				listing_add(l, it);
+		const char *ct = jd_str(jd_get(root, "metadata"), "continue");
+		if (ct && *ct)
+			cont = xstrdup(ct);
+		jdom_free(page);
 	} while (cont);
 	free(prefetch_take(c, &pf, NULL));
 	return rc;
@@ -790,7 +790,7 @@ static int get_named(struct kube_client *c, struct listing *l, struct tops_err *
 	int failed = 0;
 	for (size_t i = 0; i < l->g->nnames; i++) {
 		char *path = kube_path(l->g->kind->kind, l->g->ns, l->g->names[i], NULL);
-		cJSON *obj = NULL;
+		struct jdom *obj = NULL;
 		int rc = fetch_json(c, path, &obj, err);
 		free(path);
 		if (rc == -TOPS_ENOENT || rc == -TOPS_EHTTP || rc == -TOPS_EAUTH) {
@@ -801,7 +801,8 @@ static int get_named(struct kube_client *c, struct listing *l, struct tops_err *
 		}
 		if (rc)
 			return rc;
-		listing_add(l, obj);
+		listing_add(l, jdom_root(obj));
+		jdom_free(obj);
 	}
 	return failed ? -TOPS_ENOENT : 0;
 }

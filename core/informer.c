@@ -89,32 +89,33 @@ static bool matches(const struct informer *inf, const union st_record *r)
 
 /* --- parsing --- */
 
-static const char *jstr(const cJSON *o, const char *k)
+/* Parses a list page held in buf (malloc'd, len + 1 bytes; freed here) into records. */
+static void parse_page(enum kube_kind k, char *buf, size_t len, struct page *p)
 {
-	const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static void parse_page(enum kube_kind k, const char *body, size_t len, struct page *p)
-{
-	cJSON *j = cJSON_ParseWithLength(body, len);
-	const cJSON *items = j ? cJSON_GetObjectItemCaseSensitive(j, "items") : NULL;
-	if (!j || !cJSON_IsObject(j) || (items && !cJSON_IsArray(items) && !cJSON_IsNull(items))) {
+	struct tops_err e = {0};
+	struct jdom *d = jdom_parse_owned(buf, len, &e);
+	const struct jd *j = d ? jdom_root(d) : NULL, *items = jd_get(j, "items");
+	if (!jd_is(j, JD_OBJECT) || (items && !jd_is(items, JD_ARRAY) && !jd_is(items, JD_NULL))) {
 		p->bad = true;
 		tops_err_set(&p->err, TOPS_EINVAL, "the server sent a list that is not valid JSON "
-			     "(%zu bytes, truncated or not an object list)", len);
-		cJSON_Delete(j);
+			     "(%zu bytes): %s", len, d ? "not an object list" : tops_err_msg(&e));
+		tops_err_clear(&e);
+		jdom_free(d);
 		return;
 	}
-	const cJSON *md = cJSON_GetObjectItemCaseSensitive(j, "metadata"), *it;
-	p->rv = xstrdup(jstr(md, "resourceVersion") ? jstr(md, "resourceVersion") : "");
-	p->cont = xstrdup(jstr(md, "continue") ? jstr(md, "continue") : "");
-	cJSON_ArrayForEach(it, items) {
+	const struct jd *md = jd_get(j, "metadata");
+	p->rv = xstrdup(jd_str(md, "resourceVersion") ? jd_str(md, "resourceVersion") : "");
+	p->cont = xstrdup(jd_str(md, "continue") ? jd_str(md, "continue") : "");
+	if (jd_count(items) > p->cap) {
+		p->cap = jd_count(items);
+		p->recs = xrealloc(p->recs, p->cap * sizeof *p->recs);
+	}
+	JD_FOREACH(it, items) {
 		union st_record *r = store_project(k, it, NULL);
 		if (r)
 			page_push(p, r);
 	}
-	cJSON_Delete(j);
+	jdom_free(d);
 }
 
 /* --- backoff and timers --- */
@@ -322,7 +323,9 @@ static void page_ready(struct informer *inf, struct page *p)
 static void parse_work_cb(uv_work_t *w)
 {
 	struct informer *inf = w->data;
-	parse_page(inf->o.kind, inf->work_body, inf->work_len, &inf->work_page);
+	char *buf = inf->work_body;
+	inf->work_body = NULL;   /* parse_page frees it */
+	parse_page(inf->o.kind, buf, inf->work_len, &inf->work_page);
 }
 
 static void parse_after_cb(uv_work_t *w, int status)
@@ -385,7 +388,9 @@ void informer_list_done(struct informer *inf, void *handle, long status, const c
 		inf->work_body = NULL;
 	}
 	struct page p = {0};
-	parse_page(inf->o.kind, body, len, &p);
+	char *buf = xmalloc(len + 1);
+	memcpy(buf, body, len);
+	parse_page(inf->o.kind, buf, len, &p);
 	page_ready(inf, &p);
 }
 
@@ -437,7 +442,7 @@ static void watch_failed(struct informer *inf, const char *why)
 	schedule_backoff(inf, &e);
 }
 
-static void apply_event(struct informer *inf, const char *type, const cJSON *obj)
+static void apply_event(struct informer *inf, const char *type, const struct jd *obj)
 {
 	static const struct { const char *name; enum st_op op; } ops[] = {
 		{"ADDED", ST_ADDED}, {"MODIFIED", ST_MODIFIED}, {"DELETED", ST_DELETED}};
@@ -469,11 +474,11 @@ void informer_watch_line(struct informer *inf, void *handle, const char *line, s
 		len--;
 	if (!len)
 		return;
-	cJSON *j = cJSON_ParseWithLength(line, len);
-	const char *type = jstr(j, "type");
-	const cJSON *obj = j ? cJSON_GetObjectItemCaseSensitive(j, "object") : NULL;
-	if (!type || !cJSON_IsObject(obj)) {
-		cJSON_Delete(j);
+	struct jdom *d = jdom_parse(line, len, NULL);
+	const struct jd *j = d ? jdom_root(d) : NULL, *obj = jd_get(j, "object");
+	const char *type = jd_str(j, "type");
+	if (!type || !jd_is(obj, JD_OBJECT)) {
+		jdom_free(d);
 		watch_failed(inf, "the server sent a watch event that is not valid JSON");
 		return;
 	}
@@ -482,18 +487,17 @@ void informer_watch_line(struct informer *inf, void *handle, const char *line, s
 	inf->attempts = 0;
 	inf->stats.events++;
 	if (strcmp(type, "BOOKMARK") == 0) {
-		const char *rv = jstr(cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "resourceVersion");
+		const char *rv = jd_str(jd_get(obj, "metadata"), "resourceVersion");
 		inf->stats.bookmarks++;
 		if (rv && *rv) {
 			free(inf->rv);
 			inf->rv = xstrdup(rv);
 		}
 	} else if (strcmp(type, "ERROR") == 0) {
-		const cJSON *code = cJSON_GetObjectItemCaseSensitive(obj, "code");
-		if (cJSON_IsNumber(code) && code->valueint == 410) {
+		if (jd_int(obj, "code", 0) == 410) {
 			relist(inf);
 		} else {
-			const char *msg = jstr(obj, "message");
+			const char *msg = jd_str(obj, "message");
 			struct tops_err e = {TOPS_EHTTP, (char *)(msg ? msg : "watch error")};
 			cancel_req(inf);
 			schedule_backoff(inf, &e);
@@ -501,7 +505,7 @@ void informer_watch_line(struct informer *inf, void *handle, const char *line, s
 	} else {
 		apply_event(inf, type, obj);
 	}
-	cJSON_Delete(j);
+	jdom_free(d);
 }
 
 void informer_watch_done(struct informer *inf, void *handle, long status,

@@ -136,76 +136,52 @@ static void proj_finish(struct proj *p)
 		free(p->held);
 }
 
-static const cJSON *jget(const cJSON *o, const char *k)
+static const char *hstr(struct proj *p, const struct jd *o, const char *k)
 {
-	return o ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
+	return hold(p, jd_str(o, k));
 }
 
-static const char *jstr(const cJSON *o, const char *k)
+static int64_t jtime(const struct jd *o, const char *k)
 {
-	const cJSON *v = jget(o, k);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	return kube_parse_time(jd_str(o, k));
 }
 
-static const char *hstr(struct proj *p, const cJSON *o, const char *k)
-{
-	return hold(p, jstr(o, k));
-}
-
-static int64_t jint(const cJSON *o, const char *k, int64_t dflt)
-{
-	const cJSON *v = jget(o, k);
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : dflt;
-}
-
-static bool jbool(const cJSON *o, const char *k)
-{
-	return cJSON_IsTrue(jget(o, k));
-}
-
-static int64_t jtime(const cJSON *o, const char *k)
-{
-	return kube_parse_time(jstr(o, k));
-}
-
-static void proj_labels(struct proj *p, const cJSON *labels)
+static void proj_labels(struct proj *p, const struct jd *labels)
 {
 	struct st_meta *m = p->m;
-	int n = cJSON_IsObject(labels) ? cJSON_GetArraySize(labels) : 0;
+	int n = jd_is(labels, JD_OBJECT) ? jd_count(labels) : 0;
 	if (n <= 0)
 		return;
 	m->labels = xcalloc((size_t)n, sizeof *m->labels);
-	const cJSON *it;
-	cJSON_ArrayForEach(it, labels) {
-		if (!cJSON_IsString(it) || !it->string)
+	JD_FOREACH(it, labels) {
+		if (!jd_is(it, JD_STRING) || !it->key)
 			continue;
-		m->labels[m->nlabels].key = hold(p, it->string);
-		m->labels[m->nlabels++].val = hold(p, it->valuestring);
+		m->labels[m->nlabels].key = hold(p, it->key);
+		m->labels[m->nlabels++].val = hold(p, it->u.s);
 	}
 }
 
-static void proj_owners(struct proj *p, const cJSON *owners)
+static void proj_owners(struct proj *p, const struct jd *owners)
 {
 	struct st_meta *m = p->m;
-	int n = cJSON_IsArray(owners) ? cJSON_GetArraySize(owners) : 0;
+	int n = jd_is(owners, JD_ARRAY) ? jd_count(owners) : 0;
 	if (n <= 0)
 		return;
 	m->owners = xcalloc((size_t)n, sizeof *m->owners);
-	const cJSON *it;
-	cJSON_ArrayForEach(it, owners) {
+	JD_FOREACH(it, owners) {
 		struct st_owner *o = &m->owners[m->nowners++];
 		o->kind = hstr(p, it, "kind");
 		o->name = hstr(p, it, "name");
 		o->uid = hstr(p, it, "uid");
-		o->controller = jbool(it, "controller");
+		o->controller = jd_true(it, "controller");
 	}
 }
 
-static int proj_meta(struct proj *p, const cJSON *obj, struct tops_err *err)
+static int proj_meta(struct proj *p, const struct jd *obj, struct tops_err *err)
 {
-	const cJSON *md = jget(obj, "metadata");
+	const struct jd *md = jd_get(obj, "metadata");
 	struct st_meta *m = p->m;
-	if (!jstr(md, "name"))
+	if (!jd_str(md, "name"))
 		return tops_err_set(err, TOPS_EINVAL, "object without metadata.name");
 	m->name = hstr(p, md, "name");
 	m->namespace_ = hstr(p, md, "namespace");
@@ -213,21 +189,20 @@ static int proj_meta(struct proj *p, const cJSON *obj, struct tops_err *err)
 	m->resource_version = hstr(p, md, "resourceVersion");
 	m->created = jtime(md, "creationTimestamp");
 	m->deleted = jtime(md, "deletionTimestamp");
-	m->generation = jint(md, "generation", 0);
-	m->grace_period = jint(md, "deletionGracePeriodSeconds", -1);
-	proj_labels(p, jget(md, "labels"));
-	proj_owners(p, jget(md, "ownerReferences"));
+	m->generation = jd_int(md, "generation", 0);
+	m->grace_period = jd_int(md, "deletionGracePeriodSeconds", -1);
+	proj_labels(p, jd_get(md, "labels"));
+	proj_owners(p, jd_get(md, "ownerReferences"));
 	return 0;
 }
 
-static void proj_conditions(struct proj *p, const cJSON *arr, struct st_cond **out, uint32_t *n)
+static void proj_conditions(struct proj *p, const struct jd *arr, struct st_cond **out, uint32_t *n)
 {
-	int cnt = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+	int cnt = jd_is(arr, JD_ARRAY) ? jd_count(arr) : 0;
 	if (cnt <= 0)
 		return;
 	*out = xcalloc((size_t)cnt, sizeof **out);
-	const cJSON *it;
-	cJSON_ArrayForEach(it, arr) {
+	JD_FOREACH(it, arr) {
 		struct st_cond *c = &(*out)[(*n)++];
 		c->type = hstr(p, it, "type");
 		c->status = hstr(p, it, "status");
@@ -237,23 +212,23 @@ static void proj_conditions(struct proj *p, const cJSON *arr, struct st_cond **o
 	}
 }
 
-static void proj_state(struct proj *p, const cJSON *st, struct st_state *s)
+static void proj_state(struct proj *p, const struct jd *st, struct st_state *s)
 {
-	const cJSON *w = jget(st, "waiting"), *r = jget(st, "running"), *t = jget(st, "terminated");
+	const struct jd *w = jd_get(st, "waiting"), *r = jd_get(st, "running"), *t = jd_get(st, "terminated");
 	s->state = ST_NOSTATE;
-	if (cJSON_IsObject(w)) {
+	if (jd_is(w, JD_OBJECT)) {
 		s->state = ST_WAITING;
 		s->reason = hstr(p, w, "reason");
 		s->message = hstr(p, w, "message");
-	} else if (cJSON_IsObject(r)) {
+	} else if (jd_is(r, JD_OBJECT)) {
 		s->state = ST_RUNNING;
 		s->started_at = jtime(r, "startedAt");
-	} else if (cJSON_IsObject(t)) {
+	} else if (jd_is(t, JD_OBJECT)) {
 		s->state = ST_TERMINATED;
 		s->reason = hstr(p, t, "reason");
 		s->message = hstr(p, t, "message");
-		s->exit_code = (int32_t)jint(t, "exitCode", 0);
-		s->signal = (int32_t)jint(t, "signal", 0);
+		s->exit_code = (int32_t)jd_int(t, "exitCode", 0);
+		s->signal = (int32_t)jd_int(t, "signal", 0);
 		s->started_at = jtime(t, "startedAt");
 		s->finished_at = jtime(t, "finishedAt");
 	}
@@ -263,91 +238,88 @@ static void proj_state(struct proj *p, const cJSON *st, struct st_state *s)
 		s->message = "";
 }
 
-static const cJSON *spec_by_name(const cJSON *specs, const char *name)
+static const struct jd *spec_by_name(const struct jd *specs, const char *name)
 {
-	const cJSON *it;
-	cJSON_ArrayForEach(it, specs) {
-		const char *n = jstr(it, "name");
+	JD_FOREACH(it, specs) {
+		const char *n = jd_str(it, "name");
 		if (n && name && strcmp(n, name) == 0)
 			return it;
 	}
 	return NULL;
 }
 
-static bool in_status(const cJSON *statuses, const char *name)
+static bool in_status(const struct jd *statuses, const char *name)
 {
-	const cJSON *it;
-	cJSON_ArrayForEach(it, statuses) {
-		const char *n = jstr(it, "name");
+	JD_FOREACH(it, statuses) {
+		const char *n = jd_str(it, "name");
 		if (n && name && strcmp(n, name) == 0)
 			return true;
 	}
 	return false;
 }
 
-static void proj_container(struct proj *p, const cJSON *spec, const cJSON *st, struct st_container *c)
+static void proj_container(struct proj *p, const struct jd *spec, const struct jd *st, struct st_container *c)
 {
 	c->name = hstr(p, st ? st : spec, "name");
-	c->image = hold(p, spec && jstr(spec, "image") ? jstr(spec, "image") : jstr(st, "image"));
+	c->image = hold(p, spec && jd_str(spec, "image") ? jd_str(spec, "image") : jd_str(st, "image"));
 	c->image_id = hstr(p, st, "imageID");
-	const char *rp = jstr(spec, "restartPolicy");
+	const char *rp = jd_str(spec, "restartPolicy");
 	c->sidecar = rp && strcmp(rp, "Always") == 0;
 	c->cur.reason = c->cur.message = c->last.reason = c->last.message = "";
 	c->cur.state = c->last.state = ST_NOSTATE;
 	if (!st)
 		return;
 	c->has_status = true;
-	c->ready = jbool(st, "ready");
-	c->has_started = jget(st, "started") != NULL;
-	c->started = jbool(st, "started");
-	c->restarts = (int32_t)jint(st, "restartCount", 0);
-	proj_state(p, jget(st, "state"), &c->cur);
-	proj_state(p, jget(st, "lastState"), &c->last);
+	c->ready = jd_true(st, "ready");
+	c->has_started = jd_get(st, "started") != NULL;
+	c->started = jd_true(st, "started");
+	c->restarts = (int32_t)jd_int(st, "restartCount", 0);
+	proj_state(p, jd_get(st, "state"), &c->cur);
+	proj_state(p, jd_get(st, "lastState"), &c->last);
 }
 
 /* Status entries in status order, then spec-only containers. */
-static void proj_containers(struct proj *p, const cJSON *specs, const cJSON *statuses,
+static void proj_containers(struct proj *p, const struct jd *specs, const struct jd *statuses,
 			    struct st_container **out, uint32_t *n, uint32_t *nspec)
 {
-	int ns = cJSON_IsArray(specs) ? cJSON_GetArraySize(specs) : 0;
-	int nst = cJSON_IsArray(statuses) ? cJSON_GetArraySize(statuses) : 0;
+	int ns = jd_is(specs, JD_ARRAY) ? jd_count(specs) : 0;
+	int nst = jd_is(statuses, JD_ARRAY) ? jd_count(statuses) : 0;
 	*nspec = (uint32_t)(ns > 0 ? ns : 0);
 	if (ns + nst <= 0)
 		return;
 	*out = xcalloc((size_t)(ns + nst), sizeof **out);
-	const cJSON *it;
 	if (nst > 0)
-		cJSON_ArrayForEach(it, statuses)
-			proj_container(p, spec_by_name(specs, jstr(it, "name")), it, &(*out)[(*n)++]);
+		JD_FOREACH(it, statuses)
+			proj_container(p, spec_by_name(specs, jd_str(it, "name")), it, &(*out)[(*n)++]);
 	if (ns > 0)
-		cJSON_ArrayForEach(it, specs)
-			if (!in_status(statuses, jstr(it, "name")))
+		JD_FOREACH(it, specs)
+			if (!in_status(statuses, jd_str(it, "name")))
 				proj_container(p, it, NULL, &(*out)[(*n)++]);
 }
 
-static void proj_pod(struct proj *p, const cJSON *obj, struct st_pod *pod)
+static void proj_pod(struct proj *p, const struct jd *obj, struct st_pod *pod)
 {
-	const cJSON *spec = jget(obj, "spec"), *st = jget(obj, "status");
+	const struct jd *spec = jd_get(obj, "spec"), *st = jd_get(obj, "status");
 	pod->phase = hstr(p, st, "phase");
 	pod->reason = hstr(p, st, "reason");
 	pod->message = hstr(p, st, "message");
 	pod->node = hstr(p, spec, "nodeName");
-	const cJSON *ips = jget(st, "podIPs");
-	pod->pod_ip = hold(p, cJSON_GetArraySize(ips) > 0 ? jstr(cJSON_GetArrayItem(ips, 0), "ip")
-							  : jstr(st, "podIP"));
+	const struct jd *ips = jd_get(st, "podIPs");
+	pod->pod_ip = hold(p, jd_count(ips) > 0 ? jd_str(jd_at(ips, 0), "ip")
+							  : jd_str(st, "podIP"));
 	pod->host_ip = hstr(p, st, "hostIP");
 	pod->nominated_node = hstr(p, st, "nominatedNodeName");
 	pod->start_time = jtime(st, "startTime");
-	proj_containers(p, jget(spec, "containers"), jget(st, "containerStatuses"), &pod->containers,
+	proj_containers(p, jd_get(spec, "containers"), jd_get(st, "containerStatuses"), &pod->containers,
 			&pod->ncontainers, &pod->spec_containers);
-	proj_containers(p, jget(spec, "initContainers"), jget(st, "initContainerStatuses"), &pod->init,
+	proj_containers(p, jd_get(spec, "initContainers"), jd_get(st, "initContainerStatuses"), &pod->init,
 			&pod->ninit, &pod->spec_init);
-	proj_conditions(p, jget(st, "conditions"), &pod->conditions, &pod->nconditions);
-	const cJSON *gates = jget(spec, "readinessGates"), *it;
-	int ng = cJSON_IsArray(gates) ? cJSON_GetArraySize(gates) : 0;
+	proj_conditions(p, jd_get(st, "conditions"), &pod->conditions, &pod->nconditions);
+	const struct jd *gates = jd_get(spec, "readinessGates");
+	int ng = jd_is(gates, JD_ARRAY) ? jd_count(gates) : 0;
 	if (ng > 0) {
 		pod->readiness_gates = xcalloc((size_t)ng, sizeof(char *));
-		cJSON_ArrayForEach(it, gates)
+		JD_FOREACH(it, gates)
 			pod->readiness_gates[pod->ngates++] = hstr(p, it, "conditionType");
 	}
 }
@@ -362,41 +334,40 @@ static const char *access_mode_short(const char *m)
 	return m;
 }
 
-static void proj_pvc(struct proj *p, const cJSON *obj, struct st_pvc *pvc)
+static void proj_pvc(struct proj *p, const struct jd *obj, struct st_pvc *pvc)
 {
-	const cJSON *spec = jget(obj, "spec"), *st = jget(obj, "status"), *it;
+	const struct jd *spec = jd_get(obj, "spec"), *st = jd_get(obj, "status");
 	pvc->phase = hstr(p, st, "phase");
 	pvc->volume = hstr(p, spec, "volumeName");
 	pvc->storage_class = hstr(p, spec, "storageClassName");
 	if (!*pvc->storage_class)   /* the beta annotation kubectl still honours */
-		pvc->storage_class = hstr(p, jget(jget(obj, "metadata"), "annotations"),
+		pvc->storage_class = hstr(p, jd_get(jd_get(obj, "metadata"), "annotations"),
 					  "volume.beta.kubernetes.io/storage-class");
 	pvc->volume_attributes_class = hstr(p, spec, "volumeAttributesClassName");
 	pvc->volume_mode = hstr(p, spec, "volumeMode");
-	pvc->capacity = hstr(p, jget(st, "capacity"), "storage");
-	pvc->requested = hstr(p, jget(jget(spec, "resources"), "requests"), "storage");
+	pvc->capacity = hstr(p, jd_get(st, "capacity"), "storage");
+	pvc->requested = hstr(p, jd_get(jd_get(spec, "resources"), "requests"), "storage");
 	struct strbuf sb = STRBUF_INIT;
 	/* kubectl prints the status's access modes (empty until bound) */
-	cJSON_ArrayForEach(it, jget(st, "accessModes")) {
-		if (!cJSON_IsString(it))
+	JD_FOREACH(it, jd_get(st, "accessModes")) {
+		if (!jd_is(it, JD_STRING))
 			continue;
 		if (sb.len)
 			sb_addc(&sb, ',');
-		sb_adds(&sb, access_mode_short(it->valuestring));
+		sb_adds(&sb, access_mode_short(it->u.s));
 	}
 	pvc->access_modes = hold(p, sb_str(&sb));
 	sb_done(&sb);
-	proj_conditions(p, jget(st, "conditions"), &pvc->conditions, &pvc->nconditions);
+	proj_conditions(p, jd_get(st, "conditions"), &pvc->conditions, &pvc->nconditions);
 }
 
-static const char *join_field(struct proj *p, const cJSON *arr, const char *key)
+static const char *join_field(struct proj *p, const struct jd *arr, const char *key)
 {
 	struct strbuf sb = STRBUF_INIT;
-	const cJSON *it;
-	cJSON_ArrayForEach(it, arr) {
+	JD_FOREACH(it, arr) {
 		if (sb.len)
 			sb_addc(&sb, ',');
-		sb_adds(&sb, jstr(it, key) ? jstr(it, key) : "");
+		sb_adds(&sb, jd_str(it, key) ? jd_str(it, key) : "");
 	}
 	const char *r = hold(p, sb_str(&sb));
 	sb_done(&sb);
@@ -405,43 +376,42 @@ static const char *join_field(struct proj *p, const cJSON *arr, const char *key)
 
 static int cmp_json_key(const void *a, const void *b)
 {
-	return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+	return strcmp((*(const struct jd *const *)a)->key, (*(const struct jd *const *)b)->key);
 }
 
 /* "k=v,..." with keys sorted, as labels.FormatLabels / metav1.FormatLabelSelector print. */
-static void add_sorted_labels(struct strbuf *sb, const cJSON *ml)
+static void add_sorted_labels(struct strbuf *sb, const struct jd *ml)
 {
-	int n = cJSON_IsObject(ml) ? cJSON_GetArraySize(ml) : 0;
+	int n = jd_is(ml, JD_OBJECT) ? jd_count(ml) : 0;
 	if (n <= 0)
 		return;
-	const cJSON **v = xcalloc((size_t)n, sizeof *v), *it;
+	const struct jd **v = xcalloc((size_t)n, sizeof *v);
 	int k = 0;
-	cJSON_ArrayForEach(it, ml)
-		if (cJSON_IsString(it) && it->string)
+	JD_FOREACH(it, ml)
+		if (jd_is(it, JD_STRING) && it->key)
 			v[k++] = it;
 	qsort(v, (size_t)k, sizeof *v, cmp_json_key);
 	for (int i = 0; i < k; i++)
-		sb_addf(sb, "%s%s=%s", sb->len ? "," : "", v[i]->string, v[i]->valuestring);
+		sb_addf(sb, "%s%s=%s", sb->len ? "," : "", v[i]->key, v[i]->u.s);
 	free(v);
 }
 
-static const char *selector_text(struct proj *p, const cJSON *sel, bool plain_map)
+static const char *selector_text(struct proj *p, const struct jd *sel, bool plain_map)
 {
 	struct strbuf sb = STRBUF_INIT;
-	const cJSON *it, *exprs = plain_map ? NULL : jget(sel, "matchExpressions");
-	add_sorted_labels(&sb, plain_map ? sel : jget(sel, "matchLabels"));
-	cJSON_ArrayForEach(it, exprs) {
-		const char *op = jstr(it, "operator"), *key = jstr(it, "key");
+	const struct jd *exprs = plain_map ? NULL : jd_get(sel, "matchExpressions");
+	add_sorted_labels(&sb, plain_map ? sel : jd_get(sel, "matchLabels"));
+	JD_FOREACH(it, exprs) {
+		const char *op = jd_str(it, "operator"), *key = jd_str(it, "key");
 		if (!op || !key)
 			continue;
 		sb_addf(&sb, "%s%s%s", sb.len ? "," : "", strcmp(op, "DoesNotExist") ? "" : "!", key);
 		if (!strcmp(op, "In") || !strcmp(op, "NotIn")) {
 			sb_addf(&sb, " %s (", strcmp(op, "In") ? "notin" : "in");
-			const cJSON *v;
 			int i = 0;
-			cJSON_ArrayForEach(v, jget(it, "values"))
-				if (cJSON_IsString(v))
-					sb_addf(&sb, "%s%s", i++ ? "," : "", v->valuestring);
+			JD_FOREACH(v, jd_get(it, "values"))
+				if (jd_is(v, JD_STRING))
+					sb_addf(&sb, "%s%s", i++ ? "," : "", v->u.s);
 			sb_addc(&sb, ')');
 		}
 	}
@@ -450,38 +420,37 @@ static const char *selector_text(struct proj *p, const cJSON *sel, bool plain_ma
 	return r;
 }
 
-static void proj_workload(struct proj *p, enum kube_kind k, const cJSON *obj, struct st_workload *w)
+static void proj_workload(struct proj *p, enum kube_kind k, const struct jd *obj, struct st_workload *w)
 {
-	const cJSON *spec = jget(obj, "spec"), *st = jget(obj, "status");
-	const cJSON *ctrs = jget(jget(jget(spec, "template"), "spec"), "containers");
-	w->spec_replicas = (int32_t)jint(spec, "replicas", 1);
-	w->replicas = (int32_t)jint(st, "replicas", 0);
-	w->updated = (int32_t)jint(st, "updatedReplicas", 0);
-	w->ready = (int32_t)jint(st, "readyReplicas", 0);
-	w->available = (int32_t)jint(st, "availableReplicas", 0);
-	w->current = (int32_t)jint(st, "currentReplicas", 0);
-	w->observed_generation = jint(st, "observedGeneration", 0);
+	const struct jd *spec = jd_get(obj, "spec"), *st = jd_get(obj, "status");
+	const struct jd *ctrs = jd_get(jd_get(jd_get(spec, "template"), "spec"), "containers");
+	w->spec_replicas = (int32_t)jd_int(spec, "replicas", 1);
+	w->replicas = (int32_t)jd_int(st, "replicas", 0);
+	w->updated = (int32_t)jd_int(st, "updatedReplicas", 0);
+	w->ready = (int32_t)jd_int(st, "readyReplicas", 0);
+	w->available = (int32_t)jd_int(st, "availableReplicas", 0);
+	w->current = (int32_t)jd_int(st, "currentReplicas", 0);
+	w->observed_generation = jd_int(st, "observedGeneration", 0);
 	w->containers = join_field(p, ctrs, "name");
 	w->images = join_field(p, ctrs, "image");
-	w->selector = selector_text(p, jget(spec, "selector"), false);
+	w->selector = selector_text(p, jd_get(spec, "selector"), false);
 	if (k == KK_STATEFULSET) {
 		w->revision = hstr(p, st, "updateRevision");
 		w->current_revision = hstr(p, st, "currentRevision");
-		w->strategy = hstr(p, jget(spec, "updateStrategy"), "type");
+		w->strategy = hstr(p, jd_get(spec, "updateStrategy"), "type");
 	} else {
-		const cJSON *ann = jget(jget(obj, "metadata"), "annotations");
+		const struct jd *ann = jd_get(jd_get(obj, "metadata"), "annotations");
 		w->revision = hstr(p, ann, "deployment.kubernetes.io/revision");
 		w->current_revision = "";
-		w->strategy = hstr(p, jget(spec, "strategy"), "type");
+		w->strategy = hstr(p, jd_get(spec, "strategy"), "type");
 	}
-	proj_conditions(p, jget(st, "conditions"), &w->conditions, &w->nconditions);
+	proj_conditions(p, jd_get(st, "conditions"), &w->conditions, &w->nconditions);
 }
 
-static const char *join_strings(struct proj *p, const cJSON *arr, const char *key, struct strbuf *sb)
+static const char *join_strings(struct proj *p, const struct jd *arr, const char *key, struct strbuf *sb)
 {
-	const cJSON *it;
-	cJSON_ArrayForEach(it, arr) {
-		const char *v = key ? jstr(it, key) : (cJSON_IsString(it) ? it->valuestring : NULL);
+	JD_FOREACH(it, arr) {
+		const char *v = key ? jd_str(it, key) : (jd_is(it, JD_STRING) ? it->u.s : NULL);
 		if (v && *v)
 			sb_addf(sb, "%s%s", sb->len ? "," : "", v);
 	}
@@ -490,21 +459,21 @@ static const char *join_strings(struct proj *p, const cJSON *arr, const char *ke
 }
 
 /* kubectl's getServiceExternalIP. */
-static const char *svc_external(struct proj *p, const char *type, const cJSON *spec, const cJSON *st)
+static const char *svc_external(struct proj *p, const char *type, const struct jd *spec, const struct jd *st)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *r;
 	if (!strcmp(type, "ClusterIP") || !strcmp(type, "NodePort")) {
-		join_strings(p, jget(spec, "externalIPs"), NULL, &sb);
+		join_strings(p, jd_get(spec, "externalIPs"), NULL, &sb);
 		r = hold(p, sb.len ? sb_str(&sb) : "<none>");
 	} else if (!strcmp(type, "LoadBalancer")) {
-		const cJSON *ing = jget(jget(st, "loadBalancer"), "ingress"), *it;
-		cJSON_ArrayForEach(it, ing) {
-			const char *v = jstr(it, "ip") && *jstr(it, "ip") ? jstr(it, "ip") : jstr(it, "hostname");
+		const struct jd *ing = jd_get(jd_get(st, "loadBalancer"), "ingress");
+		JD_FOREACH(it, ing) {
+			const char *v = jd_str(it, "ip") && *jd_str(it, "ip") ? jd_str(it, "ip") : jd_str(it, "hostname");
 			if (v && *v)
 				sb_addf(&sb, "%s%s", sb.len ? "," : "", v);
 		}
-		join_strings(p, jget(spec, "externalIPs"), NULL, &sb);
+		join_strings(p, jd_get(spec, "externalIPs"), NULL, &sb);
 		r = hold(p, sb.len ? sb_str(&sb) : "<pending>");
 	} else if (!strcmp(type, "ExternalName")) {
 		r = hstr(p, spec, "externalName");
@@ -515,49 +484,48 @@ static const char *svc_external(struct proj *p, const char *type, const cJSON *s
 	return r;
 }
 
-static void proj_service(struct proj *p, const cJSON *obj, struct st_service *s)
+static void proj_service(struct proj *p, const struct jd *obj, struct st_service *s)
 {
-	const cJSON *spec = jget(obj, "spec"), *it;
-	s->type = hold(p, jstr(spec, "type") ? jstr(spec, "type") : "ClusterIP");
-	const cJSON *cips = jget(spec, "clusterIPs");
-	const char *cip = cJSON_GetArraySize(cips) > 0 ? cJSON_GetArrayItem(cips, 0)->valuestring
-						       : jstr(spec, "clusterIP");
+	const struct jd *spec = jd_get(obj, "spec");
+	s->type = hold(p, jd_str(spec, "type") ? jd_str(spec, "type") : "ClusterIP");
+	const struct jd *cip0 = jd_at(jd_get(spec, "clusterIPs"), 0);
+	const char *cip = cip0 ? (jd_is(cip0, JD_STRING) ? cip0->u.s : NULL) : jd_str(spec, "clusterIP");
 	s->cluster_ip = hold(p, cip && *cip ? cip : "<none>");
-	s->external_ips = svc_external(p, s->type, spec, jget(obj, "status"));
+	s->external_ips = svc_external(p, s->type, spec, jd_get(obj, "status"));
 	struct strbuf sb = STRBUF_INIT;
-	cJSON_ArrayForEach(it, jget(spec, "ports")) {
-		const char *proto = jstr(it, "protocol") ? jstr(it, "protocol") : "TCP";
-		int64_t np = jint(it, "nodePort", 0);
-		sb_addf(&sb, "%s%lld", sb.len ? "," : "", (long long)jint(it, "port", 0));
+	JD_FOREACH(it, jd_get(spec, "ports")) {
+		const char *proto = jd_str(it, "protocol") ? jd_str(it, "protocol") : "TCP";
+		int64_t np = jd_int(it, "nodePort", 0);
+		sb_addf(&sb, "%s%lld", sb.len ? "," : "", (long long)jd_int(it, "port", 0));
 		if (np > 0)
 			sb_addf(&sb, ":%lld", (long long)np);
 		sb_addf(&sb, "/%s", proto);
 	}
 	s->ports = hold(p, sb.len ? sb_str(&sb) : "<none>");
 	sb_done(&sb);
-	const char *sel = selector_text(p, jget(spec, "selector"), true);
+	const char *sel = selector_text(p, jd_get(spec, "selector"), true);
 	s->selector = *sel ? sel : hold(p, "<none>");
 }
 
-static void proj_event(struct proj *p, const cJSON *obj, struct st_event *e)
+static void proj_event(struct proj *p, const struct jd *obj, struct st_event *e)
 {
-	const cJSON *io = jget(obj, "involvedObject"), *src = jget(obj, "source");
+	const struct jd *io = jd_get(obj, "involvedObject"), *src = jd_get(obj, "source");
 	e->type = hstr(p, obj, "type");
 	e->reason = hstr(p, obj, "reason");
 	e->message = hstr(p, obj, "message");
-	e->source = hold(p, jstr(src, "component") ? jstr(src, "component") : jstr(obj, "reportingComponent"));
+	e->source = hold(p, jd_str(src, "component") ? jd_str(src, "component") : jd_str(obj, "reportingComponent"));
 	e->obj_kind = hstr(p, io, "kind");
 	e->obj_name = hstr(p, io, "name");
 	e->obj_namespace = hstr(p, io, "namespace");
 	e->obj_uid = hstr(p, io, "uid");
 	e->obj_field = hstr(p, io, "fieldPath");
-	e->count = (int32_t)jint(obj, "count", 0);
+	e->count = (int32_t)jd_int(obj, "count", 0);
 	e->first = jtime(obj, "firstTimestamp");
 	e->last = jtime(obj, "lastTimestamp");
 	e->event_time = jtime(obj, "eventTime");
 }
 
-union st_record *store_project(enum kube_kind k, const cJSON *obj, struct tops_err *err)
+union st_record *store_project(enum kube_kind k, const struct jd *obj, struct tops_err *err)
 {
 	union st_record *r = xcalloc(1, sizeof *r);
 	struct proj p;

@@ -15,7 +15,7 @@
 
 #include "core/kube.h"
 
-#include <cjson/cJSON.h>
+#include "core/jdom.h"
 
 struct st_kv { const char *key, *val; };
 
@@ -130,10 +130,10 @@ struct store;
 struct store *store_new(void);
 void store_free(struct store *s);
 
-/* Projects one API object (a cJSON tree: a Pod, PersistentVolumeClaim, ...) into a new record.
+/* Projects one API object (a parsed JSON value: a Pod, PersistentVolumeClaim, ...) into a new record.
  * Thread-safe. Returns NULL with err set when the object lacks metadata.name. The record is
  * owned by the caller until given to store_apply(); free an unused one with store_record_free(). */
-union st_record *store_project(enum kube_kind k, const cJSON *obj, struct tops_err *err);
+union st_record *store_project(enum kube_kind k, const struct jd *obj, struct tops_err *err);
 void store_record_free(enum kube_kind k, union st_record *r);
 
 /* Applies a change (loop thread). ADDED/MODIFIED take ownership of rec (replacing an existing

@@ -77,23 +77,30 @@ static double secs(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t)
 int main(int argc, char **argv) {
 	int n = argc - 1; char **body = calloc(n, sizeof *body); size_t *len = calloc(n, sizeof *len);
 	for (int i = 0; i < n; i++) read_file(argv[i + 1], 0, &body[i], &len[i], NULL);
-	double t0 = secs();
-	for (int i = 0; i < n; i++) cJSON_Delete(cJSON_ParseWithLength(body[i], len[i]));
-	double bare = secs() - t0;
-	struct store *s = store_new();
-	struct informer_env env = {.start = f_start, .cancel = f_cancel, .now = f_now, .timer = f_timer,
-				   .timer_stop = f_stop, .random = f_rand};
-	struct informer_opts o = {.kind = KK_POD, .watch_timeout_s = 60};
-	struct informer *inf = informer_new(&env, s, &o);
-	t0 = secs();
-	informer_start(inf);
-	for (int i = 0; i < n; i++) {
-		informer_list_done(inf, &dummy, 200, body[i], len[i], NULL);
+	/* best of 3 alternating runs of each, so neither side pays the first-touch costs alone */
+	double bare = 1e9, ing = 1e9;
+	size_t npods = 0;
+	for (int run = 0; run < 3; run++) {
+		double t0 = secs();
+		for (int i = 0; i < n; i++) cJSON_Delete(cJSON_ParseWithLength(body[i], len[i]));
+		double t = secs() - t0;
+		if (t < bare) bare = t;
+		struct store *s = store_new();
+		struct informer_env env = {.start = f_start, .cancel = f_cancel, .now = f_now, .timer = f_timer,
+					   .timer_stop = f_stop, .random = f_rand};
+		struct informer_opts o = {.kind = KK_POD, .watch_timeout_s = 60};
+		struct informer *inf = informer_new(&env, s, &o);
+		t0 = secs();
+		informer_start(inf);
+		for (int i = 0; i < n; i++)
+			informer_list_done(inf, &dummy, 200, body[i], len[i], NULL);
+		t = secs() - t0;
+		if (t < ing) ing = t;
+		npods = store_count(s, KK_POD);
+		informer_free(inf); store_free(s);
 	}
-	double ing = secs() - t0;
-	printf("bench get-ingest: informer+store %.0f ms, bare JSON parse+free %.0f ms, ratio %.2f (%zu pods)\n",
-	       ing * 1000, bare * 1000, bare > 0 ? ing / bare : 0, store_count(s, KK_POD));
-	informer_free(inf); store_free(s);
+	printf("bench get-ingest: informer+store %.0f ms, bare JSON parse+free %.0f ms, ratio %.2f (%zu pods, best of 3)\n",
+	       ing * 1000, bare * 1000, bare > 0 ? ing / bare : 0, npods);
 	for (int i = 0; i < n; i++) free(body[i]);
 	free(body); free(len);
 	return 0;

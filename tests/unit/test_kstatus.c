@@ -107,11 +107,11 @@ static const struct pod_case pod_cases[] = {
 
 static union st_record *project(const char *json)
 {
-	cJSON *j = cJSON_Parse(json);
-	assert_non_null(j);
 	struct tops_err err = {0};
-	union st_record *r = store_project(KK_POD, j, &err);
-	cJSON_Delete(j);
+	struct jdom *j = jdom_parse(json, strlen(json), &err);
+	assert_non_null(j);
+	union st_record *r = store_project(KK_POD, jdom_root(j), &err);
+	jdom_free(j);
 	assert_non_null(r);
 	return r;
 }

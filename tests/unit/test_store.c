@@ -35,10 +35,10 @@ static const char *pod_json =
 
 static union st_record *project(enum kube_kind k, const char *json)
 {
-	cJSON *j = cJSON_Parse(json);
+	struct jdom *j = jdom_parse(json, strlen(json), NULL);
 	assert_non_null(j);
-	union st_record *r = store_project(k, j, NULL);
-	cJSON_Delete(j);
+	union st_record *r = store_project(k, jdom_root(j), NULL);
+	jdom_free(j);
 	return r;
 }
 
