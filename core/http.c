@@ -26,6 +26,8 @@ struct http {
 	size_t npending;
 	int closing;
 	bool idle_on;
+	http_unauthorized_fn on_unauthorized;
+	void *unauthorized_ud;
 };
 
 struct http_req {
@@ -45,6 +47,10 @@ struct http_req {
 	void *ud;
 	bool done, queued, cancelled, delivering, too_big;
 	bool status_known, error_body;   /* a stream answered with an error status: keep its body */
+	bool held, retry_unauthorized, unauthorized;   /* waiting for a credential; after a 401 */
+	char *bearer;                 /* the token sent, for the unauthorized hook */
+	int fail_code;                /* set by http_fail_held() */
+	char *fail_msg;
 	CURLcode cres;
 	long status;
 	char *content_type;
@@ -77,6 +83,8 @@ static void req_destroy(struct http_req *r)
 	free(r->req_body);
 	free(r->content_type);
 	free(r->errmsg);
+	free(r->bearer);
+	free(r->fail_msg);
 	sb_done(&r->body);
 	free(r);
 }
@@ -143,6 +151,9 @@ static void fill_result(struct http_req *r, struct http_result *res)
 	if (r->too_big || r->cres == CURLE_FILESIZE_EXCEEDED) {
 		res->err = -TOPS_ETOOBIG;
 		r->errmsg = xasprintf("reply from %s is larger than %zu bytes; cut off", r->url, r->max);
+	} else if (r->fail_code) {
+		res->err = -r->fail_code;
+		r->errmsg = xstrdup(r->fail_msg ? r->fail_msg : "no credential");
 	} else if (r->cres == CURLE_OPERATION_TIMEDOUT) {
 		res->err = -TOPS_ETIMEOUT;
 	} else if (r->cres != CURLE_OK) {
@@ -162,8 +173,26 @@ static void fill_result(struct http_req *r, struct http_result *res)
 	}
 }
 
+/* A request answered 401 tells the hook once; it stays held until released or failed. */
+static void deliver_unauthorized(struct http_req *r)
+{
+	struct http *h = r->h;
+	r->unauthorized = false;
+	r->delivering = true;
+	h->on_unauthorized(h, r->bearer, h->unauthorized_ud);
+	r->delivering = false;
+	if (r->cancelled)
+		req_destroy(r);
+}
+
 static void deliver_one(struct http_req *r)
 {
+	if (!r->cancelled && r->unauthorized) {
+		deliver_unauthorized(r);
+		return;
+	}
+	if (!r->cancelled && (r->held || (!r->done && !r->body.len)))
+		return;   /* waiting for a credential, or released again with nothing to hand out */
 	r->delivering = true;
 	bool alive = !r->cancelled && (r->error_body || deliver_stream(r));
 	if (alive && r->done) {
@@ -328,6 +357,21 @@ static int timer_cb(CURLM *m, long timeout_ms, void *userp)
 	return uv_timer_start(&h->timer, timeout_cb, (uint64_t)timeout_ms, 0) == 0 ? 0 : -1;
 }
 
+/* Keeps the easy handle (its options stay set) and forgets the 401 reply, so that the same
+ * transfer can run again once a new credential is there. */
+static void hold_for_retry(struct http_req *r)
+{
+	curl_multi_remove_handle(r->h->multi, r->easy);
+	r->retry_unauthorized = false;
+	r->held = r->unauthorized = true;
+	r->status = 0;
+	r->status_known = r->error_body = r->too_big = false;
+	r->scan = 0;
+	r->errbuf[0] = '\0';
+	sb_reset(&r->body);
+	queue_req(r);
+}
+
 static void check_info(struct http *h)
 {
 	CURLMsg *msg;
@@ -341,6 +385,11 @@ static void check_info(struct http *h)
 			continue;
 		r->cres = msg->data.result;
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+		if (r->cres == CURLE_OK && r->status == 401 && r->retry_unauthorized &&
+		    h->on_unauthorized) {
+			hold_for_retry(r);
+			continue;
+		}
 		char *ct = NULL;
 		if (curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
 			r->content_type = xstrdup(ct);
@@ -540,11 +589,16 @@ fail:
 	return -1;
 }
 
-static void add_header(struct http_req *r, const char *fmt, const char *v)
+static void add_header_to(struct curl_slist **l, const char *fmt, const char *v)
 {
 	char *line = xasprintf(fmt, v);
-	r->hdrs = curl_slist_append(r->hdrs, line);
+	*l = curl_slist_append(*l, line);
 	free(line);
+}
+
+static void add_header(struct http_req *r, const char *fmt, const char *v)
+{
+	add_header_to(&r->hdrs, fmt, v);
 }
 
 static int apply_headers(struct http_req *r, const struct http_request *rq)
@@ -609,6 +663,8 @@ struct http_req *http_start(struct http *h, const struct http_request *rq, struc
 	r->on_line = rq->on_line;
 	r->on_done = rq->on_done;
 	r->ud = rq->ud;
+	r->bearer = rq->bearer ? xstrdup(rq->bearer) : NULL;
+	r->retry_unauthorized = rq->retry_unauthorized;
 	r->next = h->reqs;
 	if (h->reqs)
 		h->reqs->prev = r;
@@ -619,6 +675,11 @@ struct http_req *http_start(struct http *h, const struct http_request *rq, struc
 		goto fail;
 	if (curl_easy_setopt(r->easy, CURLOPT_URL, r->url) != CURLE_OK)
 		goto fail;
+	if (rq->hold) {
+		r->held = true;
+		h->npending++;
+		return r;
+	}
 	CURLMcode mc = curl_multi_add_handle(h->multi, r->easy);
 	if (mc != CURLM_OK) {
 		tops_err_set(err, TOPS_EINTERNAL, "http: %s", curl_multi_strerror(mc));
@@ -634,4 +695,76 @@ fail:
 	r->cancelled = true;
 	req_destroy(r);
 	return NULL;
+}
+
+/* --- held requests (waiting for a credential) --- */
+
+void http_set_unauthorized_hook(struct http *h, http_unauthorized_fn fn, void *ud)
+{
+	h->on_unauthorized = fn;
+	h->unauthorized_ud = ud;
+}
+
+static void end_held(struct http_req *r, int code, const char *msg)
+{
+	r->held = r->unauthorized = false;
+	if (r->easy) {
+		curl_easy_cleanup(r->easy);
+		r->easy = NULL;
+	}
+	r->fail_code = code;
+	free(r->fail_msg);
+	r->fail_msg = xstrdup(msg ? msg : "");
+	r->done = true;
+	queue_req(r);
+}
+
+void http_fail_held(struct http *h, int code, const char *msg)
+{
+	for (struct http_req *r = h->reqs; r; r = r->next)
+		if (r->held && !r->cancelled)
+			end_held(r, code, msg);
+	kick(h);
+}
+
+/* The header list again, with the new Authorization line. */
+static int set_auth_headers(struct http_req *r, const struct http_auth *a)
+{
+	struct curl_slist *n = NULL;
+	for (struct curl_slist *l = r->hdrs; l; l = l->next)
+		if (!str_has_prefix(l->data, "Authorization:"))
+			n = curl_slist_append(n, l->data);
+	free(r->bearer);
+	r->bearer = a->bearer ? xstrdup(a->bearer) : NULL;
+	if (a->bearer)
+		add_header_to(&n, "Authorization: Bearer %s", a->bearer);
+	curl_slist_free_all(r->hdrs);
+	r->hdrs = n;
+	return curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->hdrs) == CURLE_OK ? 0 : -1;
+}
+
+static int release_one(struct http_req *r, const struct http_auth *a)
+{
+	if (set_auth_headers(r, a) < 0)
+		return -1;
+	if (a->cert_data && set_blob(r->easy, CURLOPT_SSLCERT_BLOB, a->cert_data, a->cert_len) < 0)
+		return -1;
+	if (a->key_data && set_blob(r->easy, CURLOPT_SSLKEY_BLOB, a->key_data, a->key_len) < 0)
+		return -1;
+	r->held = r->unauthorized = false;
+	return curl_multi_add_handle(r->h->multi, r->easy) == CURLM_OK ? 0 : -1;
+}
+
+void http_release_held(struct http *h, const struct http_auth *auth)
+{
+	for (struct http_req *r = h->reqs; r; r = r->next) {
+		if (!r->held || r->cancelled)
+			continue;
+		if (release_one(r, auth) < 0) {
+			char *msg = xasprintf("http: cannot restart the request to %s", r->url);
+			end_held(r, TOPS_EINTERNAL, msg);
+			free(msg);
+		}
+	}
+	kick(h);
 }

@@ -43,7 +43,8 @@ struct http_result {
 	                         * when the status is not 2xx (an error reply is never streamed) */
 	size_t len;
 	const char *content_type;  /* "" when unknown */
-	int err;                /* 0, or -TOPS_ENET / -TOPS_ETIMEOUT / -TOPS_ETOOBIG / -TOPS_EINVAL */
+	int err;                /* 0, or -TOPS_ENET / -TOPS_ETIMEOUT / -TOPS_ETOOBIG / -TOPS_EINVAL,
+	                         * or the code given to http_fail_held() (-TOPS_EAUTH) */
 	const char *errmsg;     /* words for the user when err != 0 (names the URL) */
 };
 
@@ -75,6 +76,10 @@ struct http_request {
 	http_line_fn on_line;      /* set for a streamed request split into lines */
 	http_done_fn on_done;
 	void *ud;
+	bool hold;                 /* start held: no transfer until http_release_held() (a credential
+	                              is being fetched) or http_fail_held() */
+	bool retry_unauthorized;   /* on a 401 reply, hold the request once more and call the
+	                              client's unauthorized hook instead of completing it */
 };
 
 /* Creates the client on `loop`. Caller frees with http_free(). NULL with err set on failure. */
@@ -89,6 +94,23 @@ void http_free(struct http *h);
 struct http_req *http_start(struct http *h, const struct http_request *rq, struct tops_err *err);
 /* Stops a request; none of its callbacks runs afterwards. Safe from inside its own callbacks. */
 void http_cancel(struct http_req *r);
+/* Credentials applied to held requests when they are released (borrowed during the call). */
+struct http_auth {
+	const char *bearer;                      /* replaces Authorization; NULL: none */
+	const char *cert_data; size_t cert_len;  /* client certificate and key PEM; NULL: unchanged */
+	const char *key_data; size_t key_len;
+};
+/* Starts every held request with these credentials (a request held after a 401 is sent again,
+ * once, with the same method, URL, headers and body). */
+void http_release_held(struct http *h, const struct http_auth *auth);
+/* Ends every held request: its on_done gets err = -code and errmsg = msg (copied), status 0. */
+void http_fail_held(struct http *h, int code, const char *msg);
+/* Called at the safe point for each request that was answered 401 and is now held
+ * (retry_unauthorized); sent_bearer is the token it was sent with (borrowed, may be NULL). The
+ * hook should end up calling http_release_held() or http_fail_held(), now or later. */
+typedef void (*http_unauthorized_fn)(struct http *h, const char *sent_bearer, void *ud);
+void http_set_unauthorized_hook(struct http *h, http_unauthorized_fn fn, void *ud);
+
 /* Number of requests that are started and not finished or cancelled. */
 size_t http_pending(const struct http *h);
 /* The URL of a request (borrowed). */

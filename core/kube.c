@@ -342,6 +342,56 @@ long kube_parse_duration_ms(const char *s)
 
 /* --- client --- */
 
+/* Exec plugin credentials on the client's loop: requests that need a credential are held in
+ * core/http while one plugin run is in flight, then released with the new token (or failed
+ * with the plugin's error). A 401 to a plugin user holds the request once more and refreshes,
+ * unless a newer credential than the one it was sent with is already cached. */
+
+static void release_with_cache(struct kube_client *c)
+{
+	const struct kube_exec *e = c->kc->exec;
+	struct http_auth a = {.bearer = e->token};
+	if (e->cert_data && e->key_data) {
+		a.cert_data = e->cert_data, a.cert_len = strlen(e->cert_data);
+		a.key_data = e->key_data, a.key_len = strlen(e->key_data);
+	}
+	http_release_held(c->http, &a);
+}
+
+static void refresh_done(struct kubeconfig *kc, int rc, const struct tops_err *err, void *ud)
+{
+	struct kube_client *c = ud;
+	(void)kc;
+	if (rc)
+		http_fail_held(c->http, err->code ? err->code : TOPS_EAUTH, tops_err_msg(err));
+	else
+		release_with_cache(c);
+}
+
+/* One run at a time: a request arriving meanwhile simply waits for it. */
+static int refresh_start(struct kube_client *c, struct tops_err *err)
+{
+	if (kubeconfig_exec_running(c->kc))
+		return 0;
+	return kubeconfig_exec_start(c->kc, c->loop, refresh_done, c, err);
+}
+
+static void unauthorized_cb(struct http *h, const char *sent_bearer, void *ud)
+{
+	struct kube_client *c = ud;
+	const struct kube_exec *e = c->kc->exec;
+	if (kubeconfig_exec_running(c->kc))
+		return;
+	if (e->token && !kubeconfig_exec_stale(c->kc) && (!sent_bearer || strcmp(sent_bearer, e->token))) {
+		release_with_cache(c);   /* refreshed since that request left */
+		return;
+	}
+	struct tops_err err = {0};
+	if (refresh_start(c, &err))
+		http_fail_held(h, TOPS_EAUTH, tops_err_msg(&err));
+	tops_err_clear(&err);
+}
+
 int kube_client_new(uv_loop_t *loop, const struct tops_opts *opts, struct kube_client **out,
 		    struct tops_err *err)
 {
@@ -364,6 +414,8 @@ int kube_client_new(uv_loop_t *loop, const struct tops_opts *opts, struct kube_c
 		rc = -TOPS_EINTERNAL;
 		goto fail;
 	}
+	if (kubeconfig_uses_exec(c->kc))
+		http_set_unauthorized_hook(c->http, unauthorized_cb, c);
 	if (opts && opts->request_timeout) {
 		long ms = kube_parse_duration_ms(opts->request_timeout);
 		if (ms < 0) {
@@ -393,6 +445,8 @@ void kube_client_free(struct kube_client *c)
 		return;
 	if (c->http)
 		http_free(c->http);
+	if (c->kc)
+		kubeconfig_exec_cancel(c->kc);
 	if (c->own_loop) {
 		uv_run(c->loop, UV_RUN_DEFAULT);
 		uv_loop_close(c->loop);
@@ -411,12 +465,20 @@ struct http_req *kube_request(struct kube_client *c, const struct http_request *
 			      struct tops_err *err)
 {
 	const char *token = NULL;
-	if (kubeconfig_token(c->kc, &token, err))
+	bool plugin = kubeconfig_uses_exec(c->kc);
+	bool wait = plugin && (kubeconfig_exec_running(c->kc) || kubeconfig_exec_stale(c->kc));
+	if (wait && refresh_start(c, err))
+		return NULL;
+	if (!plugin && kubeconfig_token(c->kc, &token, err))
 		return NULL;
 	struct http_request r = *rq;
 	struct http_tls tls = c->tls;
 	struct kube_exec *e = c->kc->exec;
-	if (e && e->cert_data && e->key_data) {
+	if (plugin && !wait)
+		token = e->token;
+	r.hold = wait;
+	r.retry_unauthorized = plugin;
+	if (plugin && !wait && e->cert_data && e->key_data) {
 		tls.cert_data = e->cert_data, tls.cert_len = strlen(e->cert_data);
 		tls.key_data = e->key_data, tls.key_len = strlen(e->key_data);
 		tls.cert_file = tls.key_file = NULL;

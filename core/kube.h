@@ -77,8 +77,14 @@ void kube_client_free(struct kube_client *c);
 const char *kube_client_namespace(const struct kube_client *c);
 
 /* Starts an async request against the API server: fills url, auth and TLS into a copy of *rq
- * (rq->url is the API path, e.g. from kube_path()). Exec credential plugins run (blocking, once
- * per token lifetime) before the request. NULL with err set on failure. */
+ * (rq->url is the API path, e.g. from kube_path()). NULL with err set on failure.
+ * Exec credential plugins never block the loop: when the cached credential is missing or has
+ * fewer than KUBECONFIG_EXEC_MARGIN seconds left, the plugin is started on the client's loop
+ * and the request is returned held; every request made meanwhile waits for the same run. When
+ * it ends the requests go out with the new credential, or end with on_done err -TOPS_EAUTH
+ * and the plugin's error ("exec plugin CMD failed (exit status 1): <first stderr line>").
+ * A 401 reply to a plugin user refreshes the credential and sends the request once more;
+ * only a second 401 reaches on_done. http_cancel() works on held requests too. */
 struct http_req *kube_request(struct kube_client *c, const struct http_request *rq,
 			      struct tops_err *err);
 

@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -546,6 +547,7 @@ void kubeconfig_free(struct kubeconfig *kc)
 		free(*strs[i]);
 	if (kc->exec) {
 		struct kube_exec *e = kc->exec;
+		kubeconfig_exec_cancel(kc);
 		free(e->api_version);
 		free(e->command);
 		free(e->interactive_mode);
@@ -559,18 +561,47 @@ void kubeconfig_free(struct kubeconfig *kc)
 	free(kc);
 }
 
-/* --- exec credential plugins --- */
+/* --- exec credential plugins ---
+ *
+ * A run is started with uv_spawn on the caller's loop (a private one for kubeconfig_token) in
+ * its own session, so that a timeout or a cancel can kill the plugin together with anything it
+ * started. It ends when the process has exited and both pipes are closed; the struct is freed
+ * when its last handle is closed, which may be after the kubeconfig is gone (cancel). */
+
+#define EXEC_LIMIT_MS 60000
 
 struct exec_run {
 	uv_process_t proc;
 	uv_pipe_t out, errp;
 	uv_timer_t timer;
 	struct strbuf obuf, ebuf;
+	struct kubeconfig *kc;      /* NULL once cancelled */
+	kubeconfig_exec_fn done;
+	void *ud;
 	int64_t exit_status;
 	int term_signal;
-	bool exited, timed_out;
-	int open_handles;
+	int reading;                /* pipes not yet at EOF */
+	int handles;                /* handles not yet closed */
+	bool exited, timed_out, finished;
 };
+
+static void exec_close_cb(uv_handle_t *h)
+{
+	struct exec_run *x = h->data;
+	if (--x->handles == 0) {
+		sb_done(&x->obuf);
+		sb_done(&x->ebuf);
+		free(x);
+	}
+}
+
+static void exec_close(struct exec_run *x, uv_handle_t *h)
+{
+	h->data = x;
+	uv_close(h, exec_close_cb);
+}
+
+static void exec_finish(struct exec_run *x);
 
 static void exec_alloc_cb(uv_handle_t *h, size_t sz, uv_buf_t *buf)
 {
@@ -579,47 +610,50 @@ static void exec_alloc_cb(uv_handle_t *h, size_t sz, uv_buf_t *buf)
 	buf->len = sz;
 }
 
-static void exec_close_cb(uv_handle_t *h)
-{
-	struct exec_run *x = h->loop->data;
-	x->open_handles--;
-}
-
 static void exec_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf, struct strbuf *sb)
 {
+	struct exec_run *x = s->data;
 	if (n > 0 && sb->len < (1 << 20))
 		sb_add(sb, buf->base, (size_t)n);
 	free(buf->base);
-	if (n < 0)
-		uv_close((uv_handle_t *)s, exec_close_cb);
+	if (n < 0) {
+		x->reading--;
+		exec_close(x, (uv_handle_t *)s);
+		exec_finish(x);
+	}
 }
 
 static void exec_out_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
-	exec_read(s, n, buf, &((struct exec_run *)s->loop->data)->obuf);
+	exec_read(s, n, buf, &((struct exec_run *)s->data)->obuf);
 }
 
 static void exec_err_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
-	exec_read(s, n, buf, &((struct exec_run *)s->loop->data)->ebuf);
+	exec_read(s, n, buf, &((struct exec_run *)s->data)->ebuf);
 }
 
 static void exec_exit_cb(uv_process_t *p, int64_t status, int sig)
 {
-	struct exec_run *x = p->loop->data;
+	struct exec_run *x = p->data;
 	x->exited = true;
 	x->exit_status = status;
 	x->term_signal = sig;
-	uv_timer_stop(&x->timer);
-	uv_close((uv_handle_t *)&x->timer, exec_close_cb);
-	uv_close((uv_handle_t *)p, exec_close_cb);
+	exec_close(x, (uv_handle_t *)p);
+	exec_finish(x);
+}
+
+/* The plugin and whatever it started (its session), which may hold a pipe after it exited. */
+static void exec_kill(struct exec_run *x)
+{
+	uv_kill(-x->proc.pid, SIGKILL);
 }
 
 static void exec_timeout_cb(uv_timer_t *t)
 {
-	struct exec_run *x = t->loop->data;
+	struct exec_run *x = t->data;
 	x->timed_out = true;
-	uv_process_kill(&x->proc, SIGKILL);
+	exec_kill(x);
 }
 
 extern char **environ;
@@ -655,56 +689,6 @@ static char **exec_environ(const struct kubeconfig *kc)
 	env[k++] = xasprintf("KUBERNETES_EXEC_INFO=%s", js);
 	free(js);
 	return env;
-}
-
-/* Runs the plugin on a private loop; stdout into x->obuf. */
-static int exec_spawn(struct kubeconfig *kc, struct exec_run *x, struct tops_err *err)
-{
-	uv_loop_t loop;
-	size_t na = 0;
-	while (kc->exec->args && kc->exec->args[na])
-		na++;
-	char **argv = xcalloc(na + 2, sizeof(char *));
-	argv[0] = kc->exec->command;
-	for (size_t i = 0; i < na; i++)
-		argv[i + 1] = kc->exec->args[i];
-	char **env = exec_environ(kc);
-	int rc = uv_loop_init(&loop);
-	if (rc == 0) {
-		loop.data = x;
-		uv_pipe_init(&loop, &x->out, 0);
-		uv_pipe_init(&loop, &x->errp, 0);
-		uv_timer_init(&loop, &x->timer);
-		x->open_handles = 3;
-		uv_stdio_container_t stdio[3] = {
-			{.flags = UV_IGNORE},
-			{.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&x->out},
-			{.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&x->errp},
-		};
-		uv_process_options_t po = {.exit_cb = exec_exit_cb, .file = argv[0], .args = argv,
-					   .env = env, .stdio_count = 3, .stdio = stdio};
-		rc = uv_spawn(&loop, &x->proc, &po);
-		if (rc == 0) {
-			x->open_handles++;
-			uv_read_start((uv_stream_t *)&x->out, exec_alloc_cb, exec_out_cb);
-			uv_read_start((uv_stream_t *)&x->errp, exec_alloc_cb, exec_err_cb);
-			uv_timer_start(&x->timer, exec_timeout_cb, 60000, 0);
-		} else {
-			uv_close((uv_handle_t *)&x->out, exec_close_cb);
-			uv_close((uv_handle_t *)&x->errp, exec_close_cb);
-			uv_close((uv_handle_t *)&x->timer, exec_close_cb);
-		}
-		uv_run(&loop, UV_RUN_DEFAULT);
-		uv_loop_close(&loop);
-	}
-	for (size_t i = 0; env[i]; i++)
-		free(env[i]);
-	free(env);
-	free(argv);
-	if (rc != 0)
-		return tops_err_set(err, TOPS_EAUTH, "exec plugin %s: cannot start: %s",
-				    kc->exec->command, uv_strerror(rc));
-	return 0;
 }
 
 static int exec_parse(struct kubeconfig *kc, const char *out, struct tops_err *err)
@@ -746,23 +730,178 @@ out:
 	return rc;
 }
 
-static int exec_run_plugin(struct kubeconfig *kc, struct tops_err *err)
+/* The first line of the plugin's stderr, trimmed (borrowed into sb's buffer). */
+static const char *first_line(struct strbuf *sb)
 {
-	struct exec_run x;
-	memset(&x, 0, sizeof x);
-	int rc = exec_spawn(kc, &x, err);
-	if (rc == 0 && x.timed_out)
-		rc = tops_err_set(err, TOPS_EAUTH, "exec plugin %s: no answer within 60 s",
-				  kc->exec->command);
-	else if (rc == 0 && (x.exit_status != 0 || x.term_signal))
-		rc = tops_err_set(err, TOPS_EAUTH, "exec plugin %s failed (exit status %d)%s%s",
-				  kc->exec->command, (int)x.exit_status, x.ebuf.len ? ": " : "",
-				  sb_str(&x.ebuf));
-	else if (rc == 0)
-		rc = exec_parse(kc, sb_str(&x.obuf), err);
-	sb_done(&x.obuf);
-	sb_done(&x.ebuf);
+	if (!sb->buf)
+		return "";
+	char *s = sb->buf + strspn(sb->buf, " \t\r\n");
+	size_t n = strcspn(s, "\r\n");
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	s[n] = '\0';
+	return s;
+}
+
+static int exec_result(struct exec_run *x, struct tops_err *err)
+{
+	const char *cmd = x->kc->exec->command;
+	const char *line = first_line(&x->ebuf);
+	const char *sep = *line ? ": " : "";
+	if (x->timed_out)
+		return tops_err_set(err, TOPS_EAUTH, "exec plugin %s: no answer within %d s%s%s", cmd,
+				    EXEC_LIMIT_MS / 1000, sep, line);
+	if (x->term_signal)
+		return tops_err_set(err, TOPS_EAUTH, "exec plugin %s was killed by signal %d%s%s", cmd,
+				    x->term_signal, sep, line);
+	if (x->exit_status != 0)
+		return tops_err_set(err, TOPS_EAUTH, "exec plugin %s failed (exit status %d)%s%s", cmd,
+				    (int)x->exit_status, sep, line);
+	return exec_parse(x->kc, sb_str(&x->obuf), err);
+}
+
+/* Called after each event; the run is over when the process is gone and both pipes closed. */
+static void exec_finish(struct exec_run *x)
+{
+	if (x->finished || !x->exited || x->reading)
+		return;
+	x->finished = true;
+	uv_timer_stop(&x->timer);
+	exec_close(x, (uv_handle_t *)&x->timer);
+	if (!x->kc)
+		return;   /* cancelled */
+	struct kubeconfig *kc = x->kc;
+	struct tops_err err = {0};
+	int rc = exec_result(x, &err);
+	kc->exec->run = NULL;
+	x->done(kc, rc, rc ? &err : NULL, x->ud);
+	tops_err_clear(&err);
+}
+
+static char **exec_argv(const struct kube_exec *e)
+{
+	size_t na = 0;
+	while (e->args && e->args[na])
+		na++;
+	char **argv = xcalloc(na + 2, sizeof(char *));
+	argv[0] = e->command;
+	for (size_t i = 0; i < na; i++)
+		argv[i + 1] = e->args[i];
+	return argv;
+}
+
+static int exec_spawn(struct exec_run *x, uv_loop_t *loop)
+{
+	struct kubeconfig *kc = x->kc;
+	char **argv = exec_argv(kc->exec);
+	char **env = exec_environ(kc);
+	uv_stdio_container_t stdio[3] = {
+		{.flags = UV_IGNORE},
+		{.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&x->out},
+		{.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&x->errp},
+	};
+	uv_process_options_t po = {.exit_cb = exec_exit_cb, .file = argv[0], .args = argv,
+				   .env = env, .stdio_count = 3, .stdio = stdio,
+				   .flags = UV_PROCESS_DETACHED};
+	x->proc.data = x;
+	int rc = uv_spawn(loop, &x->proc, &po);
+	for (size_t i = 0; env[i]; i++)
+		free(env[i]);
+	free(env);
+	free(argv);
 	return rc;
+}
+
+int kubeconfig_exec_start(struct kubeconfig *kc, uv_loop_t *loop, kubeconfig_exec_fn done,
+			  void *ud, struct tops_err *err)
+{
+	if (!kc->exec || kc->exec->run)
+		return tops_err_set(err, TOPS_EINTERNAL, "exec plugin: %s",
+				    kc->exec ? "already running" : "none configured");
+	struct exec_run *x = xcalloc(1, sizeof *x);
+	x->kc = kc;
+	x->done = done;
+	x->ud = ud;
+	uv_pipe_init(loop, &x->out, 0);
+	uv_pipe_init(loop, &x->errp, 0);
+	uv_timer_init(loop, &x->timer);
+	x->out.data = x->errp.data = x->timer.data = x;
+	x->handles = 3;
+	int rc = exec_spawn(x, loop);
+	if (rc != 0) {
+		exec_close(x, (uv_handle_t *)&x->out);
+		exec_close(x, (uv_handle_t *)&x->errp);
+		exec_close(x, (uv_handle_t *)&x->timer);
+		return tops_err_set(err, TOPS_EAUTH, "exec plugin %s: cannot start: %s",
+				    kc->exec->command, uv_strerror(rc));
+	}
+	x->handles++;
+	x->reading = 2;
+	uv_read_start((uv_stream_t *)&x->out, exec_alloc_cb, exec_out_cb);
+	uv_read_start((uv_stream_t *)&x->errp, exec_alloc_cb, exec_err_cb);
+	uv_timer_start(&x->timer, exec_timeout_cb, EXEC_LIMIT_MS, 0);
+	kc->exec->run = x;
+	return 0;
+}
+
+bool kubeconfig_exec_running(const struct kubeconfig *kc)
+{
+	return kc->exec && kc->exec->run;
+}
+
+void kubeconfig_exec_cancel(struct kubeconfig *kc)
+{
+	struct exec_run *x = kc->exec ? kc->exec->run : NULL;
+	if (!x)
+		return;
+	kc->exec->run = NULL;
+	x->kc = NULL;
+	exec_kill(x);
+}
+
+bool kubeconfig_uses_exec(const struct kubeconfig *kc)
+{
+	return kc->exec && !(kc->token && *kc->token) && !kc->token_file;
+}
+
+bool kubeconfig_exec_stale(const struct kubeconfig *kc)
+{
+	const struct kube_exec *e = kc->exec;
+	if (!e)
+		return false;
+	if (!e->token && !e->cert_data)
+		return true;
+	return e->expires != 0 && e->expires - KUBECONFIG_EXEC_MARGIN <= now_wall();
+}
+
+struct exec_sync {
+	int rc;
+	struct tops_err *err;
+};
+
+static void exec_sync_cb(struct kubeconfig *kc, int rc, const struct tops_err *e, void *ud)
+{
+	struct exec_sync *s = ud;
+	(void)kc;
+	s->rc = rc;
+	if (rc)
+		tops_err_set(s->err, e->code, "%s", e->msg);
+}
+
+/* Runs the plugin to completion on a private loop. */
+static int exec_run_blocking(struct kubeconfig *kc, struct tops_err *err)
+{
+	if (kc->exec->run)
+		return tops_err_set(err, TOPS_EAUTH, "exec plugin %s: already running on the event loop",
+				    kc->exec->command);
+	uv_loop_t loop;
+	if (uv_loop_init(&loop) != 0)
+		return tops_err_set(err, TOPS_EINTERNAL, "cannot create an event loop");
+	struct exec_sync s = {-TOPS_EINTERNAL, err};
+	int rc = kubeconfig_exec_start(kc, &loop, exec_sync_cb, &s, err);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	return rc ? rc : s.rc;
 }
 
 int kubeconfig_token(struct kubeconfig *kc, const char **token, struct tops_err *err)
@@ -787,9 +926,8 @@ int kubeconfig_token(struct kubeconfig *kc, const char **token, struct tops_err 
 	if (!kc->exec)
 		return 0;
 	struct kube_exec *e = kc->exec;
-	bool fresh = (e->token || e->cert_data) && (e->expires == 0 || e->expires > now_wall());
-	if (!fresh) {
-		int rc = exec_run_plugin(kc, err);
+	if (kubeconfig_exec_stale(kc)) {
+		int rc = exec_run_blocking(kc, err);
 		if (rc)
 			return rc;
 	}

@@ -14,6 +14,9 @@
 #include "core/util.h"
 
 #include <stdint.h>
+#include <uv.h>
+
+struct exec_run;
 
 /* An exec credential plugin (users[].user.exec). */
 struct kube_exec {
@@ -27,6 +30,7 @@ struct kube_exec {
 	char *token;
 	char *cert_data, *key_data;  /* PEM from status.clientCertificateData/KeyData */
 	int64_t expires;           /* Unix seconds; 0: no expiry given (cached for the process) */
+	struct exec_run *run;      /* the run in flight, or NULL */
 };
 
 /* The resolved settings of one context. All strings owned; NULL when not set. */
@@ -64,10 +68,40 @@ void kubeconfig_free(struct kubeconfig *kc);
 
 /* The bearer token to send now (borrowed; valid until the next call or kubeconfig_free), or
  * NULL when the user has none. Order: token, tokenFile (re-read on each call, as kubectl does),
- * exec plugin. The plugin runs (blocking, with a 60 s limit) only when there is no cached
- * credential or it has expired; it gets KUBERNETES_EXEC_INFO and its env entries.
- * Errors: -TOPS_EAUTH with the plugin's stderr or the file's problem. */
+ * exec plugin. The plugin runs (blocking, on a private loop, with a 60 s limit) only when
+ * kubeconfig_exec_stale(); it gets KUBERNETES_EXEC_INFO and its env entries. For code without
+ * a running loop; the console goes through kubeconfig_exec_start() (see core/kube).
+ * Errors: -TOPS_EAUTH naming the plugin command with the first line of its stderr, or the
+ * file's problem. */
 int kubeconfig_token(struct kubeconfig *kc, const char **token, struct tops_err *err);
+
+/* --- exec credential plugins on an event loop --- */
+
+/* A cached plugin credential is refreshed when fewer than this many seconds remain. */
+#define KUBECONFIG_EXEC_MARGIN 10
+
+/* True when requests authenticate with the exec plugin (no token or tokenFile wins over it). */
+bool kubeconfig_uses_exec(const struct kubeconfig *kc);
+/* True when the plugin's credential is missing or expires within KUBECONFIG_EXEC_MARGIN. */
+bool kubeconfig_exec_stale(const struct kubeconfig *kc);
+/* True while a run started by kubeconfig_exec_start() is in flight. */
+bool kubeconfig_exec_running(const struct kubeconfig *kc);
+
+/* Called once on the loop thread when a run ends: rc 0 and the credential cached in kc->exec
+ * (token / cert_data / key_data / expires), or rc -TOPS_EAUTH and err ("exec plugin CMD failed
+ * (exit status N): first line of its stderr", a timeout, or an output that is no
+ * ExecCredential). err is borrowed for the call. */
+typedef void (*kubeconfig_exec_fn)(struct kubeconfig *kc, int rc, const struct tops_err *err,
+				   void *ud);
+/* Starts the plugin on loop with uv_spawn and an argv (its own session; stdin closed; stdout and
+ * stderr read on the loop; killed with everything it started after 60 s) and returns at once.
+ * One run at a time per kubeconfig. Errors (done is then never called): -TOPS_EAUTH when the
+ * command cannot be started, -TOPS_EINTERNAL when a run is already in flight. */
+int kubeconfig_exec_start(struct kubeconfig *kc, uv_loop_t *loop, kubeconfig_exec_fn done,
+			  void *ud, struct tops_err *err);
+/* Kills a run in flight; its done callback is not called. Its handles are closed (and its
+ * memory freed) when the loop runs next. kubeconfig_free() does this itself. */
+void kubeconfig_exec_cancel(struct kubeconfig *kc);
 
 /* Base64 (standard alphabet, padding optional, whitespace ignored). Caller frees *out.
  * -TOPS_EINVAL on bad input. */
