@@ -42,6 +42,15 @@ struct informer {
 	struct page work_page;
 	bool parsing, free_after_parse;
 	uint64_t gen, work_gen;   /* a parse result is used only by the request that asked for it */
+	/* read-ahead: the next page is requested while this one is parsed (see prefetch_start) */
+	char *pre_token;        /* continue token of the request in inf->req, when it is ahead */
+	struct {
+		void *handle;       /* its reply, when it came before the parse finished */
+		long status;
+		char *body;
+		size_t len;
+		struct tops_err err;
+	} held;
 };
 
 static void start_list(struct informer *inf);
@@ -142,8 +151,11 @@ static void arm_silence(struct informer *inf)
 	inf->env.timer(inf->env.ctx, inf, inf->o.silence_ms ? inf->o.silence_ms : 300000);
 }
 
+static void prefetch_drop(struct informer *inf);
+
 static void cancel_req(struct informer *inf)
 {
+	prefetch_drop(inf);
 	inf->gen++;
 	if (inf->req)
 		inf->env.cancel(inf->env.ctx, inf->req);
@@ -180,19 +192,25 @@ static void add_selectors(const struct informer *inf, struct strbuf *q)
 	}
 }
 
-static void start_list(struct informer *inf)
+static char *list_path(const struct informer *inf, const char *cont)
 {
 	struct strbuf q = STRBUF_INIT;
 	sb_addf(&q, "limit=%u", inf->o.page_size ? inf->o.page_size : 500);
-	if (inf->cont && *inf->cont) {
+	if (cont && *cont) {
 		sb_adds(&q, "&continue=");
-		kube_query_escape(&q, inf->cont);
-	} else {
-		page_clear(&inf->acc, inf->o.kind);
+		kube_query_escape(&q, cont);
 	}
 	add_selectors(inf, &q);
 	char *path = kube_path(inf->o.kind, inf->ns, NULL, sb_str(&q));
 	sb_done(&q);
+	return path;
+}
+
+static void start_list(struct informer *inf)
+{
+	if (!inf->cont || !*inf->cont)
+		page_clear(&inf->acc, inf->o.kind);
+	char *path = list_path(inf, inf->cont);
 	if (inf->st != INF_LISTING)
 		set_state(inf, INF_LISTING, NULL);
 	inf->req = inf->env.start(inf->env.ctx, inf, path, false);
@@ -203,6 +221,90 @@ static void start_list(struct informer *inf)
 		inf->cont = NULL;
 		schedule_backoff(inf, &e);
 	}
+}
+
+/* --- read-ahead of list pages --- */
+
+/* The continue token of a raw page, when it occurs exactly once and without escapes; the
+ * parsed token decides later whether the request made with it is used. */
+static char *scan_continue(const char *body, size_t len)
+{
+	static const char key[] = "\"continue\":\"";
+	const char *p = memmem(body, len, key, sizeof key - 1);
+	if (!p || memmem(p + 1, len - (size_t)(p + 1 - body), key, sizeof key - 1))
+		return NULL;
+	p += sizeof key - 1;
+	const char *e = memchr(p, '"', len - (size_t)(p - body));
+	if (!e || e == p || memchr(p, '\\', (size_t)(e - p)))
+		return NULL;
+	return xstrndup(p, (size_t)(e - p));
+}
+
+/* While a page is parsed off the loop, requests the next one, so the server works meanwhile. */
+static void prefetch_start(struct informer *inf, const char *body, size_t len)
+{
+	char *tok = scan_continue(body, len);
+	if (!tok)
+		return;
+	char *path = list_path(inf, tok);
+	inf->req = inf->env.start(inf->env.ctx, inf, path, false);
+	free(path);
+	if (inf->req)
+		inf->pre_token = tok;
+	else
+		free(tok);
+}
+
+static void prefetch_drop(struct informer *inf)
+{
+	if (inf->pre_token && inf->req)
+		inf->env.cancel(inf->env.ctx, inf->req);
+	if (inf->pre_token)
+		inf->req = NULL;
+	free(inf->pre_token);
+	inf->pre_token = NULL;
+	free(inf->held.body);
+	tops_err_clear(&inf->held.err);
+	memset(&inf->held, 0, sizeof inf->held);
+}
+
+/* A reply to the read-ahead request that came while the previous page was being parsed. */
+static void prefetch_hold(struct informer *inf, void *handle, long status, const char *body,
+			  size_t len, const struct tops_err *err)
+{
+	inf->held.handle = handle;
+	inf->held.status = status;
+	inf->held.body = xmalloc(len + 1);
+	memcpy(inf->held.body, body ? body : "", len);
+	inf->held.body[len] = '\0';
+	inf->held.len = len;
+	if (err && err->code)
+		tops_err_set(&inf->held.err, err->code, "%s", tops_err_msg(err));
+	inf->req = NULL;
+}
+
+/* After a page: true when the read-ahead request asked for the page that comes next (its
+ * reply, if held, is processed now); otherwise it is dropped and false returned. */
+static bool prefetch_use(struct informer *inf)
+{
+	if (!inf->pre_token || !inf->cont || strcmp(inf->pre_token, inf->cont) != 0) {
+		prefetch_drop(inf);
+		return false;
+	}
+	free(inf->pre_token);
+	inf->pre_token = NULL;
+	if (inf->held.handle) {
+		struct tops_err e = inf->held.err;
+		char *body = inf->held.body;
+		long status = inf->held.status;
+		size_t len = inf->held.len;
+		inf->req = inf->held.handle;
+		memset(&inf->held, 0, sizeof inf->held);
+		informer_list_done(inf, inf->req, status, body, len, e.code ? &e : NULL);
+		free(body);
+		tops_err_clear(&e);
+	}
+	return true;
 }
 
 struct key_set {
@@ -293,6 +395,7 @@ static void page_ready(struct informer *inf, struct page *p)
 		struct tops_err e = p->err;
 		p->err = (struct tops_err){0};
 		page_clear(p, inf->o.kind);
+		prefetch_drop(inf);
 		free(inf->cont);
 		inf->cont = NULL;
 		schedule_backoff(inf, &e);
@@ -314,6 +417,8 @@ static void page_ready(struct informer *inf, struct page *p)
 	free(inf->cont);
 	inf->cont = p->cont && *p->cont ? xstrdup(p->cont) : NULL;
 	page_clear(p, inf->o.kind);
+	if (prefetch_use(inf))
+		return;
 	if (inf->cont)
 		start_list(inf);
 	else
@@ -354,6 +459,10 @@ void informer_list_done(struct informer *inf, void *handle, long status, const c
 {
 	if (handle != inf->req || inf->st != INF_LISTING)
 		return;
+	if (inf->parsing) {   /* the read-ahead reply, before the page it follows is parsed */
+		prefetch_hold(inf, handle, status, body, len, err);
+		return;
+	}
 	inf->req = NULL;
 	if (status == 410) {
 		/* the continue token expired: start over */
@@ -381,8 +490,10 @@ void informer_list_done(struct informer *inf, void *handle, long status, const c
 		inf->work.data = inf;
 		inf->work_gen = inf->gen;
 		inf->parsing = true;
-		if (uv_queue_work(inf->env.loop, &inf->work, parse_work_cb, parse_after_cb) == 0)
+		if (uv_queue_work(inf->env.loop, &inf->work, parse_work_cb, parse_after_cb) == 0) {
+			prefetch_start(inf, body, len);
 			return;
+		}
 		inf->parsing = false;
 		free(inf->work_body);
 		inf->work_body = NULL;
