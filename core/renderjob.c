@@ -5,6 +5,7 @@
 #include "core/values.h"
 #include "core/yaml.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,15 +111,64 @@ static void counts_add(struct renderjob_result *r, const struct renderjob_obj *o
 	r->linted += o->lint.n > 0;
 }
 
+/* The validator of the last run, kept while the schema options stay the same, so that a
+ * re-render does not read and parse the schema files again. Runs may happen on several
+ * threads: a run takes the validator out of the slot and puts it back when done. */
+static struct {
+	pthread_mutex_t lock;
+	struct validator *v;
+	char *key;
+} vcache = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL};
+
+static char *validator_key(const struct validate_opts *vo)
+{
+	struct strbuf sb = STRBUF_INIT;
+	sb_adds(&sb, vo->kubernetes_version);
+	for (const char *const *l = vo->schema_locations; l && *l; l++)
+		sb_addf(&sb, "\n%s", *l);
+	return sb_detach(&sb, NULL);
+}
+
+static struct validator *validator_take(const struct validate_opts *vo, const char *key,
+					bool *cached, struct tops_err *err)
+{
+	struct validator *v = NULL;
+	pthread_mutex_lock(&vcache.lock);
+	if (vcache.v && strcmp(vcache.key, key) == 0) {
+		v = vcache.v;
+		vcache.v = NULL;
+	}
+	pthread_mutex_unlock(&vcache.lock);
+	*cached = v != NULL;
+	return v ? v : validator_new(vo, err);
+}
+
+static void validator_give(struct validator *v, char *key)
+{
+	pthread_mutex_lock(&vcache.lock);
+	if (v && !vcache.v) {
+		free(vcache.key);
+		vcache.v = v;
+		vcache.key = key;
+		v = NULL;
+		key = NULL;
+	}
+	pthread_mutex_unlock(&vcache.lock);
+	validator_free(v);
+	free(key);
+}
+
 static void check_objects(const struct renderjob_opts *o, struct renderjob_result *r)
 {
+	static const char *const dflt[] = {"default", NULL};
 	struct validate_opts vo = {
-		.schema_locations = o->schema_locations,
+		.schema_locations = o->schema_locations ? o->schema_locations : dflt,
 		.kubernetes_version = o->kubernetes_version ? o->kubernetes_version : "master",
 		.ignore_missing_schemas = true,
 	};
 	struct tops_err err = {0};
-	struct validator *v = validator_new(&vo, &err);
+	char *key = validator_key(&vo);
+	struct validator *v = validator_take(&vo, key, &r->schemas_cached, &err);
 	const struct lint_opts lo = {0};
 	for (size_t i = 0; i < r->n; i++) {
 		struct renderjob_obj *ob = &r->objs[i];
@@ -131,7 +181,7 @@ static void check_objects(const struct renderjob_opts *o, struct renderjob_resul
 		lint_object(ob->obj, &lo, 0, &ob->lint);
 		counts_add(r, ob);
 	}
-	validator_free(v);
+	validator_give(v, key);
 	tops_err_clear(&err);
 }
 

@@ -52,6 +52,8 @@ struct renderjob_result {
 	size_t valid, invalid, errors, skipped, linted;  /* counts by validation outcome; linted:
 	                                                  * objects with lint findings */
 	double ms;                    /* wall time of the render and checks */
+	bool schemas_cached;          /* the schemas parsed by the previous run were reused (same
+	                               * schema locations and Kubernetes version) */
 	char *chart, *release_name, *namespace_;        /* what was rendered (copies) */
 };
 

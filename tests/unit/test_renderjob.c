@@ -99,6 +99,19 @@ static void test_testops_objects(void **state)
 	assert_int_equal(r.invalid + r.errors + r.skipped, 0);
 	/* the offline values pin images by digest */
 	assert_non_null(strstr(r.objs[2].text, "@sha256:"));
+	/* a second run reuses the parsed schemas, with the same outcome */
+	struct renderjob_result again;
+	assert_int_equal(renderjob_run(&o, &again), 0);
+	assert_true(again.schemas_cached);
+	assert_int_equal(again.n, r.n);
+	assert_int_equal(again.valid, r.valid);
+	/* other schema options: read afresh */
+	o.kubernetes_version = "1.30.0";
+	struct renderjob_result other;
+	assert_int_equal(renderjob_run(&o, &other), 0);
+	assert_false(other.schemas_cached);
+	renderjob_result_done(&other);
+	renderjob_result_done(&again);
 	renderjob_result_done(&r);
 }
 
