@@ -241,47 +241,48 @@ struct list_state {
 	bool table;
 };
 
-static bool list_match(struct list_state *ls, const struct obj *o, struct value **parsed)
+/* The objects of one page, borrowed from the store (nothing changes it while we answer). */
+struct page {
+	struct obj **v;
+	size_t len, cap, bytes;
+	char *cont;               /* continue token or NULL */
+};
+
+static bool list_match(struct list_state *ls, const struct obj *o)
 {
-	*parsed = NULL;
-	if (selector_needs_object(ls->sel))
-		*parsed = obj_value(o);
-	if (!selector_match(ls->sel, o->ns, o->name, o->labels, *parsed))
-		return false;
-	if (ls->table && !*parsed)
-		*parsed = obj_value(o);
-	return true;
+	if (!selector_needs_object(ls->sel))
+		return selector_match(ls->sel, o->ns, o->name, o->labels, NULL);
+	struct value *v = obj_value(o);
+	bool ok = selector_match(ls->sel, o->ns, o->name, o->labels, v);
+	value_unref(v);
+	return ok;
 }
 
-/* Appends matching items from ls->start; returns the continue token or NULL. */
-static char *list_items(struct list_state *ls, struct strbuf *items, struct value *table)
+static void page_push(struct page *pg, struct obj *o)
+{
+	if (pg->len == pg->cap) {
+		pg->cap = pg->cap ? pg->cap * 2 : 64;
+		pg->v = xrealloc(pg->v, pg->cap * sizeof(*pg->v));
+	}
+	pg->v[pg->len++] = o;
+	pg->bytes += o->json->len + 1;
+}
+
+/* Collects the matching objects from ls->start: O(page) plus the objects skipped by selectors. */
+static void list_collect(struct list_state *ls, struct page *pg)
 {
 	const char *ns = ls->rt->ns;
-	long n = 0;
-	size_t i = ls->start;
-	struct obj *o, *last = NULL;
-	for (; (o = db_at(ls->rt->kind, i)) != NULL; i++) {
+	struct obj *o;
+	for (size_t i = ls->start; (o = db_at(ls->rt->kind, i)) != NULL; i++) {
 		if (ns && strcmp(o->ns, ns) != 0)
 			break;
-		if (ls->limit > 0 && n >= ls->limit)
-			return last ? cont_encode(last) : NULL;
-		struct value *pv;
-		if (!list_match(ls, o, &pv)) {
-			value_unref(pv);
-			continue;
+		if (ls->limit > 0 && (long)pg->len >= ls->limit) {
+			pg->cont = pg->len ? cont_encode(pg->v[pg->len - 1]) : NULL;
+			return;
 		}
-		if (table)
-			table_add_row(table, ls->rt->kind, pv);
-		else {
-			if (items->len)
-				sb_addc(items, ',');
-			sb_add(items, o->json->data, o->json->len);
-		}
-		value_unref(pv);
-		last = o;
-		n++;
+		if (list_match(ls, o))
+			page_push(pg, o);
 	}
-	return NULL;
 }
 
 static int list_start(struct list_state *ls, struct tops_err *err)
@@ -301,6 +302,50 @@ static int list_start(struct list_state *ls, struct tops_err *err)
 	return 0;
 }
 
+/* A plain list: the stored JSON texts joined into one buffer sized up front. */
+static void send_json_list(struct srv_conn *c, struct list_state *ls, struct page *pg)
+{
+	struct strbuf out = STRBUF_INIT;
+	sb_grow(&out, pg->bytes + 256 + (pg->cont ? strlen(pg->cont) : 0));
+	sb_addf(&out, "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%llu\"",
+		kinds[ls->rt->kind].kind, kind_api_version(ls->rt->kind), (unsigned long long)db_rv());
+	if (pg->cont)
+		sb_addf(&out, ",\"continue\":\"%s\"", pg->cont);
+	sb_adds(&out, "},\"items\":[");
+	for (size_t i = 0; i < pg->len; i++) {
+		if (i)
+			sb_addc(&out, ',');
+		sb_add(&out, pg->v[i]->json->data, pg->v[i]->json->len);
+	}
+	sb_adds(&out, "]}");
+	srv_respond_sb(c, 200, "application/json", &out);
+}
+
+/* A Table: the empty table's JSON ends with "rows":[]} (keys are sorted), so the rows are
+ * written in place there one at a time instead of building one tree for the whole page. */
+static void send_table_list(struct srv_conn *c, struct list_state *ls, struct page *pg)
+{
+	struct value *table = table_new(ls->rt->kind);
+	struct value *md = vmap(table, "metadata");
+	value_map_set(md, "resourceVersion", value_strf("%llu", (unsigned long long)db_rv()));
+	if (pg->cont)
+		vset_str(md, "continue", pg->cont);
+	char *head = value_to_json(table, false, false);
+	value_unref(table);
+	size_t hl = strlen(head);
+	struct strbuf out = STRBUF_INIT;
+	sb_grow(&out, hl + pg->bytes / 2 + 64);
+	sb_add(&out, head, hl - 2);
+	for (size_t i = 0; i < pg->len; i++) {
+		if (i)
+			sb_addc(&out, ',');
+		table_write_obj(&out, pg->v[i]);
+	}
+	sb_adds(&out, "]}");
+	free(head);
+	srv_respond_sb(c, 200, "application/json", &out);
+}
+
 static void send_list(struct srv_conn *c, struct list_state *ls)
 {
 	struct tops_err err = {0};
@@ -309,29 +354,14 @@ static void send_list(struct srv_conn *c, struct list_state *ls)
 		tops_err_clear(&err);
 		return;
 	}
-	struct strbuf items = STRBUF_INIT, out = STRBUF_INIT;
-	struct value *table = ls->table ? table_new(ls->rt->kind) : NULL;
-	char *cont = list_items(ls, &items, table);
-	if (table) {
-		struct value *md = vmap(table, "metadata");
-		value_map_set(md, "resourceVersion", value_strf("%llu", (unsigned long long)db_rv()));
-		if (cont)
-			vset_str(md, "continue", cont);
-		api_reply_value(c, 200, table);
-	} else {
-		sb_addf(&out, "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%llu\"",
-			kinds[ls->rt->kind].kind, kind_api_version(ls->rt->kind), (unsigned long long)db_rv());
-		if (cont)
-			sb_addf(&out, ",\"continue\":\"%s\"", cont);
-		sb_adds(&out, "},\"items\":[");
-		sb_add(&out, items.buf ? items.buf : "", items.len);
-		sb_adds(&out, "]}");
-		srv_respond(c, 200, "application/json", out.buf, out.len);
-	}
-	value_unref(table);
-	free(cont);
-	sb_done(&items);
-	sb_done(&out);
+	struct page pg = {0};
+	list_collect(ls, &pg);
+	if (ls->table)
+		send_table_list(c, ls, &pg);
+	else
+		send_json_list(c, ls, &pg);
+	free(pg.v);
+	free(pg.cont);
 }
 
 static bool param_true(const char *query, const char *name)

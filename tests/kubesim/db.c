@@ -198,6 +198,8 @@ static void obj_fill(struct obj *o, const struct value *v)
 	}
 	blob_unref(o->json);
 	o->json = blob_from(v);
+	free(o->cells);
+	o->cells = NULL;
 }
 
 static int check_meta(int kind, struct value *v, struct tops_err *err)
@@ -328,7 +330,7 @@ int db_update(int kind, struct value *v, bool check_rv, bool keep_status, struct
 
 static void obj_free(struct obj *o)
 {
-	free(o->ns); free(o->name); free(o->uid); free(o->owner_uid);
+	free(o->ns); free(o->name); free(o->uid); free(o->owner_uid); free(o->cells);
 	value_unref(o->labels);
 	blob_unref(o->json);
 	free(o);
@@ -349,6 +351,8 @@ int db_delete(int kind, const char *ns, const char *name, struct value **out, st
 	value_map_set(vmap(v, "metadata"), "resourceVersion", value_strf("%llu", (unsigned long long)o->rv));
 	blob_unref(o->json);
 	o->json = blob_from(v);
+	free(o->cells);
+	o->cells = NULL;
 	emit(kind, "DELETED", o);
 	if (out)
 		*out = v;

@@ -23,6 +23,7 @@ struct obj {
 	bool queued;              /* waiting in the controller queue */
 	bool ready;               /* pods: Ready condition true */
 	char phase;               /* pods: first letter of status.phase */
+	char *cells;              /* Table cells cached by table_write_obj(); NULL until asked */
 };
 
 /* One entry of the watch history. */

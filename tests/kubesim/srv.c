@@ -27,9 +27,10 @@ struct srv_conn {
 	void *data;
 };
 
+/* One write of up to two owned buffers (head and body, so a large body is never copied). */
 struct wreq {
 	uv_write_t req;
-	char *buf;
+	char *buf[2];
 };
 
 static http_parser_settings settings;
@@ -67,24 +68,35 @@ void srv_conn_close(struct srv_conn *c) { conn_close(c, false); }
 static void write_cb(uv_write_t *req, int status)
 {
 	struct wreq *w = (struct wreq *)req;
-	free(w->buf);
+	free(w->buf[0]);
+	free(w->buf[1]);
 	free(w);
+}
+
+/* Queues buf (and buf2 when not NULL) on the socket; both are owned and freed when written.
+ * libuv tries the write at once, so a stream event leaves in the same loop turn. */
+static void conn_write2(struct srv_conn *c, char *buf, size_t len, char *buf2, size_t len2)
+{
+	if (c->closing) {
+		free(buf);
+		free(buf2);
+		return;
+	}
+	struct wreq *w = xcalloc(1, sizeof(*w));
+	w->buf[0] = buf;
+	w->buf[1] = buf2;
+	uv_buf_t b[2] = {uv_buf_init(buf, (unsigned)len), uv_buf_init(buf2, (unsigned)len2)};
+	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, b, buf2 ? 2 : 1, write_cb) != 0) {
+		free(buf);
+		free(buf2);
+		free(w);
+		conn_close(c, true);
+	}
 }
 
 static void conn_write(struct srv_conn *c, char *buf, size_t len)
 {
-	if (c->closing) {
-		free(buf);
-		return;
-	}
-	struct wreq *w = xcalloc(1, sizeof(*w));
-	w->buf = buf;
-	uv_buf_t b = uv_buf_init(buf, (unsigned)len);
-	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, write_cb) != 0) {
-		free(buf);
-		free(w);
-		conn_close(c, true);
-	}
+	conn_write2(c, buf, len, NULL, 0);
 }
 
 static void reply_head(struct strbuf *sb, int status, const char *ctype)
@@ -107,12 +119,18 @@ static void request_done(struct srv_conn *c)
 void srv_respond(struct srv_conn *c, int status, const char *ctype, const char *body, size_t len)
 {
 	struct strbuf sb = STRBUF_INIT;
-	reply_head(&sb, status, ctype);
-	sb_addf(&sb, "Content-Length: %zu\r\n\r\n", len);
 	sb_add(&sb, body, len);
-	size_t n;
-	char *buf = sb_detach(&sb, &n);
-	conn_write(c, buf, n);
+	srv_respond_sb(c, status, ctype, &sb);
+}
+
+void srv_respond_sb(struct srv_conn *c, int status, const char *ctype, struct strbuf *body)
+{
+	struct strbuf head = STRBUF_INIT;
+	reply_head(&head, status, ctype);
+	sb_addf(&head, "Content-Length: %zu\r\n\r\n", body->len);
+	size_t hn, bn;
+	char *h = sb_detach(&head, &hn), *b = sb_detach(body, &bn);
+	conn_write2(c, h, hn, b, bn);
 	request_done(c);
 }
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "tests/kubesim/sim.h"
+#include "tests/kubesim/db.h"
 
 struct col {
 	const char *name, *type;
@@ -59,10 +59,16 @@ static char *human_duration(double secs)
 	return xasprintf("%ldy", d / 365);
 }
 
+/* While a row template is built, ages are left as slots "\x01SECONDS\x02" (the timestamp in
+ * Unix seconds) and filled in when the row is served; see table_write_obj(). */
+static bool age_slots;
+
 char *table_age(const char *ts)
 {
 	if (!ts)
 		return xstrdup("<unknown>");
+	if (age_slots)
+		return xasprintf("\x01%.0f\x02", parse_ts(ts));
 	return human_duration(sim_wall() - parse_ts(ts));
 }
 
@@ -387,4 +393,147 @@ void table_add_row(struct value *table, int kind, const struct value *obj)
 	value_map_set(po, "metadata", md ? value_ref(md) : value_map());
 	value_map_set(row, "object", po);
 	value_list_push(value_map_get(table, "rows"), row);
+}
+
+/* Length of the JSON value at p (compact text from value_to_json), or 0 when malformed. */
+static size_t json_skip(const char *p, const char *end)
+{
+	const char *q = p;
+	if (p >= end)
+		return 0;
+	if (*p == '"') {
+		for (q = p + 1; q < end; q++)
+			if (*q == '\\')
+				q++;
+			else if (*q == '"')
+				return (size_t)(q - p + 1);
+		return 0;
+	}
+	if (*p == '{' || *p == '[') {
+		int depth = 0;
+		bool in_str = false;
+		for (; q < end; q++) {
+			if (in_str) {
+				if (*q == '\\')
+					q++;
+				else if (*q == '"')
+					in_str = false;
+			} else if (*q == '"') {
+				in_str = true;
+			} else if (*q == '{' || *q == '[') {
+				depth++;
+			} else if ((*q == '}' || *q == ']') && --depth == 0) {
+				return (size_t)(q - p + 1);
+			}
+		}
+		return 0;
+	}
+	while (q < end && *q != ',' && *q != '}' && *q != ']')
+		q++;
+	return (size_t)(q - p);
+}
+
+/* The text of the top-level member key of a compact JSON object, or NULL. */
+static const char *json_member(const char *json, size_t len, const char *key, size_t *out_len)
+{
+	const char *p = json, *end = json + len;
+	size_t kl = strlen(key);
+	if (p >= end || *p++ != '{')
+		return NULL;
+	while (p < end && *p == '"') {
+		size_t n = json_skip(p, end);
+		if (!n || p + n >= end || p[n] != ':')
+			return NULL;
+		bool hit = n == kl + 2 && memcmp(p + 1, key, kl) == 0;
+		p += n + 1;
+		size_t vn = json_skip(p, end);
+		if (!vn)
+			return NULL;
+		if (hit) {
+			*out_len = vn;
+			return p;
+		}
+		p += vn;
+		if (p < end && *p == ',')
+			p++;
+	}
+	return NULL;
+}
+
+/* Appends "metadata":... of the object's compact JSON text (reparsed only if need be). */
+static void write_meta(struct strbuf *sb, const char *json, size_t len, const struct value *obj)
+{
+	sb_adds(sb, ",\"object\":{\"apiVersion\":\"meta.k8s.io/v1\",\"kind\":\"PartialObjectMetadata\",\"metadata\":");
+	size_t ml;
+	const char *md = json_member(json, len, "metadata", &ml);
+	if (md) {
+		sb_add(sb, md, ml);
+	} else {
+		struct value *v = obj ? NULL : value_from_json(json, len, NULL);
+		struct value *m = value_map_get(obj ? obj : v, "metadata");
+		char *mj = m ? value_to_json(m, false, false) : xstrdup("{}");
+		sb_adds(sb, mj);
+		free(mj);
+		value_unref(v);
+	}
+	sb_adds(sb, "}}");
+}
+
+void table_write_row(struct strbuf *sb, int kind, const char *json, size_t len)
+{
+	struct value *obj = value_from_json(json, len, NULL);
+	struct value *cells = value_list();
+	def_for(kind)->row(cells, obj);
+	char *cj = value_to_json(cells, false, false);
+	sb_adds(sb, "{\"cells\":");
+	sb_adds(sb, cj);
+	write_meta(sb, json, len, obj);
+	free(cj);
+	value_unref(cells);
+	value_unref(obj);
+}
+
+/* The cells of o as JSON with age slots (serialised as \u0001SECONDS\u0002). */
+static char *cells_template(const struct obj *o)
+{
+	struct value *obj = value_from_json(o->json->data, o->json->len, NULL);
+	struct value *cells = value_list();
+	age_slots = true;
+	def_for(o->kind)->row(cells, obj);
+	age_slots = false;
+	char *cj = value_to_json(cells, false, false);
+	value_unref(cells);
+	value_unref(obj);
+	return cj;
+}
+
+static void fill_slots(struct strbuf *sb, const char *t)
+{
+	static const char open[] = "\\u0001", close[] = "\\u0002";
+	const char *p;
+	double now = sim_wall();
+	while ((p = strstr(t, open)) != NULL) {
+		sb_add(sb, t, (size_t)(p - t));
+		char *end;
+		double secs = strtod(p + 6, &end);
+		char *age = human_duration(now - secs);
+		sb_adds(sb, age);
+		free(age);
+		t = strncmp(end, close, 6) == 0 ? end + 6 : end;
+	}
+	sb_adds(sb, t);
+}
+
+void table_write_obj(struct strbuf *sb, struct obj *o)
+{
+	/* Object text with a literal \u0001 would be mistaken for a slot: no template then. */
+	if (!o->cells && memmem(o->json->data, o->json->len, "\\u0001", 6)) {
+		table_write_row(sb, o->kind, o->json->data, o->json->len);
+		return;
+	}
+	if (!o->cells)
+		o->cells = cells_template(o);
+	sb_adds(sb, "{\"cells\":");
+	fill_slots(sb, o->cells);
+	write_meta(sb, o->json->data, o->json->len, NULL);
 }

@@ -2,6 +2,7 @@
 #ifndef KUBESIM_TABLE_H
 #define KUBESIM_TABLE_H
 
+#include "core/util.h"
 #include "core/value.h"
 
 /* True when the Accept header asks for as=Table. */
@@ -10,6 +11,13 @@ bool table_requested(const char *accept);
 struct value *table_new(int kind);
 /* Appends the row for obj (borrowed). */
 void table_add_row(struct value *table, int kind, const struct value *obj);
+/* Writes the Table row of the object whose compact JSON text is json (as table_add_row would
+ * serialise it) to sb, taking the metadata text from json without reparsing it. */
+void table_write_row(struct strbuf *sb, int kind, const char *json, size_t len);
+struct obj;
+/* The same for a stored object; the cells are kept in o->cells (ages left as slots filled at
+ * each call) until the object changes, so a repeated listing does not parse it again. */
+void table_write_obj(struct strbuf *sb, struct obj *o);
 /* Human age ("5m", "3h12m") of an RFC 3339 timestamp relative to the wall clock; caller frees. */
 char *table_age(const char *ts);
 
