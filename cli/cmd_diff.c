@@ -144,26 +144,15 @@ static struct value *user_values(const struct diff_args *a, struct tops_err *err
 		{"--set-string", STRVALS_STRING}, {"--set-file", STRVALS_FILE},
 		{"--set-literal", STRVALS_LITERAL},
 	};
-	const struct yaml_opts yo = {.numbers_as_float = true};
-	struct value *user = value_map();
-	for (size_t i = 0; i < a->nrflags; i++) {
-		const char *f = a->rflags[i].flag;
-		if (strcmp(f, "-f") != 0 && strcmp(f, "--values") != 0)
-			continue;
-		struct value *v = yaml_load_file(a->rflags[i].val, &yo, err);
-		if (!v || (v->type != V_MAP && v->type != V_NULL)) {
-			if (v)
-				tops_err_set(err, TOPS_EINVAL, "%s: values file must hold a map",
-					     a->rflags[i].val);
-			value_unref(v);
-			value_unref(user);
-			return NULL;
-		}
-		struct value *merged = v->type == V_MAP ? values_merge_maps(user, v) : value_ref(user);
-		value_unref(v);
-		value_unref(user);
-		user = merged;
-	}
+	const char **files = xcalloc(a->nrflags + 1, sizeof *files);
+	size_t nfiles = 0;
+	for (size_t i = 0; i < a->nrflags; i++)
+		if (!strcmp(a->rflags[i].flag, "-f") || !strcmp(a->rflags[i].flag, "--values"))
+			files[nfiles++] = a->rflags[i].val;
+	struct value *user = values_merge_files(files, nfiles, err);
+	free(files);
+	if (!user)
+		return NULL;
 	for (size_t k = 0; k < ARRAY_LEN(order); k++)
 		for (size_t i = 0; i < a->nrflags; i++)
 			if (strcmp(a->rflags[i].flag, order[k].flag) == 0 &&

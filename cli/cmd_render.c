@@ -6,13 +6,11 @@
 #include "core/render.h"
 #include "core/strvals.h"
 #include "core/values.h"
-#include "core/yaml.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define VALUES_FILE_MAX (64u << 20)
 
 enum rflag { RF_VALUES, RF_SET, RF_SET_STRING, RF_SET_FILE, RF_SET_JSON, RF_SET_LITERAL,
 	     RF_KUBE_VERSION, RF_API_VERSIONS, RF_INCLUDE_CRDS, RF_SKIP_TESTS, RF_SHOW_ONLY,
@@ -145,31 +143,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-static struct value *load_values_file(const char *path, struct tops_err *err)
-{
-	char *buf;
-	size_t len;
-	struct yaml_opts yo = {.numbers_as_float = true};
-	if (read_file(path, VALUES_FILE_MAX, &buf, &len, err) < 0)
-		return NULL;
-	struct value *v = yaml_load(buf, len, path, &yo, NULL, err);
-	free(buf);
-	if (!v) {
-		tops_err_prefix(err, "failed to parse %s", path);
-		return NULL;
-	}
-	if (v->type == V_NULL) {
-		value_unref(v);
-		return value_map();
-	}
-	if (v->type != V_MAP) {
-		value_unref(v);
-		tops_err_set(err, TOPS_EINVAL, "failed to parse %s: error unmarshaling JSON: json: cannot unmarshal into Go value of type map[string]interface {}", path);
-		return NULL;
-	}
-	return v;
-}
-
 static const char *const set_names[] = {
 	[STRVALS_SET] = "--set", [STRVALS_STRING] = "--set-string", [STRVALS_JSON] = "--set-json",
 	[STRVALS_LITERAL] = "--set-literal", [STRVALS_FILE] = "--set-file",
@@ -206,16 +179,9 @@ static struct value *user_values(const struct args *a, struct tops_err *err)
 {
 	static const enum strvals_kind order[] = {STRVALS_JSON, STRVALS_SET, STRVALS_STRING,
 						   STRVALS_FILE, STRVALS_LITERAL};
-	struct value *base = value_map();
-	for (size_t i = 0; i < a->nvalues; i++) {
-		struct value *cur = load_values_file(a->values[i], err);
-		if (!cur)
-			goto fail;
-		struct value *m = values_merge_maps(base, cur);
-		value_unref(base);
-		value_unref(cur);
-		base = m;
-	}
+	struct value *base = values_merge_files(a->values, a->nvalues, err);
+	if (!base)
+		return NULL;
 	for (size_t k = 0; k < ARRAY_LEN(order); k++)
 		for (size_t i = 0; i < a->nsets; i++) {
 			if (a->sets[i].kind != order[k])

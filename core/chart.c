@@ -2,6 +2,7 @@
 #include "core/chart.h"
 #include "core/semver.h"
 #include "core/tar.h"
+#include "core/values.h"
 #include "core/yaml.h"
 
 #include <ctype.h>
@@ -419,20 +420,8 @@ static int file_cmp(const void *a, const void *b)
 
 static int values_load(struct chart *c, const struct chart_file *f, struct tops_err *err)
 {
-	struct yaml_opts yo = {.numbers_as_float = true};
-	struct value *v = yaml_load(f->data, f->len, "values.yaml", &yo, NULL, err);
-	if (!v)
-		return tops_err_prefix(err, "cannot load values.yaml");
-	if (v->type == V_NULL) {
-		value_unref(v);
-		v = value_map();
-	}
-	if (v->type != V_MAP) {
-		value_unref(v);
-		return tops_err_set(err, TOPS_EINVAL, "cannot load values.yaml: error unmarshaling JSON: json: cannot unmarshal into Go value of type map[string]interface {}");
-	}
-	c->values = v;
-	return 0;
+	c->values = values_parse(f->data, f->len, "values.yaml", err);
+	return c->values ? 0 : tops_err_prefix(err, "cannot load values.yaml");
 }
 
 struct subgroup {

@@ -9,29 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- values: the -f merge, as `helm template -f A -f B` does it ---- */
-static struct value *load_values(const struct renderjob_opts *o, struct tops_err *err)
-{
-	const struct yaml_opts yo = {.numbers_as_float = true};
-	struct value *user = value_map();
-	for (size_t i = 0; i < o->nvalues; i++) {
-		struct value *v = yaml_load_file(o->values_files[i], &yo, err);
-		if (!v || (v->type != V_MAP && v->type != V_NULL)) {
-			if (v)
-				tops_err_set(err, TOPS_EINVAL, "%s: values file must hold a map",
-					     o->values_files[i]);
-			value_unref(v);
-			value_unref(user);
-			return NULL;
-		}
-		struct value *merged = v->type == V_MAP ? values_merge_maps(user, v) : value_ref(user);
-		value_unref(v);
-		value_unref(user);
-		user = merged;
-	}
-	return user;
-}
-
 /* ---- splitting the rendered stream into objects ---- */
 static char *str_at(const struct value *v, const char *dotted)
 {
@@ -202,7 +179,7 @@ static int render_text(const struct renderjob_opts *o, struct renderjob_result *
 	int rc = chart_load(o->chart, &c, &out->err);
 	if (rc < 0)
 		goto done;
-	user = load_values(o, &out->err);
+	user = values_merge_files(o->values_files, o->nvalues, &out->err);
 	rc = user ? 0 : -TOPS_EINVAL;
 	if (rc < 0)
 		goto done;

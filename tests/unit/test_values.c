@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/values.h"
 #include "core/yaml.h"
@@ -110,9 +111,60 @@ static void test_merge_maps(void **state)
 	value_unref(b);
 }
 
+static char *write_tmp(const char *text)
+{
+	char *path = xstrdup("/tmp/tops-values-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void test_values_files(void **state)
+{
+	(void)state;
+	struct tops_err err = {0};
+	struct value *v = values_parse("", 0, "e.yaml", &err);
+	assert_int_equal(v->type, V_MAP);                       /* empty document: {} */
+	value_unref(v);
+	assert_null(values_parse("- 1\n", 4, "l.yaml", &err));
+	assert_non_null(strstr(tops_err_msg(&err), "cannot unmarshal into Go value of type map"));
+	tops_err_clear(&err);
+	assert_null(values_parse("a: [1\n", 6, "bad.yaml", &err));
+	assert_non_null(strstr(tops_err_msg(&err), "bad.yaml:"));   /* position names the file */
+	tops_err_clear(&err);
+	char *a = write_tmp("x: {a: 1, b: 2}\nbig: 1000000\n"), *b = write_tmp("x: {b: 3}\n");
+	char *bad = write_tmp("[1, 2]\n");
+	const char *files[] = {a, b};
+	struct value *m = values_merge_files(files, 2, &err);
+	assert_non_null(m);
+	assert_true(value_map_path(m, "x.a")->u.f == 1.0);
+	assert_true(value_map_path(m, "x.b")->u.f == 3.0);
+	assert_int_equal(value_map_get(m, "big")->type, V_FLOAT);  /* numbers are float64, as in Helm */
+	value_unref(m);
+	const char *with_bad[] = {a, bad};
+	assert_null(values_merge_files(with_bad, 2, &err));
+	char *want = xasprintf("failed to parse %s: ", bad);
+	assert_non_null(strstr(tops_err_msg(&err), want));
+	tops_err_clear(&err);
+	const char *missing[] = {"/nonexistent/values.yaml"};
+	assert_null(values_merge_files(missing, 1, &err));
+	assert_non_null(strstr(tops_err_msg(&err), "/nonexistent/values.yaml"));
+	tops_err_clear(&err);
+	unlink(a);
+	unlink(b);
+	unlink(bad);
+	free(a);
+	free(b);
+	free(bad);
+	free(want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_values_files),
 		cmocka_unit_test(test_coalesce_and_globals),
 		cmocka_unit_test(test_dependencies),
 		cmocka_unit_test(test_merge_maps),
