@@ -4,7 +4,8 @@
 set -u
 PKGS="build-essential pkg-config clang libncurses-dev libuv1-dev libcurl4-openssl-dev libcjson-dev
 libyaml-dev zlib1g-dev libcmocka-dev libhttp-parser-dev libpcre2-dev libssl-dev
-prometheus tmux python3-pil fonts-dejavu-core procps curl jq tzdata libclang-rt-14-dev libxml2-utils time"
+prometheus tmux python3-pil fonts-dejavu-core procps curl jq tzdata libclang-rt-14-dev libxml2-utils time
+nghttp2-proxy openssl iproute2"
 missing=""
 for p in $PKGS; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
@@ -21,5 +22,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null || true
 apt-get install -y -qq $missing >/dev/null || { echo "tops: apt-get install -y$missing failed" >&2; exit 1; }
 # The prometheus package may start a system service on :9090; tests run their own.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop prometheus >/dev/null 2>&1 || true; fi
+# (the same for nghttp2-proxy's nghttpx on :3000)
+if command -v systemctl >/dev/null 2>&1; then systemctl stop prometheus nghttpx >/dev/null 2>&1 || true; fi
 exit 0
