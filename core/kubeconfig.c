@@ -828,14 +828,15 @@ int kubeconfig_exec_start(struct kubeconfig *kc, uv_loop_t *loop, kubeconfig_exe
 	x->out.data = x->errp.data = x->timer.data = x;
 	x->handles = 3;
 	int rc = exec_spawn(x, loop);
+	x->handles++;   /* the process handle is initialised even when the spawn failed */
 	if (rc != 0) {
+		exec_close(x, (uv_handle_t *)&x->proc);
 		exec_close(x, (uv_handle_t *)&x->out);
 		exec_close(x, (uv_handle_t *)&x->errp);
 		exec_close(x, (uv_handle_t *)&x->timer);
 		return tops_err_set(err, TOPS_EAUTH, "exec plugin %s: cannot start: %s",
 				    kc->exec->command, uv_strerror(rc));
 	}
-	x->handles++;
 	x->reading = 2;
 	uv_read_start((uv_stream_t *)&x->out, exec_alloc_cb, exec_out_cb);
 	uv_read_start((uv_stream_t *)&x->errp, exec_alloc_cb, exec_err_cb);

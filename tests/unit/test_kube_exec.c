@@ -237,6 +237,7 @@ struct reply {
 	int err;
 	char body[128];
 	char errmsg[512];
+	char lines[128];   /* streamed lines, each followed by '|' */
 	uint64_t ticks_at_done;
 };
 
@@ -258,6 +259,14 @@ static void reply_cb(struct http_req *r, struct http_result *res, void *ud)
 	x->ticks_at_done = ticks;
 	snprintf(x->body, sizeof x->body, "%s", res->body ? res->body : "");
 	snprintf(x->errmsg, sizeof x->errmsg, "%s", res->errmsg ? res->errmsg : "");
+}
+
+static void line_cb(struct http_req *r, const char *line, size_t n, void *ud)
+{
+	struct reply *x = ud;
+	(void)r;
+	size_t have = strlen(x->lines);
+	snprintf(x->lines + have, sizeof x->lines - have, "%.*s|", (int)n, line);
 }
 
 static struct http_req *send_req(struct kube_client *c, struct reply *x)
@@ -399,6 +408,20 @@ static void test_unauthorized_refresh_and_retry_once(void **state)
 	int rej, n = server_count(&rej);
 	assert_int_equal(rej, 2);
 	assert_int_equal(n, 4);
+	/* a stream (a watch) is retried the same way: the 401 body never reaches on_line */
+	set_valid("Bearer tok-3");
+	memset(&x[0], 0, sizeof x[0]);
+	struct http_request rq = {.url = "/api/v1/pods?watch=1", .on_line = line_cb,
+				  .on_done = reply_cb, .ud = &x[0]};
+	struct tops_err err = {0};
+	assert_non_null(kube_request(c, &rq, &err));
+	wait_all(&loop, x, 1);
+	assert_int_equal(x[0].status, 200);
+	assert_string_equal(x[0].lines, "Bearer tok-3|");
+	assert_int_equal(runs(), 3);
+	n = server_count(&rej);
+	assert_int_equal(n, 2);
+	assert_int_equal(rej, 1);
 	/* a server that refuses the new token too: refresh and retry once, then the 401 */
 	set_valid("Bearer nobody");
 	send_req(c, &x[0]);
@@ -406,7 +429,7 @@ static void test_unauthorized_refresh_and_retry_once(void **state)
 	assert_int_equal(x[0].err, 0);
 	assert_int_equal(x[0].status, 401);
 	assert_non_null(strstr(x[0].body, "Unauthorized"));
-	assert_int_equal(runs(), 3);
+	assert_int_equal(runs(), 4);
 	n = server_count(&rej);
 	assert_int_equal(n, 2);
 	assert_int_equal(rej, 2);
@@ -435,6 +458,40 @@ static void test_cancel_and_free_during_run(void **state)
 	assert_int_equal(runs(), 1);
 }
 
+static void test_missing_plugin(void **state)
+{
+	(void)state;
+	uv_loop_t loop;
+	struct kube_client *c = client(&loop);
+	char *saved = plugin;
+	plugin = xasprintf("%s/no-such-plugin", dir);
+	char *cfg = xasprintf("%s/config", dir), *text = NULL;
+	size_t len;
+	assert_int_equal(read_file(cfg, 0, &text, &len, NULL), 0);
+	kube_client_free(c);
+	/* the same kubeconfig, pointing at a command that does not exist */
+	char *at = strstr(text, "command: ");
+	assert_non_null(at);
+	char *bad = xasprintf("%.*scommand: %s\n", (int)(at - text), text, plugin);
+	put("config", bad);
+	struct tops_opts o = {.kubeconfig = cfg};
+	struct tops_err err = {0};
+	assert_int_equal(kube_client_new(&loop, &o, &c, &err), 0);
+	struct http_request rq = {.url = "/api", .on_done = reply_cb};
+	assert_null(kube_request(c, &rq, &err));
+	char *want = xasprintf("exec plugin %s: cannot start: ", plugin);
+	assert_true(str_has_prefix(tops_err_msg(&err), want));
+	client_done(c, &loop);
+	put("config", text);
+	free(want);
+	free(bad);
+	free(text);
+	free(cfg);
+	free(plugin);
+	plugin = saved;
+	tops_err_clear(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_failing_plugin),
 		cmocka_unit_test(test_unauthorized_refresh_and_retry_once),
 		cmocka_unit_test(test_cancel_and_free_during_run),
+		cmocka_unit_test(test_missing_plugin),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
