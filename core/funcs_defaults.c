@@ -99,15 +99,18 @@ static int to_json(struct value **args, struct value **out, bool pretty, bool ht
 FN(f_to_json) { return to_json(args, out, false, true); }
 FN(f_to_pretty_json) { return to_json(args, out, true, true); }
 FN(f_to_raw_json) { return to_json(args, out, false, false); }
+FN(f_must_to_json) { return fu_must_to_json(args[0], false, true, out, err); }
+FN(f_must_to_pretty_json) { return fu_must_to_json(args[0], true, true, out, err); }
+FN(f_must_to_raw_json) { return fu_must_to_json(args[0], false, false, out, err); }
 
 static const struct tmpl_func default_funcs[] = {
 	{"default", f_default, 1, -1}, {"empty", f_empty, 1, 1},
 	{"coalesce", f_coalesce, 0, -1}, {"all", f_all, 0, -1}, {"any", f_any, 0, -1},
 	{"ternary", f_ternary, 3, 3}, {"fail", f_fail, 1, 1},
 	{"fromJson", f_from_json, 1, 1}, {"mustFromJson", f_must_from_json, 1, 1},
-	{"toJson", f_to_json, 1, 1}, {"mustToJson", f_to_json, 1, 1},
-	{"toPrettyJson", f_to_pretty_json, 1, 1}, {"mustToPrettyJson", f_to_pretty_json, 1, 1},
-	{"toRawJson", f_to_raw_json, 1, 1}, {"mustToRawJson", f_to_raw_json, 1, 1},
+	{"toJson", f_to_json, 1, 1}, {"mustToJson", f_must_to_json, 1, 1},
+	{"toPrettyJson", f_to_pretty_json, 1, 1}, {"mustToPrettyJson", f_must_to_pretty_json, 1, 1},
+	{"toRawJson", f_to_raw_json, 1, 1}, {"mustToRawJson", f_must_to_raw_json, 1, 1},
 };
 
 FU_REGISTER(funcs_defaults_register, default_funcs)

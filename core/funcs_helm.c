@@ -112,6 +112,12 @@ FN(f_to_yaml)
 	return 0;
 }
 
+FN(f_must_to_yaml)
+{
+	int rc = fu_check_json(args[0], err);
+	return rc < 0 ? rc : f_to_yaml(ex, args, nargs, out, err);
+}
+
 FN(f_to_yaml_pretty)
 {
 	static const struct yaml_emit_opts pretty = {.indent_sequences = true, .no_fold = true,
@@ -201,6 +207,8 @@ FN(f_to_json)
 	return 0;
 }
 
+FN(f_must_to_json) { return fu_must_to_json(args[0], false, true, out, err); }
+
 FN(f_to_toml)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -247,11 +255,11 @@ FN(f_get_host_by_name)
 
 static const struct tmpl_func helm_funcs[] = {
 	{"include", f_include, 2, 2}, {"tpl", f_tpl, 2, 2}, {"required", f_required, 2, 2},
-	{"fail", f_fail, 1, 1}, {"toYaml", f_to_yaml, 1, 1}, {"mustToYaml", f_to_yaml, 1, 1},
+	{"fail", f_fail, 1, 1}, {"toYaml", f_to_yaml, 1, 1}, {"mustToYaml", f_must_to_yaml, 1, 1},
 	{"toYamlPretty", f_to_yaml_pretty, 1, 1}, {"fromYaml", f_from_yaml, 1, 1},
 	{"fromYamlArray", f_from_yaml_array, 1, 1}, {"toToml", f_to_toml, 1, 1},
 	{"fromToml", f_from_toml, 1, 1}, {"toJson", f_to_json, 1, 1},
-	{"mustToJson", f_to_json, 1, 1}, {"fromJson", f_from_json, 1, 1},
+	{"mustToJson", f_must_to_json, 1, 1}, {"fromJson", f_from_json, 1, 1},
 	{"fromJsonArray", f_from_json_array, 1, 1}, {"lookup", f_lookup, 4, 4},
 	{"getHostByName", f_get_host_by_name, 1, 1},
 };

@@ -664,3 +664,13 @@ struct value *fu_to_json(const struct value *v, bool pretty, bool html)
 	char *s = value_to_json(v, pretty, html);
 	return value_str_own(s, strlen(s));
 }
+
+int fu_must_to_json(const struct value *v, bool pretty, bool html, struct value **out,
+		    struct tops_err *err)
+{
+	int rc = fu_check_json(v, err);
+	if (rc < 0)
+		return rc;
+	*out = fu_to_json(v, pretty, html);
+	return 0;
+}

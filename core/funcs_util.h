@@ -65,6 +65,10 @@ void fu_json_floats(struct value *v);
 /* Sprig's and Helm's toJson: a new string of json.Marshal(v) (pretty: MarshalIndent; html:
  * <, >, & escaped), or "" when Go would refuse the value (cycles, NaN, infinities). */
 struct value *fu_to_json(const struct value *v, bool pretty, bool html);
+/* The must- form: fails with Go's words ("json: unsupported value: NaN") where fu_to_json
+ * gives "". */
+int fu_must_to_json(const struct value *v, bool pretty, bool html, struct value **out,
+		    struct tops_err *err);
 /* Go's json.Unmarshal into interface{}: the value of JSON text s with numbers as floats (new
  * reference), or NULL and, when msg is not NULL, Go's error text in *msg (caller frees). */
 struct value *fu_json_decode(const char *s, size_t n, char **msg);
