@@ -430,6 +430,7 @@ void funcs_register_sprig(struct tmpl_funcs *f)
 	funcs_defaults_register(f);
 	funcs_encoding_register(f);
 	funcs_crypto_register(f);
+	funcs_passwd_register(f);
 	funcs_semver_register(f);
 	funcs_regex_register(f);
 	funcs_reflect_register(f);

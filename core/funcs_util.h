@@ -81,6 +81,7 @@ void funcs_math_register(struct tmpl_funcs *f);
 void funcs_defaults_register(struct tmpl_funcs *f);
 void funcs_encoding_register(struct tmpl_funcs *f);
 void funcs_crypto_register(struct tmpl_funcs *f);
+void funcs_passwd_register(struct tmpl_funcs *f);
 void funcs_semver_register(struct tmpl_funcs *f);
 void funcs_regex_register(struct tmpl_funcs *f);
 void funcs_reflect_register(struct tmpl_funcs *f);

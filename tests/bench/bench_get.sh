@@ -108,7 +108,7 @@ int main(int argc, char **argv) {
 C
 if cc -std=c11 -O2 -D_GNU_SOURCE -I"$TOPS_ROOT" $(pkg-config --cflags libuv libcurl libcjson) -o "$TEST_TMP/ingest" \
      "$TEST_TMP/ingest.c" "$TOPS_ROOT/obj/libtopscore.a" \
-     $(pkg-config --libs ncursesw libuv libcurl libcjson yaml-0.1 zlib libpcre2-8 libcrypto) -lhttp_parser -lm -lpthread; then
+     $(pkg-config --libs ncursesw libuv libcurl libcjson yaml-0.1 zlib libpcre2-8 libcrypto) -lhttp_parser -lcrypt -lm -lpthread; then
   pages=(); for ((i = 0; i < NPAGES; i++)); do pages+=("$TEST_TMP/page.$i"); done
   "$TEST_TMP/ingest" "${pages[@]}"
 else

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <crypt.h>
 #include <cmocka.h>
 
 #include "core/funcs_util.h"
@@ -470,12 +471,51 @@ static void test_fmt(void **state)
 	value_unref(v);
 }
 
+/* bcrypt and htpasswd: Go's hash form, a fresh salt each time, a hash that verifies, Sprig's
+ * failure texts. (tests/integration/t_htpasswd.sh verifies with Apache's htpasswd.) */
+static void test_passwd(void **state)
+{
+	(void)state;
+	struct tmpl_funcs *reg = registry();
+	struct tops_err err = {0};
+	struct value *pw = value_str("s3cret");
+	struct value *a = call(reg, "bcrypt", &pw, 1, &err), *b = call(reg, "bcrypt", &pw, 1, &err);
+	assert_int_equal(a->u.str.len, 60);
+	assert_true(strncmp(a->u.str.s, "$2a$10$", 7) == 0);
+	assert_int_equal(strspn(a->u.str.s + 7, "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"), 53);
+	assert_string_not_equal(a->u.str.s, b->u.str.s);            /* random salt */
+	struct crypt_data *cd = calloc(1, sizeof *cd);
+	assert_string_equal(crypt_r("s3cret", a->u.str.s, cd), a->u.str.s);
+	assert_string_not_equal(crypt_r("s3creT", a->u.str.s, cd), a->u.str.s);
+	free(cd);
+	struct value *args[3] = {value_str("admin"), value_ref(pw), value_str("sha")};
+	struct value *sha = call(reg, "htpasswd", args, 3, &err);
+	assert_string_equal(sha->u.str.s, "admin:{SHA}/vNB+F2HQ559kaLUZbmHHvZrXpg=");
+	value_unref(args[2]);
+	args[2] = value_str("bcrypt");
+	struct value *bc = call(reg, "htpasswd", args, 3, &err);
+	assert_true(strncmp(bc->u.str.s, "admin:$2a$10$", 13) == 0);
+	value_unref(args[0]);
+	args[0] = value_str("ad:min");
+	struct value *bad = call(reg, "htpasswd", args, 3, &err);
+	assert_string_equal(bad->u.str.s, "invalid username: ad:min");
+	struct value *longpw = value_str("0123456789012345678901234567890123456789012345678901234567890123456789012");
+	struct value *toolong = call(reg, "bcrypt", &longpw, 1, &err);
+	assert_string_equal(toolong->u.str.s, "failed to encrypt string with bcrypt: bcrypt: password length exceeds 72 bytes");
+	for (int i = 0; i < 3; i++)
+		value_unref(args[i]);
+	struct value *all[] = {pw, a, b, sha, bc, bad, longpw, toolong};
+	for (size_t i = 0; i < ARRAY_LEN(all); i++)
+		value_unref(all[i]);
+	tmpl_funcs_free(reg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table), cmocka_unit_test(test_random),
 		cmocka_unit_test(test_cycles), cmocka_unit_test(test_certs),
-		cmocka_unit_test(test_semver_order),
+		cmocka_unit_test(test_semver_order), cmocka_unit_test(test_passwd),
 		cmocka_unit_test(test_int_params), cmocka_unit_test(test_fmt),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
