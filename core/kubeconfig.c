@@ -743,14 +743,23 @@ static const char *first_line(struct strbuf *sb)
 	return s;
 }
 
+static long exec_limit_ms(const struct kube_exec *e)
+{
+	return e->limit_ms > 0 ? e->limit_ms : EXEC_LIMIT_MS;
+}
+
 static int exec_result(struct exec_run *x, struct tops_err *err)
 {
 	const char *cmd = x->kc->exec->command;
 	const char *line = first_line(&x->ebuf);
 	const char *sep = *line ? ": " : "";
+	long limit = exec_limit_ms(x->kc->exec);
+	if (x->timed_out && limit % 1000 == 0)
+		return tops_err_set(err, TOPS_EAUTH, "exec plugin %s: no answer within %ld s%s%s", cmd,
+				    limit / 1000, sep, line);
 	if (x->timed_out)
-		return tops_err_set(err, TOPS_EAUTH, "exec plugin %s: no answer within %d s%s%s", cmd,
-				    EXEC_LIMIT_MS / 1000, sep, line);
+		return tops_err_set(err, TOPS_EAUTH, "exec plugin %s: no answer within %ld ms%s%s", cmd,
+				    limit, sep, line);
 	if (x->term_signal)
 		return tops_err_set(err, TOPS_EAUTH, "exec plugin %s was killed by signal %d%s%s", cmd,
 				    x->term_signal, sep, line);
@@ -840,7 +849,7 @@ int kubeconfig_exec_start(struct kubeconfig *kc, uv_loop_t *loop, kubeconfig_exe
 	x->reading = 2;
 	uv_read_start((uv_stream_t *)&x->out, exec_alloc_cb, exec_out_cb);
 	uv_read_start((uv_stream_t *)&x->errp, exec_alloc_cb, exec_err_cb);
-	uv_timer_start(&x->timer, exec_timeout_cb, EXEC_LIMIT_MS, 0);
+	uv_timer_start(&x->timer, exec_timeout_cb, (uint64_t)exec_limit_ms(kc->exec), 0);
 	kc->exec->run = x;
 	return 0;
 }

@@ -31,6 +31,7 @@ struct kube_exec {
 	char *cert_data, *key_data;  /* PEM from status.clientCertificateData/KeyData */
 	int64_t expires;           /* Unix seconds; 0: no expiry given (cached for the process) */
 	struct exec_run *run;      /* the run in flight, or NULL */
+	long limit_ms;             /* a run is killed after this long; 0: 60 s */
 };
 
 /* The resolved settings of one context. All strings owned; NULL when not set. */

@@ -458,6 +458,25 @@ static void test_cancel_and_free_during_run(void **state)
 	assert_int_equal(runs(), 1);
 }
 
+static void test_plugin_time_limit(void **state)
+{
+	(void)state;
+	uv_loop_t loop;
+	struct kube_client *c = client(&loop);
+	c->kc->exec->limit_ms = 300;
+	put("sleep", "30");
+	struct reply x[1];
+	uint64_t t0 = now_ms();
+	send_req(c, &x[0]);
+	wait_all(&loop, x, 1);
+	assert_true(now_ms() - t0 < 10000);   /* killed, with the sleep it started */
+	char *want = xasprintf("exec plugin %s: no answer within 300 ms", plugin);
+	assert_int_equal(x[0].err, -TOPS_EAUTH);
+	assert_string_equal(x[0].errmsg, want);
+	free(want);
+	client_done(c, &loop);
+}
+
 static void test_missing_plugin(void **state)
 {
 	(void)state;
@@ -500,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_failing_plugin),
 		cmocka_unit_test(test_unauthorized_refresh_and_retry_once),
 		cmocka_unit_test(test_cancel_and_free_during_run),
+		cmocka_unit_test(test_plugin_time_limit),
 		cmocka_unit_test(test_missing_plugin),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
