@@ -181,8 +181,8 @@ static void deliver_unauthorized(struct http_req *r)
 	r->delivering = true;
 	h->on_unauthorized(h, r->bearer, h->unauthorized_ud);
 	r->delivering = false;
-	if (r->cancelled)
-		req_destroy(r);
+	if (r->cancelled && !r->queued)
+		req_destroy(r);   /* when queued again, the delivery loop frees it */
 }
 
 static void deliver_one(struct http_req *r)
