@@ -564,7 +564,7 @@ void kubeconfig_free(struct kubeconfig *kc)
 /* --- exec credential plugins ---
  *
  * A run is started with uv_spawn on the caller's loop (a private one for kubeconfig_token) in
- * its own session, so that a timeout or a cancel can kill the plugin together with anything it
+ * its own process group, so that a timeout or a cancel can kill the plugin together with anything it
  * started. It ends when the process has exited and both pipes are closed; the struct is freed
  * when its last handle is closed, which may be after the kubeconfig is gone (cancel). */
 
@@ -643,7 +643,7 @@ static void exec_exit_cb(uv_process_t *p, int64_t status, int sig)
 	exec_finish(x);
 }
 
-/* The plugin and whatever it started (its session), which may hold a pipe after it exited. */
+/* The plugin and whatever it started (its process group), which may hold a pipe after it exited. */
 static void exec_kill(struct exec_run *x)
 {
 	uv_kill(-x->proc.pid, SIGKILL);

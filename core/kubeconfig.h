@@ -94,7 +94,7 @@ bool kubeconfig_exec_running(const struct kubeconfig *kc);
  * ExecCredential). err is borrowed for the call. */
 typedef void (*kubeconfig_exec_fn)(struct kubeconfig *kc, int rc, const struct tops_err *err,
 				   void *ud);
-/* Starts the plugin on loop with uv_spawn and an argv (its own session; stdin closed; stdout and
+/* Starts the plugin on loop with uv_spawn and an argv (its own process group; stdin closed; stdout and
  * stderr read on the loop; killed with everything it started after 60 s) and returns at once.
  * One run at a time per kubeconfig. Errors (done is then never called): -TOPS_EAUTH when the
  * command cannot be started, -TOPS_EINTERNAL when a run is already in flight. */
