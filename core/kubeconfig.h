@@ -94,8 +94,9 @@ bool kubeconfig_exec_running(const struct kubeconfig *kc);
  * ExecCredential). err is borrowed for the call. */
 typedef void (*kubeconfig_exec_fn)(struct kubeconfig *kc, int rc, const struct tops_err *err,
 				   void *ud);
-/* Starts the plugin on loop with uv_spawn and an argv (its own process group; stdin closed; stdout and
- * stderr read on the loop; killed with everything it started after 60 s) and returns at once.
+/* Starts the plugin on loop with uv_spawn and an argv (its own process group; stdin closed;
+ * stdout and stderr read on the loop; killed with everything it started after limit_ms, 60 s by
+ * default) and returns at once.
  * One run at a time per kubeconfig. Errors (done is then never called): -TOPS_EAUTH when the
  * command cannot be started, -TOPS_EINTERNAL when a run is already in flight. */
 int kubeconfig_exec_start(struct kubeconfig *kc, uv_loop_t *loop, kubeconfig_exec_fn done,
