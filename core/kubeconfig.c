@@ -565,8 +565,9 @@ void kubeconfig_free(struct kubeconfig *kc)
  *
  * A run is started with uv_spawn on the caller's loop (a private one for kubeconfig_token) in
  * its own process group, so that a timeout or a cancel can kill the plugin together with
- * anything it started. It ends when the process has exited and both pipes are closed; the struct is freed
- * when its last handle is closed, which may be after the kubeconfig is gone (cancel). */
+ * anything it started. It ends when the process has exited and both pipes are closed; the
+ * struct is freed when its last handle is closed, which may be after the kubeconfig is gone
+ * (cancel). */
 
 #define EXEC_LIMIT_MS 60000
 
