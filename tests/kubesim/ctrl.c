@@ -19,11 +19,32 @@ struct qlist {
 static struct qlist queue, timed;
 static char **gc_uids;
 static size_t gc_len, gc_cap;
+/* The controllers run when there is work: at once (next loop turn) for queued reconciles and
+ * garbage collection, else at the earliest timed step or demo action. No fixed-rate tick. */
 static uv_timer_t tick_timer;
+static uint64_t tick_due;         /* loop time (ms) the armed tick fires at */
 static double next_rollout, next_event;
 static char **event_fifo;
 static size_t ev_head, ev_len;
 #define EVENT_CAP 3000
+
+static void tick_cb(uv_timer_t *t);
+
+static void tick_arm(uint64_t ms)
+{
+	uint64_t due = uv_now(sim_loop) + ms;
+	if (uv_is_active((uv_handle_t *)&tick_timer) && tick_due <= due)
+		return;
+	tick_due = due;
+	uv_timer_start(&tick_timer, tick_cb, ms, 0);
+}
+
+/* Milliseconds of real time until simulated time at (rounded up). */
+static uint64_t ms_until(double at)
+{
+	double ms = (at - sim_now()) / sim_cfg.speed * 1000.0;
+	return ms <= 0 ? 0 : ms > 3.6e9 ? 3600000000ULL : (uint64_t)ms + 1;
+}
 
 static void qpush(struct qlist *q, int kind, const char *ns, const char *name, double at)
 {
@@ -41,11 +62,13 @@ void ctrl_enqueue(int kind, const char *ns, const char *name)
 		return;
 	o->queued = true;
 	qpush(&queue, kind, ns, name, 0);
+	tick_arm(0);
 }
 
 void ctrl_after(double delay, int kind, const char *ns, const char *name)
 {
 	qpush(&timed, kind, ns, name, sim_now() + delay);
+	tick_arm(ms_until(sim_now() + delay));
 }
 
 char *ctrl_now_ts(void) { return sim_timestamp(sim_wall()); }
@@ -233,31 +256,50 @@ static void gc_push(const char *uid)
 		gc_uids = xrealloc(gc_uids, gc_cap * sizeof(char *));
 	}
 	gc_uids[gc_len++] = xstrdup(uid);
+	tick_arm(0);
 }
 
-/* Deletes (or orphans) every object whose controller owner is uid. */
+struct dep_key {
+	int kind;
+	char *ns, *name;
+};
+
+static int dep_key_cmp(const void *a, const void *b)
+{
+	const struct dep_key *x = a, *y = b;
+	int c = x->kind - y->kind;
+	if (!c)
+		c = strcmp(x->ns, y->ns);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* Deletes (or orphans) every object whose controller owner is uid, in kind and name order. */
 static void gc_dependents(const char *uid, bool orphan)
 {
-	for (int k = 0; k < K_COUNT; k++) {
-		for (size_t i = 0; i < db_count(k);) {
-			struct obj *o = db_at(k, i);
-			if (!o->owner_uid || strcmp(o->owner_uid, uid) != 0) {
-				i++;
-				continue;
-			}
-			char *ns = xstrdup(o->ns), *name = xstrdup(o->name);
+	size_t n;
+	struct obj *const *owned = db_owned(uid, &n);
+	if (!n)
+		return;
+	struct dep_key *keys = xcalloc(n, sizeof(*keys));
+	for (size_t i = 0; i < n; i++)
+		keys[i] = (struct dep_key){owned[i]->kind, xstrdup(owned[i]->ns), xstrdup(owned[i]->name)};
+	qsort(keys, n, sizeof(*keys), dep_key_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct obj *o = db_find(keys[i].kind, keys[i].ns, keys[i].name);
+		if (o && o->owner_uid && strcmp(o->owner_uid, uid) == 0) {
 			if (orphan) {
 				struct value *v = obj_value(o);
 				value_map_del(vmap(v, "metadata"), "ownerReferences");
-				ctrl_save(k, v);
+				ctrl_save(keys[i].kind, v);
 				value_unref(v);
-				i++;
 			} else {
-				ctrl_delete(k, ns, name, "Background", NULL, NULL);
+				ctrl_delete(keys[i].kind, keys[i].ns, keys[i].name, "Background", NULL, NULL);
 			}
-			free(ns); free(name);
 		}
+		free(keys[i].ns);
+		free(keys[i].name);
 	}
+	free(keys);
 }
 
 static void pod_killing(const struct obj *o)
@@ -479,28 +521,46 @@ static void run_demo(void)
 	}
 }
 
+/* Arms the tick for the next work: queued items now, else the earliest timed or demo step. */
+static void tick_next(void)
+{
+	if (queue.len || gc_len) {
+		tick_arm(0);
+		return;
+	}
+	double at = 0;
+	for (size_t i = 0; i < timed.len; i++)
+		if (!at || timed.v[i].at < at)
+			at = timed.v[i].at;
+	if (sim_cfg.rollout_every > 0 && next_rollout && (!at || next_rollout < at))
+		at = next_rollout;
+	if (sim_cfg.event_every > 0 && next_event && (!at || next_event < at))
+		at = next_event;
+	if (at)
+		tick_arm(ms_until(at));
+}
+
 static void tick_cb(uv_timer_t *t)
 {
 	run_timed();
 	gc_run();
 	run_queue();
 	run_demo();
+	tick_next();
 }
 
 void ctrl_init(void)
 {
 	db_listen(db_cb, NULL);
 	uv_timer_init(sim_loop, &tick_timer);
-	uv_timer_start(&tick_timer, tick_cb, 20, 20);
+	tick_arm(0);
 }
 
 void ctrl_churn(int n)
 {
 	size_t start = db_ns_start(K_POD, "testops");
 	for (int i = 0; i < n; i++) {
-		size_t end = start;
-		while (end < db_count(K_POD) && strcmp(db_at(K_POD, end)->ns, "testops") == 0)
-			end++;
+		size_t end = db_ns_end(K_POD, "testops");
 		if (end == start)
 			return;
 		struct obj *o = db_at(K_POD, start + (size_t)(sim_rand() % (end - start)));

@@ -14,7 +14,16 @@ struct listener {
 	void *ctx;
 };
 
+/* Dependents of one owner uid; sets stay in the hash (emptied) once created. */
+struct depset {
+	char *uid;
+	struct obj **v;
+	size_t len, cap;
+};
+
 static struct table tables[K_COUNT];
+static struct depset **deps;
+static size_t deps_cap, deps_n;
 static uint64_t cur_rv = 1000;
 static struct hist *ring;
 static size_t ring_cap, ring_head, ring_len;
@@ -119,6 +128,20 @@ size_t db_ns_start(int kind, const char *ns)
 	return lower_bound(&tables[kind], ns, "", NULL);
 }
 
+size_t db_ns_end(int kind, const char *ns)
+{
+	const struct table *t = &tables[kind];
+	size_t lo = lower_bound(t, ns, "", NULL), hi = t->len;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(t->v[mid]->ns, ns) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static void history_add(int kind, const char *type, struct obj *o)
 {
 	struct hist *h;
@@ -169,6 +192,77 @@ static const char *controller_uid(const struct value *v)
 	return refs->u.list.len ? vstr(refs->u.list.items[0], "uid") : NULL;
 }
 
+static void deps_grow(void);
+
+static struct depset *deps_find(const char *uid, bool create)
+{
+	if (create && (deps_n + 1) * 2 > deps_cap)
+		deps_grow();
+	if (!deps_cap)
+		return NULL;
+	size_t i = sim_hash(uid, strlen(uid), 0) & (deps_cap - 1);
+	for (; deps[i]; i = (i + 1) & (deps_cap - 1))
+		if (strcmp(deps[i]->uid, uid) == 0)
+			return deps[i];
+	if (!create)
+		return NULL;
+	deps[i] = xcalloc(1, sizeof(**deps));
+	deps[i]->uid = xstrdup(uid);
+	deps_n++;
+	return deps[i];
+}
+
+static void deps_grow(void)
+{
+	struct depset **old = deps;
+	size_t ocap = deps_cap;
+	deps_cap = deps_cap ? deps_cap * 2 : 256;
+	deps = xcalloc(deps_cap, sizeof(*deps));
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i]) {
+			size_t j = sim_hash(old[i]->uid, strlen(old[i]->uid), 0) & (deps_cap - 1);
+			while (deps[j])
+				j = (j + 1) & (deps_cap - 1);
+			deps[j] = old[i];
+		}
+	free(old);
+}
+
+static void deps_add(struct obj *o)
+{
+	if (!o->owner_uid)
+		return;
+	struct depset *d = deps_find(o->owner_uid, true);
+	if (d->len == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 8;
+		d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
+	}
+	o->dep_at = d->len;
+	d->v[d->len++] = o;
+}
+
+static void deps_del(struct obj *o)
+{
+	struct depset *d = o->owner_uid ? deps_find(o->owner_uid, false) : NULL;
+	if (!d || o->dep_at >= d->len || d->v[o->dep_at] != o)
+		return;
+	struct obj *last = d->v[--d->len];
+	d->v[o->dep_at] = last;
+	last->dep_at = o->dep_at;
+	if (!d->len) {
+		free(d->v);
+		d->v = NULL;
+		d->cap = 0;
+	}
+}
+
+struct obj *const *db_owned(const char *uid, size_t *n)
+{
+	struct depset *d = uid ? deps_find(uid, false) : NULL;
+	*n = d ? d->len : 0;
+	return d ? d->v : NULL;
+}
+
 static bool pod_is_ready(const struct value *v)
 {
 	struct value *conds = value_map_path(v, "status.conditions");
@@ -186,8 +280,12 @@ static bool pod_is_ready(const struct value *v)
 static void obj_fill(struct obj *o, const struct value *v)
 {
 	const char *ou = controller_uid(v);
-	free(o->owner_uid);
-	o->owner_uid = ou ? xstrdup(ou) : NULL;
+	if (!o->owner_uid || !ou || strcmp(o->owner_uid, ou) != 0) {
+		deps_del(o);
+		free(o->owner_uid);
+		o->owner_uid = ou ? xstrdup(ou) : NULL;
+		deps_add(o);
+	}
 	value_unref(o->labels);
 	struct value *l = value_map_path(v, "metadata.labels");
 	o->labels = l && l->type == V_MAP ? value_ref(l) : value_map();
@@ -346,6 +444,7 @@ int db_delete(int kind, const char *ns, const char *name, struct value **out, st
 	struct obj *o = t->v[i];
 	memmove(t->v + i, t->v + i + 1, (t->len - i - 1) * sizeof(*t->v));
 	t->len--;
+	deps_del(o);
 	struct value *v = obj_value(o);
 	o->rv = ++cur_rv;
 	value_map_set(vmap(v, "metadata"), "resourceVersion", value_strf("%llu", (unsigned long long)o->rv));

@@ -24,6 +24,7 @@ struct obj {
 	bool ready;               /* pods: Ready condition true */
 	char phase;               /* pods: first letter of status.phase */
 	char *cells;              /* Table cells cached by table_write_obj(); NULL until asked */
+	size_t dep_at;            /* position in its owner's dependents (db_owned) */
 };
 
 /* One entry of the watch history. */
@@ -54,6 +55,12 @@ struct obj *db_at(int kind, size_t i);                               /* borrowed
 size_t db_after(int kind, const char *ns, const char *name);
 /* Index of the first object in namespace ns. */
 size_t db_ns_start(int kind, const char *ns);
+/* Index just past the last object in namespace ns. */
+size_t db_ns_end(int kind, const char *ns);
+
+/* The stored objects (any kind, in no order) whose controller owner has uid; borrowed array
+ * that is valid until the next change to the store. O(1): no scan of the store. */
+struct obj *const *db_owned(const char *uid, size_t *n);
 
 /* Creates obj (borrowed, completed in place: uid, resourceVersion, creationTimestamp,
  * generation, namespace). err->code: SIM_EEXISTS, TOPS_EINVAL. */

@@ -40,14 +40,13 @@ static struct owned owned_by(int kind, const char *ns, const char *uid)
 static int count_pods(const char *ns, const char *uid, int *ready)
 {
 	int n = 0;
+	size_t len;
+	struct obj *const *owned = db_owned(uid, &len);
 	*ready = 0;
-	for (size_t i = db_ns_start(K_POD, ns); i < db_count(K_POD); i++) {
-		struct obj *o = db_at(K_POD, i);
-		if (strcmp(o->ns, ns) != 0)
-			break;
-		if (o->owner_uid && strcmp(o->owner_uid, uid) == 0) {
+	for (size_t i = 0; i < len; i++) {
+		if (owned[i]->kind == K_POD && strcmp(owned[i]->ns, ns) == 0) {
 			n++;
-			*ready += o->ready;
+			*ready += owned[i]->ready;
 		}
 	}
 	return n;
