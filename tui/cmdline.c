@@ -193,6 +193,7 @@ void cmdline_open(struct ui *ui, enum prompt_mode mode)
 	ui->prompt = mode;
 	ui->prompt_len = 0;
 	ui->prompt_buf[0] = 0;
+	leaveok(stdscr, FALSE);
 	curs_set(1);
 }
 
@@ -200,6 +201,7 @@ static void cmdline_close(struct ui *ui)
 {
 	ui->prompt = PROMPT_NONE;
 	curs_set(0);
+	leaveok(stdscr, TRUE);
 }
 
 static void cmdline_submit(struct ui *ui)

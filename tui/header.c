@@ -22,7 +22,7 @@ void header_draw(struct ui *ui, int y, int w)
 {
 	struct tui_data *d = ui->data;
 	char left[512], clock[16];
-	time_t now = (time_t)now_wall();
+	time_t now = (time_t)ui->clock_s;
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(clock, sizeof clock, "%H:%M:%S", &tm);
@@ -57,7 +57,7 @@ int banner_draw(struct ui *ui, int y, int w)
 	uint64_t now = now_ms();
 	long retry = d->retry_at_ms > now ? (long)((d->retry_at_ms - now + 999) / 1000) : 0;
 	char age[32], line[768];
-	fmt_age(age, sizeof age, now_wall() - d->fresh_wall);
+	fmt_age(age, sizeof age, ui->clock_s - d->fresh_wall);
 	snprintf(line, sizeof line, " API unreachable %s retry in %lds %s data is %s old %s %s ",
 		 term_glyph(G_BULLET), retry, term_glyph(G_BULLET), age, term_glyph(G_BULLET),
 		 d->error ? d->error : "connection lost");

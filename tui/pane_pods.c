@@ -11,8 +11,8 @@ enum { C_NAME, C_READY, C_STATUS, C_RESTARTS, C_AGE, C_NODE, C_IP, C_CPU, C_MEM 
 
 static const struct table_col pod_cols[] = {
 	[C_NAME] = {"NAME", 0, false, COL_TEXT, 0, 24},
-	[C_READY] = {"READY", 6, false, COL_TEXT, 5, 0},
-	[C_STATUS] = {"STATUS", 18, false, COL_TEXT, 0, 0},
+	[C_READY] = {"READY", 6, false, COL_TEXT, 5, 0, .health = true},
+	[C_STATUS] = {"STATUS", 18, false, COL_TEXT, 0, 0, .health = true},
 	[C_RESTARTS] = {"RESTARTS", 13, false, COL_TEXT, 4, 0},
 	[C_AGE] = {"AGE", 7, false, COL_TEXT, 3, 0},
 	[C_NODE] = {"NODE", 14, false, COL_TEXT, 2, 0},
@@ -114,6 +114,7 @@ static const struct table_ops pod_ops = {
 	.default_sort = C_NAME,
 	.cell = pod_cell,
 	.role = pod_role,
+	.health_cells = true,
 	.sort_key = pod_sort_key,
 	.key = pod_key,
 };

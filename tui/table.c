@@ -191,7 +191,7 @@ static int flex_content(struct pane *p, int page)
 	if (flex < 0 || (flex != 0 && !t->ops->cols[flex].fit))
 		return 0;
 	scroll_into_view(t, page);
-	int64_t now = now_wall();
+	int64_t now = p->ui->clock_s;
 	for (size_t i = t->top; i < t->n && i < t->top + (size_t)page; i++) {
 		char buf[CELL_MAX];
 		t->ops->cell(&t->rows[i], flex, now, buf, sizeof buf);
@@ -243,17 +243,29 @@ static void draw_header(struct pane *p, int y, int x, int ncols, const int *vis,
 	}
 }
 
+/* The cursor row, stale rows and failing or completed rows are coloured across the row. */
+static int cell_attr(const struct table_ops *o, int col, enum tui_role role)
+{
+	static const bool whole[ROLE__COUNT] = {[ROLE_SELECTED] = true, [ROLE_STALE] = true,
+						[ROLE_ERROR] = true, [ROLE_DONE] = true};
+	if (o->health_cells && !o->cols[col].health && !whole[role])
+		return term_attr(ROLE_NORMAL);
+	return term_attr(role);
+}
+
 static void draw_row(struct pane *p, const struct table_row *row, int y, int ncols,
 		     const int *vis, const int *widths, bool selected, bool stale, int64_t now)
 {
 	struct table *t = T(p);
-	int attr = selected ? term_attr(ROLE_SELECTED)
-		 : stale ? term_attr(ROLE_STALE) : term_attr(t->ops->role(row, now));
+	enum tui_role role = selected ? ROLE_SELECTED : stale ? ROLE_STALE : t->ops->role(row, now);
 	int x = p->x + 1;
 	for (int i = 0; i < ncols; i++) {
+		int attr = cell_attr(t->ops, vis[i], role);
 		draw_cell(&t->ops->cols[vis[i]], row, p, y, x, widths[i], attr, now);
+		/* the gap takes the colour of the cell on its right, so that a coloured pair of
+		 * cells (READY STATUS) reads as one span and attributes change less often */
 		if (i + 1 < ncols)
-			draw_text(y, x + widths[i], 1, " ", attr, true);
+			draw_text(y, x + widths[i], 1, " ", cell_attr(t->ops, vis[i + 1], role), true);
 		x += widths[i] + 1;
 	}
 }
@@ -284,7 +296,7 @@ static void table_draw(struct pane *p)
 	draw_header(p, p->y + 1, p->x + 1, ncols, vis, widths);
 	t->page = page;
 	scroll_into_view(t, page);
-	int64_t now = now_wall();
+	int64_t now = p->ui->clock_s;
 	bool stale = data_is_down(p->ui->data);
 	int y = p->y + 2;
 	for (size_t i = t->top; i < t->n && y < p->y + p->h - 1; i++, y++) {

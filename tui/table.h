@@ -25,6 +25,7 @@ struct table_col {
 	bool fit;           /* flexible column: also needs the width of its widest visible cell
 			     * (always so for a flexible first column: the object's name) */
 	bool (*visible)(void);  /* NULL: always; else the column shows only while this is true */
+	bool health;        /* with table_ops.health_cells: this cell carries the row's colour */
 };
 
 struct table_ops {
@@ -39,6 +40,10 @@ struct table_ops {
 	void (*bar)(const struct table_row *row, long *done, long *total);
 	/* Role of the row (health colour). */
 	enum tui_role (*role)(const struct table_row *row, int64_t now);
+	/* When true, only the `health` columns take the row's colour, unless the row is failing
+	 * or completed (those stay coloured across the row): a pod that goes from creating to
+	 * ready rewrites two cells on the terminal, not its whole row. */
+	bool health_cells;
 	/* Sort key of a column: numeric part (compared first) and text part (borrowed). */
 	void (*sort_key)(const struct table_row *row, int col, int64_t *num, const char **str);
 	/* Extra keys of the pane (ACT_LOGS on pods); may be NULL. */

@@ -109,6 +109,12 @@ int term_init(const struct theme *th, struct tops_err *err)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	/* Rows that move (a pod deleted or created above others) are moved by the terminal's
+	 * insert/delete line instead of being written again. */
+	idlok(stdscr, TRUE);
+	/* The cursor is hidden: curses need not move it back after each frame (the prompt turns
+	 * this off while it shows the cursor). */
+	leaveok(stdscr, TRUE);
 	colours_setup(th);
 	return 0;
 }

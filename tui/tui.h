@@ -162,6 +162,9 @@ struct pane {
 
 /* ---- the console ---- */
 enum prompt_mode { PROMPT_NONE, PROMPT_FIND, PROMPT_COMMAND };
+/* The clock's second passed: advance at the next frame, or the one after when data changes
+ * are drawn first (see ui.c). */
+enum clock_tick { TICK_NONE, TICK_DUE, TICK_NEXT_FRAME };
 
 struct ui {
 	uv_loop_t *loop;
@@ -178,6 +181,8 @@ struct ui {
 	int exit_code;
 	uint64_t last_frame_ms;
 	uint64_t frames;
+	int64_t clock_s;           /* wall second shown by the clock and used for ages */
+	enum clock_tick tick;
 
 	struct pane *dash[4];      /* Pods, PVCs, Workloads, Events */
 	int focus;

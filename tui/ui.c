@@ -9,11 +9,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FRAME_MS 33
-#define BUSY_FRAME_MS 500   /* data frame spacing while busy ... */
-#define BUSY_WINDOW_MS 1000 /* ... that is, when all of data_changes[] fall within this */
+#define BUSY_WINDOW_MS 1000 /* busy: all of data_changes[] fall within this */
 
 static void ui_draw(struct ui *ui);
 
@@ -172,19 +172,36 @@ static void frame_cb(uv_timer_t *h)
 }
 
 /* A lone change is drawn at once; while the cluster changes continuously (32 changes within
- * the last second), data frames are spaced out so that intermediate states are
- * skipped and the terminal gets fewer bytes. Keys always get the full frame rate. */
-static uint64_t data_frame_gap(struct ui *ui, uint64_t now)
+ * the last second), data changes wait for the clock's next second and are drawn with it, so
+ * that intermediate states are skipped and the terminal gets one data frame a second. Keys
+ * always get the full frame rate. */
+static bool data_busy(struct ui *ui, uint64_t now)
 {
 	size_t n = ARRAY_LEN(ui->data_changes);
 	uint64_t oldest = ui->data_changes[ui->data_change_i % n];
-	return oldest && now - oldest < BUSY_WINDOW_MS ? BUSY_FRAME_MS : FRAME_MS;
+	return oldest && now - oldest < BUSY_WINDOW_MS;
 }
 
 void ui_data_dirty(struct ui *ui)
 {
 	ui->data_dirty = true;
 	ui->data_changes[ui->data_change_i++ % ARRAY_LEN(ui->data_changes)] = now_ms();
+}
+
+/* Ages and the header clock change only when the second shown does (ui->clock_s). When that
+ * second passes while data changes wait to be drawn, the changes go first with the old ages and
+ * the ages follow one frame later: rows that moved are then unchanged lines that curses moves
+ * with insert/delete line instead of writing them again. */
+static void clock_advance(struct ui *ui)
+{
+	if (ui->tick == TICK_DUE && ui->data_dirty) {
+		ui->tick = TICK_NEXT_FRAME;
+		return;
+	}
+	if (ui->tick != TICK_NONE) {
+		ui->clock_s = now_wall();
+		ui->tick = TICK_NONE;
+	}
 }
 
 static void prepare_cb(uv_prepare_t *h)
@@ -197,16 +214,27 @@ static void prepare_cb(uv_prepare_t *h)
 	if (!ui->dirty && !ui->data_dirty)
 		return;
 	uint64_t now = now_ms();
-	uint64_t gap = ui->dirty ? FRAME_MS : data_frame_gap(ui, now);
-	if (now - ui->last_frame_ms < gap) {
+	if (!ui->dirty && data_busy(ui, now))
+		return; /* clock_cb makes the next frame */
+	if (now - ui->last_frame_ms < FRAME_MS) {
 		if (!uv_is_active((uv_handle_t *)&ui->frame))
-			uv_timer_start(&ui->frame, frame_cb, gap - (now - ui->last_frame_ms), 0);
+			uv_timer_start(&ui->frame, frame_cb, FRAME_MS - (now - ui->last_frame_ms), 0);
 		return;
 	}
-	ui->dirty = false;
+	clock_advance(ui);
+	ui->dirty = ui->tick != TICK_NONE;
 	ui->data_dirty = false;
 	ui->last_frame_ms = now;
 	ui_draw(ui);
+}
+
+/* Milliseconds until just past the next second of the wall clock, so that the clock and the
+ * ages change together and on time. */
+static uint64_t ms_to_next_second(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return 1000 - (uint64_t)(ts.tv_nsec / 1000000) + 2;
 }
 
 static void clock_cb(uv_timer_t *h)
@@ -218,7 +246,9 @@ static void clock_cb(uv_timer_t *h)
 	for (int i = 0; i < ui->depth; i++)
 		if (ui->stack[i]->ops->tick)
 			ui->stack[i]->ops->tick(ui->stack[i]);
+	ui->tick = TICK_DUE;
 	ui_dirty(ui);
+	uv_timer_start(&ui->clock, clock_cb, ms_to_next_second(), 0);
 }
 
 /* ---- layout ---- */
@@ -350,7 +380,7 @@ static void handles_start(struct ui *ui)
 	uv_prepare_start(&ui->prepare, prepare_cb);
 	uv_timer_init(ui->loop, &ui->clock);
 	ui->clock.data = ui;
-	uv_timer_start(&ui->clock, clock_cb, 1000 - (uint64_t)(now_ms() % 1000), 1000);
+	uv_timer_start(&ui->clock, clock_cb, ms_to_next_second(), 0);
 	uv_timer_init(ui->loop, &ui->frame);
 	ui->frame.data = ui;
 }
@@ -414,6 +444,7 @@ int tui_run(const struct tui_opts *o)
 		goto fail;
 	handles_start(&ui);
 	ui.dirty = true;
+	ui.clock_s = now_wall();
 	uv_run(&loop, UV_RUN_DEFAULT);
 	handles_close(&ui);
 	term_done();
