@@ -14,11 +14,13 @@ struct listener {
 	void *ctx;
 };
 
-/* Dependents of one owner uid; sets stay in the hash (emptied) once created. */
+/* Dependents of one owner uid; sets stay in the hash (emptied) once created. Pods in the
+ * namespace of the first dependent (home) are also counted, ready ones apart. */
 struct depset {
-	char *uid;
+	char *uid, *home;
 	struct obj **v;
 	size_t len, cap;
+	int pods, ready;
 };
 
 static struct table tables[K_COUNT];
@@ -233,6 +235,12 @@ static void deps_add(struct obj *o)
 	if (!o->owner_uid)
 		return;
 	struct depset *d = deps_find(o->owner_uid, true);
+	if (!d->home)
+		d->home = xstrdup(o->ns);
+	if (o->kind == K_POD && strcmp(o->ns, d->home) == 0) {
+		d->pods++;
+		d->ready += o->ready;
+	}
 	if (d->len == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 8;
 		d->v = xrealloc(d->v, d->cap * sizeof(*d->v));
@@ -246,6 +254,10 @@ static void deps_del(struct obj *o)
 	struct depset *d = o->owner_uid ? deps_find(o->owner_uid, false) : NULL;
 	if (!d || o->dep_at >= d->len || d->v[o->dep_at] != o)
 		return;
+	if (o->kind == K_POD && strcmp(o->ns, d->home) == 0) {
+		d->pods--;
+		d->ready -= o->ready;
+	}
 	struct obj *last = d->v[--d->len];
 	d->v[o->dep_at] = last;
 	last->dep_at = o->dep_at;
@@ -261,6 +273,23 @@ struct obj *const *db_owned(const char *uid, size_t *n)
 	struct depset *d = uid ? deps_find(uid, false) : NULL;
 	*n = d ? d->len : 0;
 	return d ? d->v : NULL;
+}
+
+int db_owned_pods(const char *uid, const char *ns, int *ready)
+{
+	struct depset *d = uid ? deps_find(uid, false) : NULL;
+	int n = 0;
+	*ready = 0;
+	if (d && d->home && strcmp(d->home, ns) == 0) {
+		*ready = d->ready;
+		return d->pods;
+	}
+	for (size_t i = 0; d && i < d->len; i++)
+		if (d->v[i]->kind == K_POD && strcmp(d->v[i]->ns, ns) == 0) {
+			n++;
+			*ready += d->v[i]->ready;
+		}
+	return n;
 }
 
 static bool pod_is_ready(const struct value *v)
@@ -280,11 +309,10 @@ static bool pod_is_ready(const struct value *v)
 static void obj_fill(struct obj *o, const struct value *v)
 {
 	const char *ou = controller_uid(v);
+	deps_del(o);
 	if (!o->owner_uid || !ou || strcmp(o->owner_uid, ou) != 0) {
-		deps_del(o);
 		free(o->owner_uid);
 		o->owner_uid = ou ? xstrdup(ou) : NULL;
-		deps_add(o);
 	}
 	value_unref(o->labels);
 	struct value *l = value_map_path(v, "metadata.labels");
@@ -294,6 +322,7 @@ static void obj_fill(struct obj *o, const struct value *v)
 		const char *ph = vstr(v, "status.phase");
 		o->phase = ph ? ph[0] : 'P';
 	}
+	deps_add(o);
 	blob_unref(o->json);
 	o->json = blob_from(v);
 	free(o->cells);

@@ -61,6 +61,8 @@ size_t db_ns_end(int kind, const char *ns);
 /* The stored objects (any kind, in no order) whose controller owner has uid; borrowed array
  * that is valid until the next change to the store. O(1): no scan of the store. */
 struct obj *const *db_owned(const char *uid, size_t *n);
+/* How many pods in ns have uid as controller owner; *ready gets the Ready ones. Usually O(1). */
+int db_owned_pods(const char *uid, const char *ns, int *ready);
 
 /* Creates obj (borrowed, completed in place: uid, resourceVersion, creationTimestamp,
  * generation, namespace). err->code: SIM_EEXISTS, TOPS_EINVAL. */

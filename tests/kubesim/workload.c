@@ -39,17 +39,7 @@ static struct owned owned_by(int kind, const char *ns, const char *uid)
 
 static int count_pods(const char *ns, const char *uid, int *ready)
 {
-	int n = 0;
-	size_t len;
-	struct obj *const *owned = db_owned(uid, &len);
-	*ready = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (owned[i]->kind == K_POD && strcmp(owned[i]->ns, ns) == 0) {
-			n++;
-			*ready += owned[i]->ready;
-		}
-	}
-	return n;
+	return db_owned_pods(uid, ns, ready);
 }
 
 static int64_t int_or_percent(const struct value *v, int64_t total, bool round_up, int64_t dflt)
