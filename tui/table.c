@@ -201,8 +201,10 @@ static int flex_content(struct pane *p, int page)
 	return best > 48 ? 48 : best;
 }
 
+/* A cell's text in attr; its padding (and the gap after it) in pad_attr, so that a cell whose
+ * colour changes rewrites its text only. */
 static void draw_cell(const struct table_col *c, const struct table_row *row, struct pane *p,
-		      int y, int x, int w, int attr, int64_t now)
+		      int y, int x, int w, int attr, int pad_attr, int64_t now)
 {
 	struct table *t = T(p);
 	if (c->type == COL_BAR) {
@@ -222,11 +224,12 @@ static void draw_cell(const struct table_col *c, const struct table_row *row, st
 	}
 	int pad = c->right ? w - tw : 0;
 	if (pad > 0) {
-		draw_text(y, x, pad, "", attr, true);
+		draw_text(y, x, pad, "", pad_attr, true);
 		x += pad;
 		w -= pad;
 	}
-	draw_text(y, x, w, buf, attr, true);
+	int used = draw_text(y, x, w, buf, attr, false);
+	draw_text(y, x + used, w - used, "", pad_attr, true);
 }
 
 static void draw_header(struct pane *p, int y, int x, int ncols, const int *vis, const int *widths)
@@ -258,14 +261,12 @@ static void draw_row(struct pane *p, const struct table_row *row, int y, int nco
 {
 	struct table *t = T(p);
 	enum tui_role role = selected ? ROLE_SELECTED : stale ? ROLE_STALE : t->ops->role(row, now);
-	int x = p->x + 1;
+	int x = p->x + 1, base = cell_attr(t->ops, 0, role);
 	for (int i = 0; i < ncols; i++) {
-		int attr = cell_attr(t->ops, vis[i], role);
-		draw_cell(&t->ops->cols[vis[i]], row, p, y, x, widths[i], attr, now);
-		/* the gap takes the colour of the cell on its right, so that a coloured pair of
-		 * cells (READY STATUS) reads as one span and attributes change less often */
+		draw_cell(&t->ops->cols[vis[i]], row, p, y, x, widths[i], cell_attr(t->ops, vis[i], role),
+			  base, now);
 		if (i + 1 < ncols)
-			draw_text(y, x + widths[i], 1, " ", cell_attr(t->ops, vis[i + 1], role), true);
+			draw_text(y, x + widths[i], 1, " ", base, true);
 		x += widths[i] + 1;
 	}
 }

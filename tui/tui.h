@@ -162,9 +162,6 @@ struct pane {
 
 /* ---- the console ---- */
 enum prompt_mode { PROMPT_NONE, PROMPT_FIND, PROMPT_COMMAND };
-/* The clock's second passed: advance at the next frame, or the one after when data changes
- * are drawn first (see ui.c). */
-enum clock_tick { TICK_NONE, TICK_DUE, TICK_NEXT_FRAME };
 
 struct ui {
 	uv_loop_t *loop;
@@ -179,10 +176,11 @@ struct ui {
 	unsigned data_change_i;
 	bool quit;
 	int exit_code;
+	bool input_closed;         /* quit because stdin hung up or reached end-of-file */
 	uint64_t last_frame_ms;
 	uint64_t frames;
 	int64_t clock_s;           /* wall second shown by the clock and used for ages */
-	enum clock_tick tick;
+	bool tick;                 /* the clock's second passed: advance clock_s at the next frame */
 
 	struct pane *dash[4];      /* Pods, PVCs, Workloads, Events */
 	int focus;

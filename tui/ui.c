@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,11 +134,24 @@ static void ui_key(struct ui *ui, int ch)
 	ui_dirty(ui);
 }
 
+/* Readable with nothing to read: the terminal hung up or stdin reached end-of-file (a closed
+ * pty without SIGHUP, a redirected stdin). The console then quits instead of spinning. */
+static bool stdin_gone(int events)
+{
+	int avail = 0;
+	if (events & UV_DISCONNECT)
+		return true;
+	return ioctl(STDIN_FILENO, FIONREAD, &avail) < 0 || avail == 0;
+}
+
 static void stdin_cb(uv_poll_t *h, int status, int events)
 {
 	struct ui *ui = h->data;
-	if (status < 0) {
+	if (status < 0 || stdin_gone(events)) {
 		ui->quit = true;
+		ui->exit_code = 1;
+		ui->input_closed = true;
+		uv_stop(ui->loop);
 		return;
 	}
 	int ch;
@@ -189,21 +203,9 @@ void ui_data_dirty(struct ui *ui)
 }
 
 /* Ages and the header clock change only when the second shown does (ui->clock_s). When that
- * second passes while data changes wait to be drawn, the changes go first with the old ages and
- * the ages follow one frame later: rows that moved are then unchanged lines that curses moves
- * with insert/delete line instead of writing them again. */
-static void clock_advance(struct ui *ui)
-{
-	if (ui->tick == TICK_DUE && ui->data_dirty) {
-		ui->tick = TICK_NEXT_FRAME;
-		return;
-	}
-	if (ui->tick != TICK_NONE) {
-		ui->clock_s = now_wall();
-		ui->tick = TICK_NONE;
-	}
-}
-
+ * second passes while data changes wait to be drawn, the frame goes out in two passes: first
+ * the changes with the old ages, then the new ages. In the first pass rows that moved are
+ * unchanged lines, which curses moves with insert/delete line instead of writing them again. */
 static void prepare_cb(uv_prepare_t *h)
 {
 	struct ui *ui = h->data;
@@ -221,10 +223,16 @@ static void prepare_cb(uv_prepare_t *h)
 			uv_timer_start(&ui->frame, frame_cb, FRAME_MS - (now - ui->last_frame_ms), 0);
 		return;
 	}
-	clock_advance(ui);
-	ui->dirty = ui->tick != TICK_NONE;
+	bool moves_first = ui->tick && ui->data_dirty;
+	ui->dirty = false;
 	ui->data_dirty = false;
 	ui->last_frame_ms = now;
+	if (moves_first)
+		ui_draw(ui);
+	if (ui->tick) {
+		ui->clock_s = now_wall();
+		ui->tick = false;
+	}
 	ui_draw(ui);
 }
 
@@ -246,7 +254,7 @@ static void clock_cb(uv_timer_t *h)
 	for (int i = 0; i < ui->depth; i++)
 		if (ui->stack[i]->ops->tick)
 			ui->stack[i]->ops->tick(ui->stack[i]);
-	ui->tick = TICK_DUE;
+	ui->tick = true;
 	ui_dirty(ui);
 	uv_timer_start(&ui->clock, clock_cb, ms_to_next_second(), 0);
 }
@@ -369,7 +377,7 @@ static void handles_start(struct ui *ui)
 {
 	uv_poll_init(ui->loop, &ui->stdin_poll, STDIN_FILENO);
 	ui->stdin_poll.data = ui;
-	uv_poll_start(&ui->stdin_poll, UV_READABLE, stdin_cb);
+	uv_poll_start(&ui->stdin_poll, UV_READABLE | UV_DISCONNECT, stdin_cb);
 	for (int i = 0; i < 4; i++) {
 		uv_signal_init(ui->loop, &ui->sig[i]);
 		ui->sig[i].data = ui;
@@ -448,6 +456,8 @@ int tui_run(const struct tui_opts *o)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	handles_close(&ui);
 	term_done();
+	if (ui.input_closed)
+		fprintf(stderr, "tops: the terminal closed (end of input)\n");
 	ui_free(&ui);
 	metrics_ui_stop();
 	data_free(ui.data);
