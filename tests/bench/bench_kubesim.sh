@@ -13,12 +13,13 @@ SIZES=${BENCH_KUBESIM_SIZES:-"10000 50000"}
 secs() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(secs)" 'BEGIN { printf "%.3f", b - a }'; }
 
-# A keep-alive HTTP/1.1 client: `pages URL-PATH` (per-page times, JSON and Table, three rounds)
+# A keep-alive HTTP/1.1 client: `pages URL-PATH PID` (per-page times, JSON and Table, three
+# rounds, with the CPU time kubesim itself spent per page)
 # or `watch NS` (POST a pod, time its ADDED event on an open watch; 40 creates, optionally with
 # `churn` deleting pods meanwhile through /sim/v1/churn on another connection).
 probe() {
   /usr/bin/python3 - "$@" <<'PY'
-import json, socket, sys, threading, time
+import json, os, socket, sys, threading, time
 url, mode = sys.argv[1], sys.argv[2]
 host, port = url.split("//")[1].split(":"); port = int(port)
 def conn():
@@ -38,11 +39,14 @@ def request(c, method, path, body=b"", accept="application/json"):
     send(c, method, path, body, accept)
     return reply(c)
 def pct(v, p): v = sorted(v); return v[min(len(v) - 1, int(len(v) * p))]
+def cpu_ms(pid):  # user + system time of a process, from /proc (in clock ticks)
+    f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
 if mode == "pages":
     table = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
     c = conn()
     for label, accept in (("JSON", "application/json"), ("Table", table)):
-        per, full = [], []
+        per, full, c0 = [], [], cpu_ms(sys.argv[4])
         for r in range(3):
             tok, t0 = "", time.perf_counter()
             while True:
@@ -53,8 +57,8 @@ if mode == "pages":
                 tok = body[i + 12:body.index(b'"', i + 12)].decode() if i >= 0 else ""
                 if not tok: break
             full.append(time.perf_counter() - t0)
-        print("%s pages: p50 %.2f ms, p90 %.2f ms; full list first round %.3f s, best %.3f s" %
-              (label, pct(per, 0.5), pct(per, 0.9), full[0], min(full)))
+        print("%s pages: p50 %.2f ms, p90 %.2f ms (kubesim CPU %.2f ms a page); full list first round %.3f s, best %.3f s" %
+              (label, pct(per, 0.5), pct(per, 0.9), (cpu_ms(sys.argv[4]) - c0) / len(per), full[0], min(full)))
 else:
     ns, churn = sys.argv[3], len(sys.argv) > 4
     c = conn()
@@ -124,7 +128,7 @@ for n in $SIZES; do
     echo "bench kubesim: $n pods: kubectl get pods (tables, chunked): $lines rows in ${t}s"
   fi
   if [ -x /usr/bin/python3 ]; then
-    probe "$U" pages /api/v1/namespaces/testops/pods | sed "s/^/bench kubesim: $n pods: keep-alive /"
+    probe "$U" pages /api/v1/namespaces/testops/pods "$KUBESIM_PID" | sed "s/^/bench kubesim: $n pods: keep-alive /"
     probe "$U" watch testops | sed "s/^/bench kubesim: $n pods: /"
     probe "$U" watch testops churn | sed "s/^/bench kubesim: $n pods: /"
   fi

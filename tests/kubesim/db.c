@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/kubesim/table.h"
+
 struct table {
 	struct obj **v;
 	size_t len, cap;
@@ -325,8 +327,9 @@ static void obj_fill(struct obj *o, const struct value *v)
 	deps_add(o);
 	blob_unref(o->json);
 	o->json = blob_from(v);
+	/* Table cells are made now, from the tree at hand, so listing as a Table never parses. */
 	free(o->cells);
-	o->cells = NULL;
+	o->cells = table_cells(o->kind, v, o->json->data, o->json->len);
 }
 
 static int check_meta(int kind, struct value *v, struct tops_err *err)
@@ -480,7 +483,7 @@ int db_delete(int kind, const char *ns, const char *name, struct value **out, st
 	blob_unref(o->json);
 	o->json = blob_from(v);
 	free(o->cells);
-	o->cells = NULL;
+	o->cells = table_cells(kind, v, o->json->data, o->json->len);
 	emit(kind, "DELETED", o);
 	if (out)
 		*out = v;

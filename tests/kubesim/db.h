@@ -23,7 +23,7 @@ struct obj {
 	bool queued;              /* waiting in the controller queue */
 	bool ready;               /* pods: Ready condition true */
 	char phase;               /* pods: first letter of status.phase */
-	char *cells;              /* Table cells cached by table_write_obj(); NULL until asked */
+	char *cells;              /* Table row cells with age slots (table_cells) or NULL */
 	size_t dep_at;            /* position in its owner's dependents (db_owned) */
 };
 

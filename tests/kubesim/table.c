@@ -493,17 +493,17 @@ void table_write_row(struct strbuf *sb, int kind, const char *json, size_t len)
 	value_unref(obj);
 }
 
-/* The cells of o as JSON with age slots (serialised as \u0001SECONDS\u0002). */
-static char *cells_template(const struct obj *o)
+char *table_cells(int kind, const struct value *obj, const char *json, size_t len)
 {
-	struct value *obj = value_from_json(o->json->data, o->json->len, NULL);
+	/* Object text with a literal \u0001 would be mistaken for a slot: no template then. */
+	if (memmem(json, len, "\\u0001", 6))
+		return NULL;
 	struct value *cells = value_list();
 	age_slots = true;
-	def_for(o->kind)->row(cells, obj);
+	def_for(kind)->row(cells, obj);
 	age_slots = false;
 	char *cj = value_to_json(cells, false, false);
 	value_unref(cells);
-	value_unref(obj);
 	return cj;
 }
 
@@ -524,15 +524,12 @@ static void fill_slots(struct strbuf *sb, const char *t)
 	sb_adds(sb, t);
 }
 
-void table_write_obj(struct strbuf *sb, struct obj *o)
+void table_write_obj(struct strbuf *sb, const struct obj *o)
 {
-	/* Object text with a literal \u0001 would be mistaken for a slot: no template then. */
-	if (!o->cells && memmem(o->json->data, o->json->len, "\\u0001", 6)) {
+	if (!o->cells) {
 		table_write_row(sb, o->kind, o->json->data, o->json->len);
 		return;
 	}
-	if (!o->cells)
-		o->cells = cells_template(o);
 	sb_adds(sb, "{\"cells\":");
 	fill_slots(sb, o->cells);
 	write_meta(sb, o->json->data, o->json->len, NULL);

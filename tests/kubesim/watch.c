@@ -76,19 +76,36 @@ static bool matches(const struct watch *w, int kind, const char *ns, const char 
 	return ok;
 }
 
-static void send_event(struct watch *w, const char *type, const struct blob *json, uint64_t rv)
+/* The JSON text of an empty Table of kind up to its rows ("...,"rows":["), made once per kind. */
+static const char *table_head(int kind, size_t *len)
+{
+	static char *heads[K_COUNT];
+	static size_t lens[K_COUNT];
+	if (!heads[kind]) {
+		struct value *t = table_new(kind);
+		heads[kind] = value_to_json(t, false, false);
+		lens[kind] = strlen(heads[kind]) - 2;       /* drop the closing "]}" */
+		value_unref(t);
+	}
+	*len = lens[kind];
+	return heads[kind];
+}
+
+/* o (optional) is the stored object the event is about: its Table cells are ready-made. */
+static void send_event(struct watch *w, const char *type, const struct blob *json, uint64_t rv,
+		       const struct obj *o)
 {
 	struct strbuf sb = STRBUF_INIT;
 	sb_addf(&sb, "{\"type\":\"%s\",\"object\":", type);
 	if (w->table) {
-		struct value *v = value_from_json(json->data, json->len, NULL);
-		struct value *t = table_new(w->kind);
-		table_add_row(t, w->kind, v);
-		char *s = value_to_json(t, false, false);
-		sb_adds(&sb, s);
-		free(s);
-		value_unref(t);
-		value_unref(v);
+		size_t hl;
+		const char *head = table_head(w->kind, &hl);
+		sb_add(&sb, head, hl);
+		if (o)
+			table_write_obj(&sb, o);
+		else
+			table_write_row(&sb, w->kind, json->data, json->len);
+		sb_adds(&sb, "]}");
 	} else {
 		sb_add(&sb, json->data, json->len);
 	}
@@ -103,7 +120,7 @@ static void db_cb(int kind, const char *type, const struct obj *o, void *ctx)
 {
 	for (struct watch *w = watches; w; w = w->next)
 		if (matches(w, kind, o->ns, o->name, o->labels, o->json))
-			send_event(w, type, o->json, o->rv);
+			send_event(w, type, o->json, o->rv, o);
 }
 
 void watch_init(void)
@@ -139,7 +156,7 @@ static void replay_cb(const struct hist *h, void *ctx)
 	struct value *v = value_from_json(h->json->data, h->json->len, NULL);
 	struct value *labels = value_map_path(v, "metadata.labels");
 	if (matches(w, h->kind, h->ns, vstr(v, "metadata.name") ?: "", labels, h->json))
-		send_event(w, h->type, h->json, h->rv);
+		send_event(w, h->type, h->json, h->rv, NULL);
 	value_unref(v);
 }
 
@@ -150,7 +167,7 @@ static void send_initial(struct watch *w)
 		if (*w->ns && strcmp(o->ns, w->ns) != 0)
 			break;
 		if (matches(w, w->kind, o->ns, o->name, o->labels, o->json))
-			send_event(w, "ADDED", o->json, o->rv);
+			send_event(w, "ADDED", o->json, o->rv, o);
 	}
 }
 
