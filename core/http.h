@@ -40,7 +40,9 @@ struct http_tls {
 struct http_result {
 	long status;            /* HTTP status, 0 when no response arrived */
 	char *body;             /* NUL-terminated body, may be ""; for a streamed request only
-	                         * when the status is not 2xx (an error reply is never streamed) */
+	                         * when the status is not 2xx (an error reply is never streamed).
+	                         * on_done may take it (malloc'd, len + 1 bytes): it then frees it
+	                         * and sets res->body to NULL */
 	size_t len;
 	const char *content_type;  /* "" when unknown */
 	int err;                /* 0, or -TOPS_ENET / -TOPS_ETIMEOUT / -TOPS_ETOOBIG / -TOPS_EINVAL,

@@ -269,14 +269,12 @@ static void prefetch_drop(struct informer *inf)
 }
 
 /* A reply to the read-ahead request that came while the previous page was being parsed. */
-static void prefetch_hold(struct informer *inf, void *handle, long status, const char *body,
+static void prefetch_hold(struct informer *inf, void *handle, long status, char *body,
 			  size_t len, const struct tops_err *err)
 {
 	inf->held.handle = handle;
 	inf->held.status = status;
-	inf->held.body = xmalloc(len + 1);
-	memcpy(inf->held.body, body ? body : "", len);
-	inf->held.body[len] = '\0';
+	inf->held.body = body;
 	inf->held.len = len;
 	if (err && err->code)
 		tops_err_set(&inf->held.err, err->code, "%s", tops_err_msg(err));
@@ -300,7 +298,7 @@ static bool prefetch_use(struct informer *inf)
 		size_t len = inf->held.len;
 		inf->req = inf->held.handle;
 		memset(&inf->held, 0, sizeof inf->held);
-		informer_list_done(inf, inf->req, status, body, len, e.code ? &e : NULL);
+		informer_list_done_owned(inf, inf->req, status, &body, len, e.code ? &e : NULL);
 		free(body);
 		tops_err_clear(&e);
 	}
@@ -454,13 +452,27 @@ static void parse_after_cb(uv_work_t *w, int status)
 	page_ready(inf, &p);
 }
 
-void informer_list_done(struct informer *inf, void *handle, long status, const char *body,
-			size_t len, const struct tops_err *err)
+/* The body as a buffer of the informer's own: taken from *own when given, else copied. */
+static char *take_body(const char *body, char **own, size_t len)
+{
+	if (own && *own) {
+		char *b = *own;
+		*own = NULL;
+		return b;
+	}
+	char *b = xmalloc(len + 1);
+	memcpy(b, body ? body : "", len);
+	b[len] = '\0';
+	return b;
+}
+
+static void list_done(struct informer *inf, void *handle, long status, const char *body,
+		      char **own, size_t len, const struct tops_err *err)
 {
 	if (handle != inf->req || inf->st != INF_LISTING)
 		return;
 	if (inf->parsing) {   /* the read-ahead reply, before the page it follows is parsed */
-		prefetch_hold(inf, handle, status, body, len, err);
+		prefetch_hold(inf, handle, status, take_body(body, own, len), len, err);
 		return;
 	}
 	inf->req = NULL;
@@ -482,27 +494,35 @@ void informer_list_done(struct informer *inf, void *handle, long status, const c
 		tops_err_clear(&e);
 		return;
 	}
+	char *buf = take_body(body, own, len);
 	if (inf->env.loop && len >= ASYNC_PARSE_MIN) {
-		inf->work_body = xmalloc(len + 1);
-		memcpy(inf->work_body, body, len);
-		inf->work_body[len] = '\0';
+		prefetch_start(inf, buf, len);   /* before the worker rewrites buf in place */
+		inf->work_body = buf;
 		inf->work_len = len;
 		inf->work.data = inf;
 		inf->work_gen = inf->gen;
 		inf->parsing = true;
-		if (uv_queue_work(inf->env.loop, &inf->work, parse_work_cb, parse_after_cb) == 0) {
-			prefetch_start(inf, body, len);
+		if (uv_queue_work(inf->env.loop, &inf->work, parse_work_cb, parse_after_cb) == 0)
 			return;
-		}
 		inf->parsing = false;
-		free(inf->work_body);
 		inf->work_body = NULL;
+		prefetch_drop(inf);
 	}
 	struct page p = {0};
-	char *buf = xmalloc(len + 1);
-	memcpy(buf, body, len);
 	parse_page(inf->o.kind, buf, len, &p);
 	page_ready(inf, &p);
+}
+
+void informer_list_done(struct informer *inf, void *handle, long status, const char *body,
+			size_t len, const struct tops_err *err)
+{
+	list_done(inf, handle, status, body, NULL, len, err);
+}
+
+void informer_list_done_owned(struct informer *inf, void *handle, long status, char **body,
+			      size_t len, const struct tops_err *err)
+{
+	list_done(inf, handle, status, *body, body, len, err);
 }
 
 /* --- watch --- */
@@ -754,7 +774,8 @@ struct kenv {
 static void kenv_list_done(struct http_req *r, struct http_result *res, void *ud)
 {
 	struct tops_err e = {res->err ? -res->err : 0, (char *)res->errmsg};
-	informer_list_done(ud, r, res->err ? 0 : res->status, res->body, res->len, res->err ? &e : NULL);
+	informer_list_done_owned(ud, r, res->err ? 0 : res->status, &res->body, res->len,
+				 res->err ? &e : NULL);
 }
 
 static void kenv_line(struct http_req *r, const char *line, size_t len, void *ud)

@@ -100,6 +100,10 @@ const struct informer_stats *informer_stats(const struct informer *inf);
  * page (borrowed; an informer with a loop copies it for the worker). */
 void informer_list_done(struct informer *inf, void *handle, long status, const char *body,
 			size_t len, const struct tops_err *err);
+/* The same with a malloc'd body (len + 1 bytes, NUL-terminated) that the informer may keep
+ * instead of copying: it then sets *body to NULL and frees it itself. */
+void informer_list_done_owned(struct informer *inf, void *handle, long status, char **body,
+			      size_t len, const struct tops_err *err);
 /* One line of the watch stream (one JSON watch event). */
 void informer_watch_line(struct informer *inf, void *handle, const char *line, size_t len);
 /* The watch ended: status as above (200 for a stream the server closed). */
