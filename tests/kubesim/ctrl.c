@@ -55,6 +55,20 @@ static void qpush(struct qlist *q, int kind, const char *ns, const char *name, d
 	q->v[q->len++] = (struct qitem){kind, xstrdup(ns), xstrdup(name), at};
 }
 
+/* Appends src's items to dst (they change owner) and empties src. */
+static void qmove(struct qlist *dst, struct qlist *src)
+{
+	if (dst->len + src->len > dst->cap) {
+		dst->cap = dst->len + src->len;
+		dst->v = xrealloc(dst->v, dst->cap * sizeof(*dst->v));
+	}
+	if (src->len)
+		memcpy(dst->v + dst->len, src->v, src->len * sizeof(*src->v));
+	dst->len += src->len;
+	free(src->v);
+	memset(src, 0, sizeof(*src));
+}
+
 void ctrl_enqueue(int kind, const char *ns, const char *name)
 {
 	struct obj *o = db_find(kind, ns, name);
@@ -431,12 +445,21 @@ static void reconcile(int kind, const char *ns, const char *name)
 	}
 }
 
+/* One tick works for at most TICK_BUDGET_NS (at least one item of each kind), then lets the
+ * loop serve sockets before it goes on: a burst of controller work never holds a request or a
+ * watch event back for long. */
+#define TICK_BUDGET_NS 4000000
+static uint64_t tick_end;
+
+static bool over_budget(size_t done) { return done && uv_hrtime() > tick_end; }
+
 static void run_queue(void)
 {
 	for (int rounds = 0; queue.len && rounds < 50; rounds++) {
 		struct qlist q = queue;
+		size_t i;
 		memset(&queue, 0, sizeof(queue));
-		for (size_t i = 0; i < q.len; i++) {
+		for (i = 0; i < q.len && !over_budget(i); i++) {
 			struct obj *o = db_find(q.v[i].kind, q.v[i].ns, q.v[i].name);
 			if (o)
 				o->queued = false;
@@ -444,6 +467,14 @@ static void run_queue(void)
 				reconcile(q.v[i].kind, q.v[i].ns, q.v[i].name);
 			free(q.v[i].ns);
 			free(q.v[i].name);
+		}
+		if (i < q.len) {
+			/* The rest (still marked queued) goes first in the next tick. */
+			memmove(q.v, q.v + i, (q.len - i) * sizeof(*q.v));
+			q.len -= i;
+			qmove(&q, &queue);
+			queue = q;
+			return;
 		}
 		free(q.v);
 		gc_run();
@@ -456,7 +487,7 @@ static void run_timed(void)
 	struct qlist due = {0};
 	for (size_t i = 0; i < timed.len;) {
 		if (timed.v[i].at <= now) {
-			qpush(&due, timed.v[i].kind, timed.v[i].ns, timed.v[i].name, 0);
+			qpush(&due, timed.v[i].kind, timed.v[i].ns, timed.v[i].name, timed.v[i].at);
 			free(timed.v[i].ns);
 			free(timed.v[i].name);
 			timed.v[i] = timed.v[--timed.len];
@@ -465,7 +496,9 @@ static void run_timed(void)
 		}
 	}
 	for (size_t i = 0; i < due.len; i++) {
-		if (due.v[i].kind == K_POD)
+		if (over_budget(i))
+			qpush(&timed, due.v[i].kind, due.v[i].ns, due.v[i].name, due.v[i].at);
+		else if (due.v[i].kind == K_POD)
 			pod_step(due.v[i].ns, due.v[i].name);
 		else
 			ctrl_enqueue(due.v[i].kind, due.v[i].ns, due.v[i].name);
@@ -542,6 +575,7 @@ static void tick_next(void)
 
 static void tick_cb(uv_timer_t *t)
 {
+	tick_end = uv_hrtime() + TICK_BUDGET_NS;
 	run_timed();
 	gc_run();
 	run_queue();
