@@ -381,10 +381,13 @@ static void gc_run(void)
 
 /* ---- change listener ---- */
 
+/* Only the ownerReferences text is parsed: this runs on every change of an owned object. */
 static void enqueue_owner(const struct obj *o)
 {
-	struct value *v = obj_value(o);
-	struct value *refs = value_map_path(v, "metadata.ownerReferences");
+	size_t ml = 0, rl = 0;
+	const char *md = json_member(o->json->data, o->json->len, "metadata", &ml);
+	const char *rt = md ? json_member(md, ml, "ownerReferences", &rl) : NULL;
+	struct value *refs = rt ? value_from_json(rt, rl, NULL) : NULL, *v = refs;
 	for (size_t i = 0; refs && refs->type == V_LIST && i < refs->u.list.len; i++) {
 		struct value *r = refs->u.list.items[i];
 		int k = kind_by_kind(vstr(r, "apiVersion"), vstr(r, "kind") ?: "");

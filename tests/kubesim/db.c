@@ -35,6 +35,72 @@ static struct listener listeners[8];
 static int nlisteners;
 static uint64_t uid_counter;
 
+/* ---- compact JSON text ---- */
+
+/* Length of the JSON value at p (compact text from value_to_json), or 0 when malformed. */
+static size_t json_skip(const char *p, const char *end)
+{
+	const char *q = p;
+	if (p >= end)
+		return 0;
+	if (*p == '"') {
+		for (q = p + 1; q < end; q++)
+			if (*q == '\\')
+				q++;
+			else if (*q == '"')
+				return (size_t)(q - p + 1);
+		return 0;
+	}
+	if (*p == '{' || *p == '[') {
+		int depth = 0;
+		bool in_str = false;
+		for (; q < end; q++) {
+			if (in_str) {
+				if (*q == '\\')
+					q++;
+				else if (*q == '"')
+					in_str = false;
+			} else if (*q == '"') {
+				in_str = true;
+			} else if (*q == '{' || *q == '[') {
+				depth++;
+			} else if ((*q == '}' || *q == ']') && --depth == 0) {
+				return (size_t)(q - p + 1);
+			}
+		}
+		return 0;
+	}
+	while (q < end && *q != ',' && *q != '}' && *q != ']')
+		q++;
+	return (size_t)(q - p);
+}
+
+const char *json_member(const char *json, size_t len, const char *key, size_t *out_len)
+{
+	const char *p = json, *end = json + len;
+	size_t kl = strlen(key);
+	if (p >= end || *p++ != '{')
+		return NULL;
+	while (p < end && *p == '"') {
+		size_t n = json_skip(p, end);
+		if (!n || p + n >= end || p[n] != ':')
+			return NULL;
+		bool hit = n == kl + 2 && memcmp(p + 1, key, kl) == 0;
+		p += n + 1;
+		size_t vn = json_skip(p, end);
+		if (!vn)
+			return NULL;
+		if (hit) {
+			*out_len = vn;
+			return p;
+		}
+		p += vn;
+		if (p < end && *p == ',')
+			p++;
+	}
+	return NULL;
+}
+
 void blob_unref(struct blob *b)
 {
 	if (b && --b->refs == 0)

@@ -12,6 +12,9 @@ struct blob {
 	char data[];
 };
 void blob_unref(struct blob *b);
+/* The text of member key of the compact JSON object json (as value_to_json writes it), found
+ * without parsing; NULL when missing or malformed. */
+const char *json_member(const char *json, size_t len, const char *key, size_t *out_len);
 
 struct obj {
 	int kind;
