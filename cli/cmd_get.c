@@ -689,19 +689,6 @@ struct prefetch {
 	char *body;
 };
 
-static char *scan_continue(const char *body)
-{
-	static const char key[] = "\"continue\":\"";
-	const char *p = strstr(body, key);
-	if (!p || strstr(p + 1, key))
-		return NULL;
-	p += sizeof key - 1;
-	const char *e = strchr(p, '"');
-	if (!e || e == p || memchr(p, '\\', (size_t)(e - p)))
-		return NULL;
-	return xstrndup(p, (size_t)(e - p));
-}
-
 static void prefetch_done_cb(struct http_req *r, struct http_result *res, void *ud)
 {
 	struct prefetch *pf = ud;
@@ -764,7 +751,7 @@ static int list_all(struct kube_client *c, struct listing *l, struct tops_err *e
 		free(q);
 		ahead = prefetch_take(c, &pf, cont);
 		if (ahead || (rc = fetch_body(c, path, &ahead, err)) == 0) {
-			prefetch_start(c, l, &pf, scan_continue(ahead));
+			prefetch_start(c, l, &pf, kube_scan_continue(ahead, strlen(ahead)));
 			rc = parse_page(path, ahead, &page, err);
 		}
 		free(path);

@@ -225,25 +225,10 @@ static void start_list(struct informer *inf)
 
 /* --- read-ahead of list pages --- */
 
-/* The continue token of a raw page, when it occurs exactly once and without escapes; the
- * parsed token decides later whether the request made with it is used. */
-static char *scan_continue(const char *body, size_t len)
-{
-	static const char key[] = "\"continue\":\"";
-	const char *p = memmem(body, len, key, sizeof key - 1);
-	if (!p || memmem(p + 1, len - (size_t)(p + 1 - body), key, sizeof key - 1))
-		return NULL;
-	p += sizeof key - 1;
-	const char *e = memchr(p, '"', len - (size_t)(p - body));
-	if (!e || e == p || memchr(p, '\\', (size_t)(e - p)))
-		return NULL;
-	return xstrndup(p, (size_t)(e - p));
-}
-
 /* While a page is parsed off the loop, requests the next one, so the server works meanwhile. */
 static void prefetch_start(struct informer *inf, const char *body, size_t len)
 {
-	char *tok = scan_continue(body, len);
+	char *tok = kube_scan_continue(body, len);
 	if (!tok)
 		return;
 	char *path = list_path(inf, tok);

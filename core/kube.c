@@ -598,3 +598,16 @@ int kube_get_json(struct kube_client *c, const char *path, struct value **out, s
 	free(body);
 	return rc;
 }
+
+char *kube_scan_continue(const char *body, size_t len)
+{
+	static const char key[] = "\"continue\":\"";
+	const char *p = memmem(body, len, key, sizeof key - 1);
+	if (!p || memmem(p + 1, len - (size_t)(p + 1 - body), key, sizeof key - 1))
+		return NULL;
+	p += sizeof key - 1;
+	const char *e = memchr(p, '"', len - (size_t)(p - body));
+	if (!e || e == p || memchr(p, '\\', (size_t)(e - p)))
+		return NULL;
+	return xstrndup(p, (size_t)(e - p));
+}

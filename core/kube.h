@@ -43,6 +43,11 @@ const struct kube_kind_info *kube_kind_lookup(const char *name);
 char *kube_path(enum kube_kind k, const char *ns, const char *name, const char *query);
 /* Percent-encodes s for a URL query value into sb. */
 void kube_query_escape(struct strbuf *sb, const char *s);
+/* The continue token of a list page read from its raw text, before the page is parsed (to ask
+ * for the next page meanwhile): only when `"continue":"` occurs exactly once and the token has
+ * no escapes; NULL otherwise. Callers use the request made with it only when the parsed token
+ * agrees. Caller frees. */
+char *kube_scan_continue(const char *body, size_t len);
 
 /* Label selectors (kubectl's syntax: a=b, a==b, a!=b, a in (x,y), a notin (x), a, !a, comma
  * separated) and field selectors (f=v, f==v, f!=v). */
