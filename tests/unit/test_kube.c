@@ -87,6 +87,27 @@ static void test_selectors(void **state)
 	kube_selector_free(f);
 }
 
+static void test_scan_continue(void **state)
+{
+	(void)state;
+	static const struct { const char *body, *want; } cases[] = {
+		{"{\"metadata\":{\"continue\":\"eyJ2IjoxfQ\"},\"items\":[]}", "eyJ2IjoxfQ"},
+		{"{\"metadata\":{\"resourceVersion\":\"5\"},\"items\":[]}", NULL},   /* last page */
+		{"{\"metadata\":{\"continue\":\"\"}}", NULL},                       /* empty token */
+		{"{\"metadata\":{\"continue\":\"a\\u0026b\"}}", NULL},            /* escaped: parse it */
+		{"{\"metadata\":{\"continue\":\"t1\"},\"items\":[{\"x\":{\"continue\":\"t2\"}}]}", NULL},
+		{"{\"metadata\":{\"continue\":\"cut", NULL},                          /* truncated */
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		char *got = kube_scan_continue(cases[i].body, strlen(cases[i].body));
+		if (cases[i].want)
+			assert_string_equal(got, cases[i].want);
+		else
+			assert_null(got);
+		free(got);
+	}
+}
+
 static void test_time(void **state)
 {
 	(void)state;
@@ -130,7 +151,7 @@ int main(void)
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_selectors),
-		cmocka_unit_test(test_time),
+		cmocka_unit_test(test_time), cmocka_unit_test(test_scan_continue),
 		cmocka_unit_test(test_status_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
