@@ -177,7 +177,8 @@ struct ui {
 	bool quit;
 	int exit_code;
 	bool input_closed;         /* quit because stdin hung up or reached end-of-file */
-	uint64_t last_frame_ms;
+	uint64_t frame_ms[30];     /* when the last frames went out (ring; see ui.c) */
+	unsigned frame_i;
 	uint64_t frames;
 	int64_t clock_s;           /* wall second shown by the clock and used for ages */
 	bool tick;                 /* the clock's second passed: advance clock_s at the next frame */

@@ -13,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FRAME_MS 33
+#define FRAMES_PER_S 30 /* at most this many frames in any second ... */
+#define FRAME_GAP_MS 5  /* ... and at least this far apart */
+_Static_assert(sizeof(((struct ui *)0)->frame_ms) / sizeof(uint64_t) == FRAMES_PER_S, "frame ring");
 #define BUSY_WINDOW_MS 1000 /* busy: all of data_changes[] fall within this */
 
 static void ui_draw(struct ui *ui);
@@ -185,6 +187,19 @@ static void frame_cb(uv_timer_t *h)
 	(void)h; /* waking the loop is enough: prepare_cb draws */
 }
 
+/* Milliseconds until the next frame may go out: at most FRAMES_PER_S frames in any second,
+ * FRAME_GAP_MS apart. Two unrelated changes a few milliseconds apart are then both drawn at
+ * once rather than the second waiting a full 1/30 s. */
+static uint64_t frame_wait(const struct ui *ui, uint64_t now)
+{
+	uint64_t last = ui->frame_ms[(ui->frame_i + FRAMES_PER_S - 1) % FRAMES_PER_S];
+	uint64_t oldest = ui->frame_ms[ui->frame_i % FRAMES_PER_S];
+	uint64_t wait = now - last < FRAME_GAP_MS ? FRAME_GAP_MS - (now - last) : 0;
+	if (oldest && now - oldest < 1000 && 1000 - (now - oldest) > wait)
+		wait = 1000 - (now - oldest);
+	return last ? wait : 0;
+}
+
 /* A lone change is drawn at once; while the cluster changes continuously (32 changes within
  * the last second), data changes wait for the clock's next second and are drawn with it, so
  * that intermediate states are skipped and the terminal gets one data frame a second. Keys
@@ -218,15 +233,16 @@ static void prepare_cb(uv_prepare_t *h)
 	uint64_t now = now_ms();
 	if (!ui->dirty && data_busy(ui, now))
 		return; /* clock_cb makes the next frame */
-	if (now - ui->last_frame_ms < FRAME_MS) {
+	uint64_t wait = frame_wait(ui, now);
+	if (wait > 0) {
 		if (!uv_is_active((uv_handle_t *)&ui->frame))
-			uv_timer_start(&ui->frame, frame_cb, FRAME_MS - (now - ui->last_frame_ms), 0);
+			uv_timer_start(&ui->frame, frame_cb, wait, 0);
 		return;
 	}
 	bool moves_first = ui->tick && ui->data_dirty;
 	ui->dirty = false;
 	ui->data_dirty = false;
-	ui->last_frame_ms = now;
+	ui->frame_ms[ui->frame_i++ % FRAMES_PER_S] = now;
 	if (moves_first)
 		ui_draw(ui);
 	if (ui->tick) {
