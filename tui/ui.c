@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #define FRAMES_PER_S 30 /* at most this many frames in any second ... */
-#define FRAME_GAP_MS 5  /* ... and at least this far apart */
+#define FRAME_GAP_MS 5  /* ... at least this far apart (keys) ... */
+#define DATA_GAP_MS 33  /* ... or this far for data changes, which are gathered meanwhile */
+#define BUSY_FRAME_S 2  /* while busy, a frame every this many seconds of the clock */
 _Static_assert(sizeof(((struct ui *)0)->frame_ms) / sizeof(uint64_t) == FRAMES_PER_S, "frame ring");
 #define BUSY_WINDOW_MS 1000 /* busy: all of data_changes[] fall within this */
 
@@ -187,23 +189,22 @@ static void frame_cb(uv_timer_t *h)
 	(void)h; /* waking the loop is enough: prepare_cb draws */
 }
 
-/* Milliseconds until the next frame may go out: at most FRAMES_PER_S frames in any second,
- * FRAME_GAP_MS apart. Two unrelated changes a few milliseconds apart are then both drawn at
- * once rather than the second waiting a full 1/30 s. */
-static uint64_t frame_wait(const struct ui *ui, uint64_t now)
+/* Milliseconds until the next frame may go out: at most FRAMES_PER_S frames in any second and
+ * at least gap after the last one (a key is answered 5 ms after a data frame, not 1/30 s). */
+static uint64_t frame_wait(const struct ui *ui, uint64_t now, uint64_t gap)
 {
 	uint64_t last = ui->frame_ms[(ui->frame_i + FRAMES_PER_S - 1) % FRAMES_PER_S];
 	uint64_t oldest = ui->frame_ms[ui->frame_i % FRAMES_PER_S];
-	uint64_t wait = now - last < FRAME_GAP_MS ? FRAME_GAP_MS - (now - last) : 0;
+	uint64_t wait = now - last < gap ? gap - (now - last) : 0;
 	if (oldest && now - oldest < 1000 && 1000 - (now - oldest) > wait)
 		wait = 1000 - (now - oldest);
 	return last ? wait : 0;
 }
 
 /* A lone change is drawn at once; while the cluster changes continuously (32 changes within
- * the last second), data changes wait for the clock's next second and are drawn with it, so
- * that intermediate states are skipped and the terminal gets one data frame a second. Keys
- * always get the full frame rate. */
+ * the last second), changes wait for the clock and go out every BUSY_FRAME_S seconds with it,
+ * so that intermediate states are skipped and the terminal is not flooded. Keys always get the
+ * full frame rate. */
 static bool data_busy(struct ui *ui, uint64_t now)
 {
 	size_t n = ARRAY_LEN(ui->data_changes);
@@ -214,13 +215,26 @@ static bool data_busy(struct ui *ui, uint64_t now)
 void ui_data_dirty(struct ui *ui)
 {
 	ui->data_dirty = true;
-	ui->data_changes[ui->data_change_i++ % ARRAY_LEN(ui->data_changes)] = now_ms();
+	/* the first lists are not churn: the first change after them is drawn at once */
+	if (ui->data && ui->data->synced)
+		ui->data_changes[ui->data_change_i++ % ARRAY_LEN(ui->data_changes)] = now_ms();
 }
 
 /* Ages and the header clock change only when the second shown does (ui->clock_s). When that
  * second passes while data changes wait to be drawn, the frame goes out in two passes: first
  * the changes with the old ages, then the new ages. In the first pass rows that moved are
  * unchanged lines, which curses moves with insert/delete line instead of writing them again. */
+/* Whether a frame is wanted now (before the frame rate limit). */
+static bool frame_wanted(struct ui *ui, uint64_t now)
+{
+	if (ui->dirty)
+		return true; /* keys, views, connection state */
+	if (!data_busy(ui, now))
+		return ui->tick || ui->data_dirty;
+	/* busy: everything goes out with every other second of the clock, like `watch -n 2` */
+	return ui->tick && now_wall() - ui->clock_s >= BUSY_FRAME_S;
+}
+
 static void prepare_cb(uv_prepare_t *h)
 {
 	struct ui *ui = h->data;
@@ -228,12 +242,11 @@ static void prepare_cb(uv_prepare_t *h)
 		uv_stop(ui->loop);
 		return;
 	}
-	if (!ui->dirty && !ui->data_dirty)
-		return;
 	uint64_t now = now_ms();
-	if (!ui->dirty && data_busy(ui, now))
-		return; /* clock_cb makes the next frame */
-	uint64_t wait = frame_wait(ui, now);
+	if (!frame_wanted(ui, now))
+		return;
+	/* a change following a frame closely waits for 1/30 s and is drawn with what came meanwhile */
+	uint64_t wait = frame_wait(ui, now, ui->dirty ? FRAME_GAP_MS : DATA_GAP_MS);
 	if (wait > 0) {
 		if (!uv_is_active((uv_handle_t *)&ui->frame))
 			uv_timer_start(&ui->frame, frame_cb, wait, 0);
@@ -271,7 +284,6 @@ static void clock_cb(uv_timer_t *h)
 		if (ui->stack[i]->ops->tick)
 			ui->stack[i]->ops->tick(ui->stack[i]);
 	ui->tick = true;
-	ui_dirty(ui);
 	uv_timer_start(&ui->clock, clock_cb, ms_to_next_second(), 0);
 }
 
