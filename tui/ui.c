@@ -220,10 +220,6 @@ void ui_data_dirty(struct ui *ui)
 		ui->data_changes[ui->data_change_i++ % ARRAY_LEN(ui->data_changes)] = now_ms();
 }
 
-/* Ages and the header clock change only when the second shown does (ui->clock_s). When that
- * second passes while data changes wait to be drawn, the frame goes out in two passes: first
- * the changes with the old ages, then the new ages. In the first pass rows that moved are
- * unchanged lines, which curses moves with insert/delete line instead of writing them again. */
 /* Whether a frame is wanted now (before the frame rate limit). */
 static bool frame_wanted(struct ui *ui, uint64_t now)
 {
@@ -235,6 +231,10 @@ static bool frame_wanted(struct ui *ui, uint64_t now)
 	return ui->tick && now_wall() - ui->clock_s >= BUSY_FRAME_S;
 }
 
+/* Ages and the header clock change only when the second shown does (ui->clock_s). When that
+ * second passes while data changes wait to be drawn, the frame goes out in two passes: first
+ * the changes with the old ages, then the new ages. In the first pass rows that moved are
+ * unchanged lines, which curses moves with insert/delete line instead of writing them again. */
 static void prepare_cb(uv_prepare_t *h)
 {
 	struct ui *ui = h->data;
