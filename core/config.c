@@ -50,6 +50,15 @@ static int duration_setting(struct tops_config *c, const char *key, long dflt, l
 	return 0;
 }
 
+static int busy_refresh_check(const struct tops_config *c, struct tops_err *err)
+{
+	if (c->busy_refresh_ms >= 1000 && c->busy_refresh_ms <= 10000 && c->busy_refresh_ms % 1000 == 0)
+		return 0;
+	const struct value *v = value_map_path(c->root, "console.busyRefresh");
+	return tops_err_set(err, TOPS_EINVAL, "%s:%d:%d: console.busyRefresh must be whole seconds "
+			    "from 1s to 10s", c->path, v->line, v->col);
+}
+
 static int read_token_file(struct tops_config *c, struct tops_err *err)
 {
 	const char *f = config_str(c, "prometheus.bearerTokenFile");
@@ -92,7 +101,8 @@ int config_load(const struct tops_opts *opts, struct tops_config **out, struct t
 	c->rate = xstrdup(config_str(c, "prometheus.rate") ? config_str(c, "prometheus.rate") : "1m");
 	if (duration_setting(c, "prometheus.refresh", 10000, &c->refresh_ms, err) ||
 	    duration_setting(c, "prometheus.window", 15 * 60000, &c->window_ms, err) ||
-	    read_token_file(c, err)) {
+	    duration_setting(c, "console.busyRefresh", 2000, &c->busy_refresh_ms, err) ||
+	    busy_refresh_check(c, err) || read_token_file(c, err)) {
 		config_free(c);
 		return -err->code;
 	}

@@ -16,6 +16,8 @@
  *     chart: charts/testops
  *     values: [deploy/offline-values.yaml]
  *   theme: default
+ *   console:
+ *     busyRefresh: 2s                 # redraw step while the cluster churns (1s to 10s)
  */
 #ifndef TOPS_CONFIG_H
 #define TOPS_CONFIG_H
@@ -32,6 +34,7 @@ struct tops_config {
 	long refresh_ms;           /* default 10000 */
 	char *rate;                /* default "1m" */
 	long window_ms;            /* default 15 minutes */
+	long busy_refresh_ms;      /* console.busyRefresh: default 2000, 1000..10000 */
 };
 
 /* Loads the config for these global options. Errors (bad YAML, bad duration) name file:line:col.

@@ -16,7 +16,6 @@
 #define FRAMES_PER_S 30 /* at most this many frames in any second ... */
 #define FRAME_GAP_MS 5  /* ... at least this far apart (keys) ... */
 #define DATA_GAP_MS 33  /* ... or this far for data changes, which are gathered meanwhile */
-#define BUSY_FRAME_S 2  /* while busy, a frame every this many seconds of the clock */
 _Static_assert(sizeof(((struct ui *)0)->frame_ms) / sizeof(uint64_t) == FRAMES_PER_S, "frame ring");
 #define BUSY_WINDOW_MS 1000 /* busy: all of data_changes[] fall within this */
 
@@ -202,9 +201,15 @@ static uint64_t frame_wait(const struct ui *ui, uint64_t now, uint64_t gap)
 }
 
 /* A lone change is drawn at once; while the cluster changes continuously (32 changes within
- * the last second), changes wait for the clock and go out every BUSY_FRAME_S seconds with it,
- * so that intermediate states are skipped and the terminal is not flooded. Keys always get the
- * full frame rate. */
+ * the last second), changes wait for the clock and go out every busy_frame_s() seconds with it
+ * (console.busyRefresh in the config file, 2 s by default), so that intermediate states are
+ * skipped and the terminal is not flooded. Keys always get the full frame rate. */
+static int64_t busy_frame_s(void)
+{
+	const struct tops_config *cfg = metrics_ui_config();
+	return cfg ? cfg->busy_refresh_ms / 1000 : 2;
+}
+
 static bool data_busy(struct ui *ui, uint64_t now)
 {
 	size_t n = ARRAY_LEN(ui->data_changes);
@@ -227,8 +232,8 @@ static bool frame_wanted(struct ui *ui, uint64_t now)
 		return true; /* keys, views, connection state */
 	if (!data_busy(ui, now))
 		return ui->tick || ui->data_dirty;
-	/* busy: everything goes out with every other second of the clock, like `watch -n 2` */
-	return ui->tick && now_wall() - ui->clock_s >= BUSY_FRAME_S;
+	/* busy: everything goes out every busy_frame_s seconds of the clock, like `watch -n 2` */
+	return ui->tick && now_wall() - ui->clock_s >= busy_frame_s();
 }
 
 /* Ages and the header clock change only when the second shown does (ui->clock_s). When that

@@ -34,6 +34,7 @@ static void test_defaults_when_missing(void **state)
 	assert_int_equal(c->refresh_ms, 10000);
 	assert_string_equal(c->rate, "1m");
 	assert_string_equal(config_prom_query(c, "cpu"), prom_preset_query("cpu"));
+	assert_int_equal(c->busy_refresh_ms, 2000);
 	config_free(c);
 }
 
@@ -50,6 +51,16 @@ static void test_values_and_overrides(void **state)
 	assert_string_equal(c->rate, "2m");
 	assert_string_equal(config_prom_query(c, "cpu"), "my_cpu{ns=\"$namespace\"}");
 	assert_string_equal(config_str(c, "render.chart"), "charts/x");
+	assert_int_equal(c->busy_refresh_ms, 2000);
+	config_free(c);
+	unlink(path);
+	write_cfg("console:\n  busyRefresh: 1s\n");
+	assert_int_equal(config_load(&o, &c, NULL), 0);
+	assert_int_equal(c->busy_refresh_ms, 1000);
+	config_free(c);
+	write_cfg("console:\n  busyRefresh: 4\n");
+	assert_int_equal(config_load(&o, &c, NULL), 0);
+	assert_int_equal(c->busy_refresh_ms, 4000);
 	config_free(c);
 	o.prometheus = "http://override:1";
 	assert_int_equal(config_load(&o, &c, NULL), 0);
@@ -69,6 +80,16 @@ static void test_errors(void **state)
 	assert_non_null(strstr(err.msg, ":2:12: prometheus.refresh must be a duration"));
 	tops_err_clear(&err);
 	unlink(path);
+	static const char *const bad_busy[] = {"console:\n  busyRefresh: 500ms\n",
+					       "console:\n  busyRefresh: 11s\n",
+					       "console:\n  busyRefresh: 1500ms\n"};
+	for (size_t i = 0; i < sizeof bad_busy / sizeof bad_busy[0]; i++) {
+		write_cfg(bad_busy[i]);
+		assert_true(config_load(&o, &c, &err) < 0);
+		assert_non_null(strstr(err.msg, ":2:16: console.busyRefresh must be whole seconds from 1s to 10s"));
+		tops_err_clear(&err);
+		unlink(path);
+	}
 	write_cfg("prometheus: [\n");
 	assert_true(config_load(&o, &c, &err) < 0);
 	assert_non_null(strstr(err.msg, path));
