@@ -87,6 +87,9 @@ static void colours_setup(const struct theme *th)
 int term_init(const struct theme *th, struct tops_err *err)
 {
 	setlocale(LC_ALL, "");
+	/* the locale's character set for the terminal, but numbers stay C: charts, values, YAML and
+	 * JSON are read and written with a decimal point whatever LC_NUMERIC says */
+	setlocale(LC_NUMERIC, "C");
 	const char *cs = nl_langinfo(CODESET);
 	term_is_utf8 = cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
