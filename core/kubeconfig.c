@@ -425,9 +425,35 @@ static void apply_overrides(struct kubeconfig *kc, const struct tops_opts *o)
 		kc->insecure = true;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The merge keeps each name once (the first file's entry). */
+static void keep_context_names(struct kc_merge *m, struct kubeconfig *kc)
+{
+	size_t n = m->nent[KC_CONTEXTS];
+	kc->context_names = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		kc->context_names[i] = xstrdup(m->ent[KC_CONTEXTS][i].name);
+	qsort(kc->context_names, n, sizeof(char *), cmp_str);
+}
+
+const char *const *kubeconfig_context_names(const struct kubeconfig *kc, size_t *n)
+{
+	static const char *const none[] = {NULL};
+	const char *const *v = kc && kc->context_names ? (const char *const *)kc->context_names : none;
+	if (n)
+		for (*n = 0; v[*n];)
+			(*n)++;
+	return v;
+}
+
 static int resolve(struct kc_merge *m, const struct tops_opts *o, struct kubeconfig *kc,
 		   struct tops_err *err)
 {
+	keep_context_names(m, kc);
 	const char *ctx = o && o->context && *o->context ? o->context : m->current;
 	int rc;
 	if (ctx) {
@@ -545,6 +571,7 @@ void kubeconfig_free(struct kubeconfig *kc)
 			 &kc->cert_data, &kc->key_file, &kc->key_data, &kc->origin, &kc->cur_token};
 	for (size_t i = 0; i < ARRAY_LEN(strs); i++)
 		free(*strs[i]);
+	free_strv(kc->context_names);
 	if (kc->exec) {
 		struct kube_exec *e = kc->exec;
 		kubeconfig_exec_cancel(kc);

@@ -55,6 +55,7 @@ struct kubeconfig {
 	char *key_data; size_t key_len;         /* decoded client-key-data */
 	struct kube_exec *exec;                 /* NULL when no plugin */
 	char *origin;              /* the file the context came from, for messages */
+	char **context_names;      /* every context of the merged files, sorted, NULL-terminated */
 	char *cur_token;           /* internal: the last token read from token_file */
 };
 
@@ -66,6 +67,9 @@ int kubeconfig_load(const struct tops_opts *opts, struct kubeconfig **out, struc
 int kubeconfig_load_files(const char *const *paths, size_t npaths, const struct tops_opts *opts,
 			  struct kubeconfig **out, struct tops_err *err);
 void kubeconfig_free(struct kubeconfig *kc);
+/* The names of every context in the merged files (a name in two files counts once), sorted;
+ * borrowed, valid until kubeconfig_free(). *n gets the count (may be NULL). */
+const char *const *kubeconfig_context_names(const struct kubeconfig *kc, size_t *n);
 
 /* The bearer token to send now (borrowed; valid until the next call or kubeconfig_free), or
  * NULL when the user has none. Order: token, tokenFile (re-read on each call, as kubectl does),

@@ -128,7 +128,9 @@ static void arg_candidates(struct ui *ui, command_fn fn, struct cands *c)
 		store_foreach(ui->data->store, KK_POD, ns_cb, c);
 		store_foreach(ui->data->store, KK_EVENT, ns_cb, c);
 	} else if (fn == cmd_ctx) {
-		cand_add(c, ui->data->context);
+		const char *const *names = kubeconfig_context_names(ui->data->client->kc, NULL);
+		for (size_t i = 0; names[i]; i++)
+			cand_add(c, names[i]);
 	}
 }
 
@@ -193,6 +195,7 @@ void cmdline_open(struct ui *ui, enum prompt_mode mode)
 	ui->prompt = mode;
 	ui->prompt_len = 0;
 	ui->prompt_buf[0] = 0;
+	ui->message_until_ms = 0; /* the line now shows the prompt and its completions */
 	leaveok(stdscr, FALSE);
 	curs_set(1);
 }
@@ -244,5 +247,8 @@ void cmdline_draw(struct ui *ui, int y, int w)
 	draw_text(y, 0, w, "", term_attr(ROLE_NORMAL), true);
 	int used = draw_text(y, 0, w, lead, term_attr(ROLE_KEY), false);
 	used += draw_text(y, used, w - used, ui->prompt_buf, term_attr(ROLE_NORMAL), false);
+	/* the candidates of the last Tab stay in view beside the prompt */
+	if (ui->message && now_ms() < ui->message_until_ms && used + 4 < w)
+		draw_text(y, used + 3, w - used - 3, ui->message, term_attr(ROLE_DIM), false);
 	move(y, used < w ? used : w - 1);
 }

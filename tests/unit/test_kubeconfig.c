@@ -82,7 +82,15 @@ static void test_merge_rules(void **state)
 	assert_string_equal(kc->proxy_url, "http://proxy:3128");
 	assert_int_equal(kc->ca_len, strlen("-----BEGIN CERTIFICATE-----\n"));
 	assert_memory_equal(kc->ca_data, "-----BEGIN CERTIFICATE-----\n", kc->ca_len);
+	size_t nctx = 0;
+	const char *const *names = kubeconfig_context_names(kc, &nctx);
+	assert_int_equal(nctx, 2); /* "one" is in both files: listed once */
+	assert_string_equal(names[0], "one");
+	assert_string_equal(names[1], "two");
+	assert_null(names[2]);
 	kubeconfig_free(kc);
+	assert_null(kubeconfig_context_names(NULL, &nctx)[0]);
+	assert_int_equal(nctx, 0);
 
 	struct tops_opts o = {.context = "two"};
 	assert_int_equal(kubeconfig_load_files(paths, 2, &o, &kc, &err), 0);
