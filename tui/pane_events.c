@@ -7,13 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { C_LAST, C_TYPE, C_REASON, C_OBJECT, C_MESSAGE };
+enum { C_NS, C_LAST, C_TYPE, C_REASON, C_OBJECT, C_MESSAGE };
 
 static const struct table_col ev_cols[] = {
+	[C_NS] = TABLE_NS_COL(1),
 	[C_LAST] = {"LAST SEEN", 9, false, COL_TEXT, 0, 0},
-	[C_TYPE] = {"TYPE", 7, false, COL_TEXT, 3, 0},
-	[C_REASON] = {"REASON", 21, false, COL_TEXT, 2, 0},
-	[C_OBJECT] = {"OBJECT", 32, false, COL_TEXT, 1, 0},
+	[C_TYPE] = {"TYPE", 7, false, COL_TEXT, 4, 0},
+	[C_REASON] = {"REASON", 21, false, COL_TEXT, 3, 0},
+	[C_OBJECT] = {"OBJECT", 32, false, COL_TEXT, 2, 0},
 	[C_MESSAGE] = {"MESSAGE", 0, false, COL_TEXT, 0, 20},
 };
 
@@ -27,6 +28,7 @@ static void ev_cell(const struct table_row *row, int col, int64_t now, char *buf
 	const struct st_event *e = &row->rec->ev;
 	switch (col) {
 	case C_LAST: kstatus_age(ev_time(e), now, buf, n); break;
+	case C_NS: snprintf(buf, n, "%s", e->meta.namespace_); break;
 	case C_TYPE: snprintf(buf, n, "%s", e->type); break;
 	case C_REASON: snprintf(buf, n, "%s", e->reason); break;
 	case C_OBJECT: {
@@ -59,6 +61,7 @@ static void ev_sort_key(const struct table_row *row, int col, int64_t *num, cons
 	*str = e->meta.name;
 	switch (col) {
 	case C_LAST: *num = -ev_time(e); break;
+	case C_NS: *str = e->meta.namespace_; break;
 	case C_TYPE: *str = e->type; break;
 	case C_REASON: *str = e->reason; break;
 	case C_OBJECT: *str = e->obj_name; break;

@@ -7,24 +7,26 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { C_NAME, C_READY, C_STATUS, C_RESTARTS, C_AGE, C_NODE, C_IP, C_CPU, C_MEM };
+enum { C_NS, C_NAME, C_READY, C_STATUS, C_RESTARTS, C_AGE, C_NODE, C_IP, C_CPU, C_MEM };
 
 static const struct table_col pod_cols[] = {
-	[C_NAME] = {"NAME", 0, false, COL_TEXT, 0, 24},
-	[C_READY] = {"READY", 6, false, COL_TEXT, 5, 0, .health = true},
+	[C_NS] = TABLE_NS_COL(7),
+	[C_NAME] = {"NAME", 0, false, COL_TEXT, 0, 24, .fit = true},
+	[C_READY] = {"READY", 6, false, COL_TEXT, 10, 0, .health = true},
 	[C_STATUS] = {"STATUS", 18, false, COL_TEXT, 0, 0, .health = true},
-	[C_RESTARTS] = {"RESTARTS", 13, false, COL_TEXT, 4, 0},
-	[C_AGE] = {"AGE", 7, false, COL_TEXT, 3, 0},
-	[C_NODE] = {"NODE", 14, false, COL_TEXT, 2, 0},
-	[C_IP] = {"IP", 15, false, COL_TEXT, 1, 0},
-	[C_CPU] = {"CPU", 10, false, COL_TEXT, 4, 0, .visible = metrics_ui_on},
-	[C_MEM] = {"MEM", 11, false, COL_TEXT, 3, 0, .visible = metrics_ui_on},
+	[C_RESTARTS] = {"RESTARTS", 13, false, COL_TEXT, 8, 0},
+	[C_AGE] = {"AGE", 7, false, COL_TEXT, 6, 0},
+	[C_NODE] = {"NODE", 14, false, COL_TEXT, 4, 0},
+	[C_IP] = {"IP", 15, false, COL_TEXT, 2, 0},
+	[C_CPU] = {"CPU", 10, false, COL_TEXT, 8, 0, .visible = metrics_ui_on},
+	[C_MEM] = {"MEM", 11, false, COL_TEXT, 6, 0, .visible = metrics_ui_on},
 };
 
 static void pod_cell(const struct table_row *row, int col, int64_t now, char *buf, size_t n)
 {
 	const struct st_pod *p = &row->rec->pod;
 	switch (col) {
+	case C_NS: snprintf(buf, n, "%s", p->meta.namespace_); break;
 	case C_NAME: snprintf(buf, n, "%s", p->meta.name); break;
 	case C_READY: kstatus_pod_ready(p, buf, n); break;
 	case C_STATUS: kstatus_pod_status(p, buf, n); break;
@@ -92,6 +94,7 @@ static void pod_sort_key(const struct table_row *row, int col, int64_t *num, con
 	case C_STATUS: *num = health_rank(row); break;
 	case C_RESTARTS: *num = -kstatus_pod_restart_count(p); break;
 	case C_AGE: *num = -p->meta.created; break;
+	case C_NS: *str = p->meta.namespace_; break;
 	case C_NODE: *str = p->node; break;
 	case C_IP: *str = p->pod_ip; break;
 	case C_CPU: case C_MEM: *num = -metrics_ui_pod_sort(p->meta.name, col == C_MEM); break;

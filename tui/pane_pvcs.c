@@ -8,17 +8,18 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { C_NAME, C_STATUS, C_VOLUME, C_CAPACITY, C_MODES, C_CLASS, C_AGE, C_USED };
+enum { C_NS, C_NAME, C_STATUS, C_VOLUME, C_CAPACITY, C_MODES, C_CLASS, C_AGE, C_USED };
 
 static const struct table_col pvc_cols[] = {
-	[C_NAME] = {"NAME", 0, false, COL_TEXT, 0, 16},
+	[C_NS] = TABLE_NS_COL(3),
+	[C_NAME] = {"NAME", 0, false, COL_TEXT, 0, 16, .fit = true},
 	[C_STATUS] = {"STATUS", 8, false, COL_TEXT, 0, 0},
-	[C_VOLUME] = {"VOLUME", 24, false, COL_TEXT, 4, 0},
-	[C_CAPACITY] = {"CAPACITY", 8, false, COL_TEXT, 5, 0},
-	[C_MODES] = {"ACCESS MODES", 12, false, COL_TEXT, 3, 0},
+	[C_VOLUME] = {"VOLUME", 24, false, COL_TEXT, 5, 0},
+	[C_CAPACITY] = {"CAPACITY", 8, false, COL_TEXT, 6, 0},
+	[C_MODES] = {"ACCESS MODES", 12, false, COL_TEXT, 4, 0},
 	[C_CLASS] = {"STORAGECLASS", 12, false, COL_TEXT, 2, 0},
 	[C_AGE] = {"AGE", 7, false, COL_TEXT, 1, 0},
-	[C_USED] = {"USED", 10, false, COL_TEXT, 6, 0, .visible = metrics_ui_on},
+	[C_USED] = {"USED", 10, false, COL_TEXT, 7, 0, .visible = metrics_ui_on},
 };
 
 static void pvc_cell(const struct table_row *row, int col, int64_t now, char *buf, size_t n)
@@ -26,6 +27,7 @@ static void pvc_cell(const struct table_row *row, int col, int64_t now, char *bu
 	const struct st_pvc *c = &row->rec->pvc;
 	const char *s = "";
 	switch (col) {
+	case C_NS: s = c->meta.namespace_; break;
 	case C_NAME: s = c->meta.name; break;
 	case C_STATUS: s = c->meta.deleted ? "Terminating" : c->phase; break;
 	case C_VOLUME: s = c->volume; break;
@@ -57,6 +59,7 @@ static void pvc_sort_key(const struct table_row *row, int col, int64_t *num, con
 	*str = c->meta.name;
 	switch (col) {
 	case C_STATUS: *num = pvc_role(row, 0) == ROLE_OK; *str = c->phase; break;
+	case C_NS: *str = c->meta.namespace_; break;
 	case C_VOLUME: *str = c->volume; break;
 	case C_CAPACITY: *str = c->capacity; break;
 	case C_MODES: *str = c->access_modes; break;

@@ -7,16 +7,17 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { C_NAME, C_KIND, C_READY, C_UPDATED, C_AVAIL, C_PROGRESS, C_REV, C_IMAGE, C_AGE };
+enum { C_NS, C_NAME, C_KIND, C_READY, C_UPDATED, C_AVAIL, C_PROGRESS, C_REV, C_IMAGE, C_AGE };
 
 static const struct table_col wl_cols[] = {
-	[C_NAME] = {"NAME", 0, false, COL_TEXT, 0, 16},
-	[C_KIND] = {"KIND", 6, false, COL_TEXT, 6, 0},
+	[C_NS] = TABLE_NS_COL(3),
+	[C_NAME] = {"NAME", 0, false, COL_TEXT, 0, 16, .fit = true},
+	[C_KIND] = {"KIND", 6, false, COL_TEXT, 7, 0},
 	[C_READY] = {"READY", 7, false, COL_TEXT, 0, 0},
-	[C_UPDATED] = {"UP-TO-DATE", 10, false, COL_TEXT, 4, 0},
-	[C_AVAIL] = {"AVAILABLE", 9, false, COL_TEXT, 5, 0},
+	[C_UPDATED] = {"UP-TO-DATE", 10, false, COL_TEXT, 5, 0},
+	[C_AVAIL] = {"AVAILABLE", 9, false, COL_TEXT, 6, 0},
 	[C_PROGRESS] = {"ROLLOUT", 14, false, COL_BAR, 0, 0},
-	[C_REV] = {"REV", 8, false, COL_TEXT, 3, 0},
+	[C_REV] = {"REV", 8, false, COL_TEXT, 4, 0},
 	[C_IMAGE] = {"IMAGE", 34, false, COL_TEXT, 2, 0},
 	[C_AGE] = {"AGE", 7, false, COL_TEXT, 1, 0},
 };
@@ -26,6 +27,7 @@ static void wl_cell(const struct table_row *row, int col, int64_t now, char *buf
 	const struct st_workload *w = &row->rec->wl;
 	bool sts = row->kind == KK_STATEFULSET;
 	switch (col) {
+	case C_NS: snprintf(buf, n, "%s", w->meta.namespace_); break;
 	case C_NAME: snprintf(buf, n, "%s", w->meta.name); break;
 	case C_KIND: snprintf(buf, n, "%s", sts ? "sts" : "deploy"); break;
 	case C_READY: snprintf(buf, n, "%d/%d", w->ready, w->spec_replicas); break;
@@ -98,6 +100,7 @@ static void wl_sort_key(const struct table_row *row, int col, int64_t *num, cons
 	*num = 0;
 	*str = w->meta.name;
 	switch (col) {
+	case C_NS: *str = w->meta.namespace_; break;
 	case C_KIND: *num = row->kind; break;
 	case C_READY: *num = w->ready; break;
 	case C_UPDATED: *num = w->updated; break;

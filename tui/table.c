@@ -13,6 +13,14 @@ static struct table *T(struct pane *p)
 	return p->priv;
 }
 
+/* The console has one ui; column visibility callbacks take no arguments. */
+static const struct ui *tables_ui;
+
+bool table_all_namespaces(void)
+{
+	return tables_ui && tables_ui->data && !tables_ui->data->ns;
+}
+
 const char *table_label_lookup(const void *rec, const char *key)
 {
 	return store_label(&((const union st_record *)rec)->meta, key);
@@ -34,7 +42,9 @@ static void collect_cb(const union st_record *r, void *ud)
 	struct collect *c = ud;
 	struct table *t = c->t;
 	t->total++;
-	if (!filter_match(t->filter, r->meta.name, table_label_lookup, r))
+	/* across namespaces a text filter also matches the namespace */
+	if (!filter_match(t->filter, r->meta.name, table_label_lookup, r) &&
+	    !(t->all_ns && filter_match(t->filter, r->meta.namespace_, table_label_lookup, r)))
 		return;
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 64;
@@ -109,6 +119,10 @@ static void table_rebuild(struct pane *p, bool force)
 	struct tui_data *d = p->ui->data;
 	t->n = 0;
 	t->total = 0;
+	t->all_ns = table_all_namespaces();
+	const struct table_col *sc = &t->ops->cols[t->sort_col];
+	if (sc->visible && !sc->visible()) /* e.g. NAMESPACE after :ns NAME */
+		t->sort_col = t->ops->default_sort;
 	for (int i = 0; i < 2; i++) {
 		enum kube_kind k = t->ops->kinds[i];
 		if (k == KK__COUNT)
@@ -329,9 +343,11 @@ static bool table_sort_next(struct pane *p, enum tui_action a)
 {
 	struct table *t = T(p);
 	if (a == ACT_SORT) {
-		t->sort_col = (t->sort_col + 1) % t->ops->ncols;
-		if (t->ops->cols[t->sort_col].type == COL_BAR)
+		const struct table_col *c;
+		do { /* the next column on screen that has a sort key */
 			t->sort_col = (t->sort_col + 1) % t->ops->ncols;
+			c = &t->ops->cols[t->sort_col];
+		} while (c->type == COL_BAR || (c->visible && !c->visible()));
 		t->desc = false;
 	} else {
 		t->desc = !t->desc;
@@ -439,6 +455,7 @@ struct pane *table_pane_new(struct ui *ui, const char *title, const struct table
 	p->ui = ui;
 	p->priv = t;
 	p->scope = KS_TABLE | scope;
+	tables_ui = ui;
 	snprintf(p->title, sizeof p->title, "%s", title);
 	return p;
 }

@@ -64,8 +64,16 @@ struct table {
 	int sort_col;
 	bool desc;
 	struct filter *filter;
+	bool all_ns;                  /* the rows were built across namespaces */
 	int page;                     /* rows visible at the last draw */
 };
+
+/* True while the console shows all namespaces (-A, :ns all): the NAMESPACE columns show. */
+bool table_all_namespaces(void);
+/* The NAMESPACE column, first in a table, as kubectl prints it with -A; dropped in `drop`
+ * order like the others (before the columns a small terminal keeps). */
+#define TABLE_NS_COL(drop_) \
+	{"NAMESPACE", 15, false, COL_TEXT, (drop_), 0, .visible = table_all_namespaces}
 
 /* Creates a table pane (title e.g. "Pods"); scope adds KS_TABLE. */
 struct pane *table_pane_new(struct ui *ui, const char *title, const struct table_ops *ops,
