@@ -43,6 +43,11 @@ char *kstatus_age(int64_t t, int64_t now, char *buf, size_t n)
 	return kstatus_human_duration(now - t, buf, n);
 }
 
+int64_t kstatus_event_time(const struct st_event *e)
+{
+	return e->last ? e->last : e->event_time ? e->event_time : e->first ? e->first : e->meta.created;
+}
+
 static bool cond_true(const struct st_pod *p, const char *type)
 {
 	for (uint32_t i = 0; i < p->nconditions; i++)

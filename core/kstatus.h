@@ -13,6 +13,10 @@ char *kstatus_human_duration(int64_t seconds, char *buf, size_t n);
 /* translateTimestampSince: "<unknown>" for t == 0, else HumanDuration(now - t). */
 char *kstatus_age(int64_t t, int64_t now, char *buf, size_t n);
 
+/* When an event last happened, as the console shows it: lastTimestamp, else eventTime (events.k8s.io
+ * series), else firstTimestamp, else the object's creation; 0 when none is set. */
+int64_t kstatus_event_time(const struct st_event *e);
+
 /* READY "ready/total" of the regular containers plus restartable init (sidecar) containers. */
 char *kstatus_pod_ready(const struct st_pod *p, char *buf, size_t n);
 /* STATUS exactly as kubectl prints it (Running, Pending, Completed, Init:0/2,

@@ -1,4 +1,4 @@
-/* draw — text clipping by display width, boxes, progress bars, ages. */
+/* draw — text clipping by display width, boxes, progress bars. */
 #include "tui/tui.h"
 
 #include <curses.h>
@@ -122,25 +122,3 @@ void draw_bar(int y, int x, int w, long done, long total)
 	attrset(A_NORMAL);
 }
 
-/* kubectl's duration.HumanDuration, enough of it for ages. */
-void fmt_age(char *buf, size_t n, int64_t s)
-{
-	if (s < 0)
-		s = 0;
-	if (s < 120)
-		snprintf(buf, n, "%llds", (long long)s);
-	else if (s < 600)
-		snprintf(buf, n, "%lldm%llds", (long long)(s / 60), (long long)(s % 60));
-	else if (s < 3 * 3600)
-		snprintf(buf, n, "%lldm", (long long)(s / 60));
-	else if (s < 8 * 3600)
-		snprintf(buf, n, "%lldh%lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
-	else if (s < 48 * 3600)
-		snprintf(buf, n, "%lldh", (long long)(s / 3600));
-	else if (s < 8 * 86400)
-		snprintf(buf, n, "%lldd%lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
-	else if (s < 2 * 365 * 86400)
-		snprintf(buf, n, "%lldd", (long long)(s / 86400));
-	else
-		snprintf(buf, n, "%lldy", (long long)(s / (365 * 86400)));
-}

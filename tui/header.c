@@ -1,6 +1,8 @@
 /* header — the top line (context, API server, namespace, connection, clock), the disconnect
  * banner and the footer with the keys of the focused pane (from the key table). */
 #include "tui/data.h"
+
+#include "core/kstatus.h"
 #include "tui/metrics_ui.h"
 
 #include <curses.h>
@@ -57,7 +59,8 @@ int banner_draw(struct ui *ui, int y, int w)
 	uint64_t now = now_ms();
 	long retry = d->retry_at_ms > now ? (long)((d->retry_at_ms - now + 999) / 1000) : 0;
 	char age[32], line[768];
-	fmt_age(age, sizeof age, ui->clock_s - d->fresh_wall);
+	int64_t since = ui->clock_s - d->fresh_wall;
+	kstatus_human_duration(since > 0 ? since : 0, age, sizeof age);
 	snprintf(line, sizeof line, " API unreachable %s retry in %lds %s data is %s old %s %s ",
 		 term_glyph(G_BULLET), retry, term_glyph(G_BULLET), age, term_glyph(G_BULLET),
 		 d->error ? d->error : "connection lost");

@@ -194,14 +194,10 @@ static void ev_cb(const union st_record *r, void *ud)
 	c->v[c->n++] = e;
 }
 
-static int64_t ev_time(const struct st_event *e)
-{
-	return e->last ? e->last : e->event_time ? e->event_time : e->meta.created;
-}
-
 static int ev_cmp(const void *a, const void *b)
 {
-	int64_t x = ev_time(*(const struct st_event *const *)a), y = ev_time(*(const struct st_event *const *)b);
+	int64_t x = kstatus_event_time(*(const struct st_event *const *)a);
+	int64_t y = kstatus_event_time(*(const struct st_event *const *)b);
 	return x < y ? -1 : x > y;
 }
 
@@ -217,7 +213,7 @@ static void section_events(struct objview *ov, const cJSON *obj)
 	int64_t now = now_wall();
 	for (size_t i = c.n > 20 ? c.n - 20 : 0; i < c.n; i++) {
 		char age[32];
-		kstatus_age(ev_time(c.v[i]), now, age, sizeof age);
+		kstatus_age(kstatus_event_time(c.v[i]), now, age, sizeof age);
 		tv_addf(&ov->tv, strcmp(c.v[i]->type, "Warning") == 0 ? ROLE_WARN : ROLE_NORMAL,
 			"  %-8s %-8s %-22s %s", age, c.v[i]->type, c.v[i]->reason, c.v[i]->message);
 	}

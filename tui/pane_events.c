@@ -18,16 +18,11 @@ static const struct table_col ev_cols[] = {
 	[C_MESSAGE] = {"MESSAGE", 0, false, COL_TEXT, 0, 20},
 };
 
-static int64_t ev_time(const struct st_event *e)
-{
-	return e->last ? e->last : e->event_time ? e->event_time : e->first ? e->first : e->meta.created;
-}
-
 static void ev_cell(const struct table_row *row, int col, int64_t now, char *buf, size_t n)
 {
 	const struct st_event *e = &row->rec->ev;
 	switch (col) {
-	case C_LAST: kstatus_age(ev_time(e), now, buf, n); break;
+	case C_LAST: kstatus_age(kstatus_event_time(e), now, buf, n); break;
 	case C_NS: snprintf(buf, n, "%s", e->meta.namespace_); break;
 	case C_TYPE: snprintf(buf, n, "%s", e->type); break;
 	case C_REASON: snprintf(buf, n, "%s", e->reason); break;
@@ -60,7 +55,7 @@ static void ev_sort_key(const struct table_row *row, int col, int64_t *num, cons
 	*num = 0;
 	*str = e->meta.name;
 	switch (col) {
-	case C_LAST: *num = -ev_time(e); break;
+	case C_LAST: *num = -kstatus_event_time(e); break;
 	case C_NS: *str = e->meta.namespace_; break;
 	case C_TYPE: *str = e->type; break;
 	case C_REASON: *str = e->reason; break;

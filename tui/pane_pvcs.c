@@ -82,10 +82,7 @@ static void ev_cb(const union st_record *r, void *ud)
 	    strcmp(e->obj_name, f->pvc->meta.name) != 0 ||
 	    strcmp(e->obj_namespace, f->pvc->meta.namespace_) != 0)
 		return;
-	int64_t t = e->last ? e->last : e->event_time ? e->event_time : e->meta.created;
-	const struct st_event *b = f->best;
-	int64_t bt = b ? (b->last ? b->last : b->event_time ? b->event_time : b->meta.created) : 0;
-	if (!b || t >= bt)
+	if (!f->best || kstatus_event_time(e) >= kstatus_event_time(f->best))
 		f->best = e;
 }
 

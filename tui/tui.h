@@ -126,8 +126,6 @@ int text_width(const char *s);
 void draw_box(int y, int x, int h, int w, const char *title, const char *info, bool focused);
 /* A progress bar of w cells, `done` of `total` filled. */
 void draw_bar(int y, int x, int w, long done, long total);
-/* Formats an age like kubectl (5s, 3m, 2h5m, 4d). */
-void fmt_age(char *buf, size_t n, int64_t secs);
 
 /* ---- panes ---- */
 struct ui;

@@ -161,11 +161,27 @@ static void test_restart_count_and_ready(void **state)
 	store_record_free(KK_POD, r);
 }
 
+static void test_event_time(void **state)
+{
+	(void)state;
+	struct st_event e = {0};
+	assert_int_equal(kstatus_event_time(&e), 0);
+	e.meta.created = 100;
+	assert_int_equal(kstatus_event_time(&e), 100);
+	e.first = 200;
+	assert_int_equal(kstatus_event_time(&e), 200);
+	e.event_time = 300;
+	assert_int_equal(kstatus_event_time(&e), 300);
+	e.last = 250; /* lastTimestamp wins even when older than eventTime */
+	assert_int_equal(kstatus_event_time(&e), 250);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pod_table),
 		cmocka_unit_test(test_human_duration),
+		cmocka_unit_test(test_event_time),
 		cmocka_unit_test(test_restart_count_and_ready),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
