@@ -29,5 +29,8 @@ struct pane *objview_new(struct ui *ui, enum kube_kind k, const char *ns, const 
 /* JSON to YAML lines (kubectl's layout: 2-space indent, list items at the key's indent),
  * with the values of a Secret's data and stringData masked. tui/yamlout.c. */
 void yamlout_object(struct textview *tv, const cJSON *obj);
+/* The same through core/yaml_emit (sigs.k8s.io/yaml's layout and quoting, byte for byte what
+ * `tops get -o yaml` prints), with the same masking. The YAML view uses this one. */
+void yamlout_emit(struct textview *tv, const cJSON *obj);
 
 #endif

@@ -3,7 +3,7 @@
 
 static void yaml_fill(struct objview *ov, const cJSON *obj)
 {
-	yamlout_object(&ov->tv, obj);
+	yamlout_emit(&ov->tv, obj);
 }
 
 struct pane *yaml_new(struct ui *ui, enum kube_kind k, const char *ns, const char *name)
