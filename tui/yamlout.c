@@ -203,7 +203,7 @@ static void mask_secret(cJSON *o)
 		cJSON *m = cJSON_GetObjectItemCaseSensitive(o, fields[i]);
 		for (cJSON *c = cJSON_IsObject(m) ? m->child : NULL, *next; c; c = next) {
 			next = c->next; /* c is freed by the replacement */
-			cJSON_ReplaceItemViaPointer(m, c, cJSON_CreateString("*****"));
+			cJSON_ReplaceItemInObjectCaseSensitive(m, c->string, cJSON_CreateString("*****"));
 		}
 	}
 }
