@@ -24,10 +24,17 @@ struct metrics_ui {
 };
 
 static struct metrics_ui *g;
+static uint64_t generation; /* bumped whenever the metrics' data or instance changes */
+
+uint64_t metrics_ui_generation(void)
+{
+	return generation;
+}
 
 static void changed_cb(void *ud)
 {
 	struct metrics_ui *mu = ud;
+	generation++;
 	ui_dirty(mu->ui);
 }
 
@@ -40,6 +47,7 @@ static void metrics_begin(struct metrics_ui *mu)
 	free(mu->where);
 	mu->where = xstrdup(promclient_where(mu->pc));
 	mu->m = metrics_new(&o);
+	generation++;
 	metrics_start(mu->m);
 	ui_dirty(mu->ui);
 }
@@ -173,6 +181,7 @@ void metrics_ui_stop(void)
 	if (!mu)
 		return;
 	g = NULL;
+	generation++;
 	if (mu->disc)
 		http_cancel(mu->disc);
 	metrics_free(mu->m);

@@ -26,6 +26,9 @@ const struct metrics *metrics_ui_metrics(void);
 /* True while metrics run (a Prometheus is configured or found): the metric columns show only
  * then, so an 80-column screen keeps RESTARTS and AGE when there is no Prometheus. */
 bool metrics_ui_on(void);
+/* Changes whenever metrics_ui_metrics() or its data change (a refresh landed or failed, a new
+ * Prometheus, a stop): views keep what they computed from the data until it changes. */
+uint64_t metrics_ui_generation(void);
 /* Where Prometheus is ("http://127.0.0.1:9090" or the proxy path), or why there is none. */
 const char *metrics_ui_where(void);
 /* The loaded config (NULL when it failed to load). Borrowed until metrics_ui_stop(). */

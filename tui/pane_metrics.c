@@ -19,6 +19,7 @@ struct mview {
 	size_t n, cap;
 	size_t top;        /* first row shown */
 	int page;
+	uint64_t built;    /* metrics_ui_generation() the rows were built at, plus one (0: never) */
 };
 
 static struct mview *V(struct pane *p)
@@ -60,8 +61,13 @@ static int row_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* Collected and sorted once per metrics refresh, not on every frame. */
 static void rows_build(struct mview *v, const struct metrics *m)
 {
+	uint64_t gen = metrics_ui_generation() + 1;
+	if (v->built == gen)
+		return;
+	v->built = gen;
 	rows_clear(v);
 	struct collect c = {v, m};
 	metrics_each(m, MET_CPU, collect_cb, &c);

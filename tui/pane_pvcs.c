@@ -6,6 +6,7 @@
 #include "tui/metrics_ui.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { C_NS, C_NAME, C_STATUS, C_VOLUME, C_CAPACITY, C_MODES, C_CLASS, C_AGE, C_USED };
@@ -69,37 +70,83 @@ static void pvc_sort_key(const struct table_row *row, int col, int64_t *num, con
 	}
 }
 
-struct ev_find {
-	const struct st_pvc *pvc;
-	const struct st_event *best;
+/* The latest event of each claim, indexed once per version of the store's events: the notes
+ * are asked for on every layout and frame, and a scan of all events each time costs O(events)
+ * per Pending row. */
+struct pvc_event {
+	const char *ns, *name;
+	const struct st_event *ev;    /* borrowed until the events change (the index is rebuilt) */
 };
 
-static void ev_cb(const union st_record *r, void *ud)
+static struct {
+	const struct store *store;
+	uint64_t version;
+	struct pvc_event *v;
+	size_t n, cap;
+} ev_index;
+
+static int pvc_event_cmp(const void *a, const void *b)
 {
-	struct ev_find *f = ud;
-	const struct st_event *e = &r->ev;
-	if (strcmp(e->obj_kind, "PersistentVolumeClaim") != 0 ||
-	    strcmp(e->obj_name, f->pvc->meta.name) != 0 ||
-	    strcmp(e->obj_namespace, f->pvc->meta.namespace_) != 0)
-		return;
-	if (!f->best || kstatus_event_time(e) >= kstatus_event_time(f->best))
-		f->best = e;
+	const struct pvc_event *x = a, *y = b;
+	int c = strcmp(x->ns, y->ns);
+	return c ? c : strcmp(x->name, y->name);
 }
 
-/* Only visible Pending rows pay for the event scan. */
+static void index_cb(const union st_record *r, void *ud)
+{
+	const struct st_event *e = &r->ev;
+	if (strcmp(e->obj_kind, "PersistentVolumeClaim") != 0)
+		return;
+	if (ev_index.n == ev_index.cap) {
+		ev_index.cap = ev_index.cap ? ev_index.cap * 2 : 16;
+		ev_index.v = xrealloc(ev_index.v, ev_index.cap * sizeof *ev_index.v);
+	}
+	ev_index.v[ev_index.n++] = (struct pvc_event){e->obj_namespace, e->obj_name, e};
+}
+
+/* Sorted by claim; one entry per claim, its newest event. */
+static void index_events(const struct tui_data *d)
+{
+	if (ev_index.store == d->store && ev_index.version == d->version[KK_EVENT] && ev_index.v)
+		return;
+	ev_index.store = d->store;
+	ev_index.version = d->version[KK_EVENT];
+	ev_index.n = 0;
+	store_foreach(d->store, KK_EVENT, index_cb, NULL);
+	qsort(ev_index.v, ev_index.n, sizeof *ev_index.v, pvc_event_cmp);
+	size_t k = 0;
+	for (size_t i = 0; i < ev_index.n; i++) {
+		if (k && pvc_event_cmp(&ev_index.v[k - 1], &ev_index.v[i]) == 0) {
+			if (kstatus_event_time(ev_index.v[i].ev) >= kstatus_event_time(ev_index.v[k - 1].ev))
+				ev_index.v[k - 1] = ev_index.v[i];
+			continue;
+		}
+		ev_index.v[k++] = ev_index.v[i];
+	}
+	ev_index.n = k;
+}
+
+static const struct st_event *latest_event(const struct tui_data *d, const struct st_pvc *c)
+{
+	index_events(d);
+	struct pvc_event key = {c->meta.namespace_, c->meta.name, NULL};
+	const struct pvc_event *f = ev_index.n ? bsearch(&key, ev_index.v, ev_index.n, sizeof key,
+							  pvc_event_cmp) : NULL;
+	return f ? f->ev : NULL;
+}
+
 static bool pvc_note(struct pane *p, const struct table_row *row, char *buf, size_t n)
 {
 	const struct st_pvc *c = &row->rec->pvc;
 	if (strcmp(c->phase, "Pending") != 0)
 		return false;
-	struct ev_find f = {c, NULL};
-	store_foreach(p->ui->data->store, KK_EVENT, ev_cb, &f);
+	const struct st_event *best = latest_event(p->ui->data, c);
 	const char *reason = NULL;
 	for (uint32_t i = 0; i < c->nconditions && !reason; i++)
 		if (*c->conditions[i].message)
 			reason = c->conditions[i].message;
-	if (f.best)
-		snprintf(buf, n, "%s %s: %s", term_glyph(G_ARROW_UP), f.best->reason, f.best->message);
+	if (best)
+		snprintf(buf, n, "%s %s: %s", term_glyph(G_ARROW_UP), best->reason, best->message);
 	else
 		snprintf(buf, n, "%s Pending: %s", term_glyph(G_ARROW_UP),
 			 reason ? reason : "waiting for a volume (no event yet)");

@@ -38,6 +38,14 @@ spec:
   accessModes: [ReadWriteOnce]
   storageClassName: standard
   resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: cold, namespace: beta}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: archive-cold
+  resources: {requests: {storage: 1Gi}}
 EOS
 sim_start --pods 4 --seed 7 --speed 20 --scenario "$TEST_TMP/beta.yaml" || { fail "kubesim start"; exit 0; }
 FIRST_POD=$(curl -s "$KUBESIM_URL/api/v1/namespaces/testops/pods" | /usr/bin/python3 -c \
@@ -57,6 +65,13 @@ if wait_until 10 sh -c "tmux -L $SCREEN_SOCK capture-pane -p | grep -qE '^│bet
   pass "-A: rows carry their namespace"
 else
   fail "-A: rows carry their namespace" "$(capture | sed -n 3,9p | tr '\n' '|')"
+fi
+
+# a Pending claim in another namespace gets the reason from its own latest event under it
+if wait_until 10 sh -c "tmux -L $SCREEN_SOCK capture-pane -p | grep -A1 -E '^│beta +cold +Pending' | grep -q 'ProvisioningFailed: .*archive-cold'"; then
+  pass "-A: Pending claim shows its event's reason"
+else
+  fail "-A: Pending claim shows its event's reason" "$(capture | grep -A1 cold | tr '\n' '|')"
 fi
 
 # sort: s cycles to NAMESPACE (READY STATUS RESTARTS AGE NODE IP, then NAMESPACE); r reverses
