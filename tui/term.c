@@ -99,6 +99,13 @@ int term_init(const struct theme *th, struct tops_err *err)
 		setenv("TERM", "xterm", 1);
 	if (!initscr())
 		return tops_err_set(err, TOPS_EIO, "cannot initialise the terminal");
+	/* ncurses (6.x) flushes its output after every cursor movement for as long as the screen
+	 * has never been suspended (_nc_mvcur tests for the initial state, meant for low-level
+	 * terminfo programs); a frame then left in one write() per moved-to cell run, 20 to 70 of
+	 * them. One endwin() and refresh() before anything is drawn end that state: a frame now
+	 * goes out of curses' screen-sized buffer in one write. */
+	endwin();
+	refresh();
 	term_active = true;
 	atexit(term_done);
 	signal(SIGSEGV, fatal_signal);
