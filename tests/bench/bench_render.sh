@@ -48,3 +48,43 @@ gen_chart "$tmp/c100" 100
 gen_chart "$tmp/c1000" 1000
 measure "100 templates" "$tmp/c100"
 RUNS=$(( RUNS / 4 > 0 ? RUNS / 4 : 1 )) measure "1000 templates" "$tmp/c1000"
+
+# The Render view's job in process (core/renderjob): render charts/testops with the offline
+# values, split, validate every object against the conformance schemas and lint it. The first
+# run reads and parses the schemas; later runs reuse them while the schema options are the same.
+SCHEMAS="$TOPS_ROOT/../shared/conformance/schemas"
+if [ -d "$SCHEMAS" ]; then
+  cat >"$tmp/rj.c" <<'C'
+#include "core/renderjob.h"
+#include <stdio.h>
+#include <stdlib.h>
+int main(int argc, char **argv) {
+	const char *values[] = {"deploy/offline-values.yaml"};
+	const char *locs[] = {argv[1], NULL};
+	struct renderjob_opts o = {.chart = "charts/testops", .values_files = values, .nvalues = 1,
+				   .namespace_ = "testops", .schema_locations = locs};
+	int n = argc > 2 ? atoi(argv[2]) : 10;
+	double first = 0, rest = 0;
+	size_t objs = 0, valid = 0;
+	for (int i = 0; i < n; i++) {
+		struct renderjob_result r;
+		if (renderjob_run(&o, &r) != 0) { fprintf(stderr, "%s\n", tops_err_msg(&r.err)); return 1; }
+		if (i == 0) first = r.ms; else rest += r.ms;
+		objs = r.n; valid = r.valid;
+		renderjob_result_done(&r);
+	}
+	printf("bench render testops-view-job: render + validate + lint %.1f ms the first time, %.1f ms after (mean of %d), %zu objects, %zu valid\n",
+	       first, n > 1 ? rest / (n - 1) : 0, n - 1, objs, valid);
+	return 0;
+}
+C
+  if cc -std=c11 -O2 -D_GNU_SOURCE -I"$TOPS_ROOT" $(pkg-config --cflags libuv libcurl libcjson) -o "$tmp/rj" \
+       "$tmp/rj.c" "$TOPS_ROOT/obj/libtopscore.a" \
+       $(pkg-config --libs ncursesw libuv libcurl libcjson yaml-0.1 zlib libpcre2-8 libcrypto) -lhttp_parser -lcrypt -lm -lpthread; then
+    (cd "$TOPS_ROOT" && "$tmp/rj" "$SCHEMAS" 10)
+  else
+    echo "bench render testops-view-job: could not build the driver"
+  fi
+else
+  echo "bench render testops-view-job: skipped (no conformance schemas)"
+fi
