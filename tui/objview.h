@@ -26,11 +26,9 @@ struct objview {
 struct pane *objview_new(struct ui *ui, enum kube_kind k, const char *ns, const char *name,
 			 const char *what, objview_fill_fn fill);
 
-/* JSON to YAML lines (kubectl's layout: 2-space indent, list items at the key's indent),
- * with the values of a Secret's data and stringData masked. tui/yamlout.c. */
-void yamlout_object(struct textview *tv, const cJSON *obj);
-/* The same through core/yaml_emit (sigs.k8s.io/yaml's layout and quoting, byte for byte what
- * `tops get -o yaml` prints), with the same masking. The YAML view uses this one. */
+/* An object as YAML lines through core/yaml_emit (sigs.k8s.io/yaml's layout and quoting, byte
+ * for byte what `tops get -o yaml` prints), without managedFields, and for a Secret with the
+ * values of data and stringData (and its last-applied annotation) masked. tui/yamlout.c. */
 void yamlout_emit(struct textview *tv, const cJSON *obj);
 
 #endif

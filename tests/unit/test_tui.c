@@ -1,5 +1,5 @@
 /* Unit tests for the console's pure parts: the `/` filter (substring and label selectors),
- * the JSON to YAML view with Secret masking, and the text view's search and line limit.
+ * the YAML view (core/yaml_emit's layout) with Secret masking, and the text view's search and line limit.
  * The sources are compiled in; the drawing functions they reach are replaced below. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -81,7 +81,7 @@ static char *yaml_of(const char *json)
 	tv_init(&tv, 0);
 	cJSON *o = cJSON_Parse(json);
 	assert_non_null(o);
-	yamlout_object(&tv, o);
+	yamlout_emit(&tv, o);
 	cJSON_Delete(o);
 	struct strbuf sb = STRBUF_INIT;
 	for (size_t i = 0; i < tv.n; i++)
@@ -101,7 +101,8 @@ static void test_yaml_layout(void **state)
 	assert_non_null(strstr(y, "  creationTimestamp: \"2024-01-02T03:04:05Z\"\n"));
 	assert_non_null(strstr(y, "  resourceVersion: \"12\"\n"));
 	assert_null(strstr(y, "managedFields"));
-	assert_non_null(strstr(y, "  containers:\n  - args:\n    - \"a: b\"\n    - \"true\"\n    - \"\"\n    name: c\n"));
+	/* quoting as sigs.k8s.io/yaml (kubectl -o yaml) does it */
+	assert_non_null(strstr(y, "  containers:\n  - args:\n    - 'a: b'\n    - \"true\"\n    - \"\"\n    name: c\n"));
 	assert_non_null(strstr(y, "    ports:\n    - containerPort: 80\n"));
 	assert_non_null(strstr(y, "  nn: null\n  t: true\n  x: 1.5\n"));
 	free(y);
@@ -116,7 +117,9 @@ static void test_yaml_block_and_secret(void **state)
 	assert_null(strstr(y, "c2VjcmV0"));
 	assert_null(strstr(y, "S0VZ"));
 	assert_null(strstr(y, "plain"));
-	assert_non_null(strstr(y, "data:\n  pw: \"*****\"\n  tls.key: \"*****\"\n"));
+	assert_non_null(strstr(y, "data:\n  pw: '*****'\n  tls.key: '*****'\n"));   /* keys stay */
+	assert_non_null(strstr(y, "stringData:\n  token: '*****'\n"));
+	assert_non_null(strstr(y, "kubectl.kubernetes.io/last-applied-configuration: '*****'\n"));
 	assert_non_null(strstr(y, "note: |\n  line1\n  line2\n"));
 	free(y);
 }
