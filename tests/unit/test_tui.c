@@ -1,6 +1,6 @@
 /* Unit tests for the console's pure parts: the `/` filter (substring and label selectors),
- * the YAML view (core/yaml_emit's layout) with Secret masking, and the text view's search and line limit.
- * The sources are compiled in; the drawing functions they reach are replaced below. */
+ * the YAML view (core/yaml_emit's layout) with Secret masking, and the text view's search and
+ * line limit. The sources are compiled in; the drawing functions they reach are replaced below. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
