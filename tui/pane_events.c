@@ -70,6 +70,7 @@ static const struct table_ops ev_ops = {
 	.cols = ev_cols,
 	.ncols = ARRAY_LEN(ev_cols),
 	.default_sort = C_LAST,
+	.follow_head = true,
 	.cell = ev_cell,
 	.role = ev_role,
 	.sort_key = ev_sort_key,

@@ -95,9 +95,14 @@ static void remember_cursor(struct table *t)
 	}
 }
 
-static void place_cursor(struct table *t)
+static void place_cursor(struct table *t, bool at_head)
 {
 	char key[512];
+	if (at_head && t->ops->follow_head) {
+		t->cur = t->top = 0;
+		remember_cursor(t);
+		return;
+	}
 	if (t->cur_key)
 		for (size_t i = 0; i < t->n; i++) {
 			row_key(&t->rows[i], key, sizeof key);
@@ -117,6 +122,7 @@ static void table_rebuild(struct pane *p, bool force)
 	if (!force && !table_stale(p))
 		return;
 	struct tui_data *d = p->ui->data;
+	bool at_head = t->cur == 0;
 	t->n = 0;
 	t->total = 0;
 	t->all_ns = table_all_namespaces();
@@ -133,7 +139,7 @@ static void table_rebuild(struct pane *p, bool force)
 	}
 	t->seen_store = d->store;
 	qsort_r(t->rows, t->n, sizeof *t->rows, cmp_rows, t);
-	place_cursor(t);
+	place_cursor(t, at_head);
 }
 
 const struct table_row *table_current(struct pane *p)

@@ -44,6 +44,9 @@ struct table_ops {
 	 * or completed (those stay coloured across the row): a pod that goes from creating to
 	 * ready rewrites two cells on the terminal, not its whole row. */
 	bool health_cells;
+	/* A stream, newest first (events): a cursor on the first row stays on the first row as new
+	 * rows arrive above it, instead of following its row down and out of view. */
+	bool follow_head;
 	/* Sort key of a column: numeric part (compared first) and text part (borrowed). */
 	void (*sort_key)(const struct table_row *row, int col, int64_t *num, const char **str);
 	/* Extra keys of the pane (ACT_LOGS on pods); may be NULL. */
