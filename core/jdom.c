@@ -233,36 +233,6 @@ static bool parse_number(struct parser *ps, double *out)
 
 static bool parse_value(struct parser *ps, struct jd *n);
 
-static bool parse_array(struct parser *ps, struct jd *n)
-{
-	const struct jd **tail = &n->u.child;
-	n->u.child = NULL;
-	ps->p++;
-	skip_ws(ps);
-	if (*ps->p == ']') {
-		ps->p++;
-		return true;
-	}
-	for (;;) {
-		struct jd *c = node_new(ps, JD_NULL);
-		if (!parse_value(ps, c))
-			return false;
-		*tail = c;
-		tail = &c->next;
-		n->len++;
-		skip_ws(ps);
-		if (*ps->p == ',') {
-			ps->p++;
-			skip_ws(ps);
-		} else if (*ps->p == ']') {
-			ps->p++;
-			return true;
-		} else {
-			return fail(ps, ps->p, "',' or ']' expected in an array");
-		}
-	}
-}
-
 static bool parse_member(struct parser *ps, struct jd *c)
 {
 	uint32_t klen;
@@ -278,19 +248,22 @@ static bool parse_member(struct parser *ps, struct jd *c)
 	return parse_value(ps, c);
 }
 
-static bool parse_object(struct parser *ps, struct jd *n)
+/* The elements of an array or the members of an object, from its opening bracket on. */
+static bool parse_items(struct parser *ps, struct jd *n)
 {
+	bool obj = n->type == JD_OBJECT;
+	char close = obj ? '}' : ']';
 	const struct jd **tail = &n->u.child;
 	n->u.child = NULL;
 	ps->p++;
 	skip_ws(ps);
-	if (*ps->p == '}') {
+	if (*ps->p == close) {
 		ps->p++;
 		return true;
 	}
 	for (;;) {
 		struct jd *c = node_new(ps, JD_NULL);
-		if (!parse_member(ps, c))
+		if (!(obj ? parse_member(ps, c) : parse_value(ps, c)))
 			return false;
 		*tail = c;
 		tail = &c->next;
@@ -299,11 +272,12 @@ static bool parse_object(struct parser *ps, struct jd *n)
 		if (*ps->p == ',') {
 			ps->p++;
 			skip_ws(ps);
-		} else if (*ps->p == '}') {
+		} else if (*ps->p == close) {
 			ps->p++;
 			return true;
 		} else {
-			return fail(ps, ps->p, "',' or '}' expected in an object");
+			return fail(ps, ps->p, obj ? "',' or '}' expected in an object"
+						   : "',' or ']' expected in an array");
 		}
 	}
 }
@@ -325,7 +299,7 @@ static bool parse_value(struct parser *ps, struct jd *n)
 		if (++ps->depth > JDOM_MAX_DEPTH)
 			return fail(ps, ps->p, "nested too deeply");
 		n->type = *ps->p == '{' ? JD_OBJECT : JD_ARRAY;
-		bool ok = n->type == JD_OBJECT ? parse_object(ps, n) : parse_array(ps, n);
+		bool ok = parse_items(ps, n);
 		ps->depth--;
 		return ok;
 	case '"':
