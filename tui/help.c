@@ -8,6 +8,7 @@ static const struct { unsigned scope; const char *title; } sections[] = {
 	{KS_DASH, "Dashboard"},
 	{KS_TABLE, "Table panes (Pods, PVCs, Workloads, Events)"},
 	{KS_PODS, "Pods pane"},
+	{KS_EVENTS, "Events pane"},
 	{KS_TEXT, "Describe, YAML and log views"},
 	{KS_LOGS, "Log view"},
 	{KS_RENDER, "Render view (:render)"},

@@ -31,7 +31,7 @@ static void pod_cell(const struct table_row *row, int col, int64_t now, char *bu
 	case C_READY: kstatus_pod_ready(p, buf, n); break;
 	case C_STATUS: kstatus_pod_status(p, buf, n); break;
 	case C_RESTARTS: kstatus_pod_restarts(p, now, buf, n); break;
-	case C_AGE: kstatus_age(p->meta.created, now, buf, n); break;
+	case C_AGE: table_age(p->meta.created, now, buf, n); break;
 	case C_NODE: snprintf(buf, n, "%s", *p->node ? p->node : "<none>"); break;
 	case C_IP: snprintf(buf, n, "%s", *p->pod_ip ? p->pod_ip : "<none>"); break;
 	case C_CPU: case C_MEM: metrics_ui_pod_cell(p->meta.name, col == C_MEM, false, buf, n); break;
@@ -76,6 +76,18 @@ static enum tui_role pod_role(const struct table_row *row, int64_t now)
 	return r;
 }
 
+/* STATUS is coloured by the pod's phase and state; READY stands out while the pod is not ready.
+ * A pod that starts rewrites STATUS when it runs and READY when it is ready, each once. */
+static enum tui_role pod_cell_role(const struct table_row *row, int col)
+{
+	const struct st_pod *p = &row->rec->pod;
+	if (col == C_READY)
+		return kstatus_pod_is_ready(p) ? ROLE_NORMAL : ROLE_WARN;
+	char st[64];
+	kstatus_pod_status(p, st, sizeof st);
+	return status_role(st);
+}
+
 /* Health rank for sorting by status: problems first. */
 static int64_t health_rank(const struct table_row *row)
 {
@@ -117,6 +129,7 @@ static const struct table_ops pod_ops = {
 	.default_sort = C_NAME,
 	.cell = pod_cell,
 	.role = pod_role,
+	.cell_role = pod_cell_role,
 	.health_cells = true,
 	.sort_key = pod_sort_key,
 	.key = pod_key,

@@ -35,7 +35,7 @@ static void pvc_cell(const struct table_row *row, int col, int64_t now, char *bu
 	case C_CAPACITY: s = c->capacity; break;
 	case C_MODES: s = c->access_modes; break;
 	case C_CLASS: s = c->storage_class; break;
-	case C_AGE: kstatus_age(c->meta.created, now, buf, n); return;
+	case C_AGE: table_age(c->meta.created, now, buf, n); return;
 	case C_USED: metrics_ui_pvc_cell(c->meta.name, c->capacity, buf, n); return;
 	default: break;
 	}

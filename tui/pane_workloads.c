@@ -43,7 +43,7 @@ static void wl_cell(const struct table_row *row, int col, int64_t now, char *buf
 		break;
 	}
 	case C_IMAGE: snprintf(buf, n, "%s", w->images); break;
-	case C_AGE: kstatus_age(w->meta.created, now, buf, n); break;
+	case C_AGE: table_age(w->meta.created, now, buf, n); break;
 	default: buf[0] = 0;
 	}
 }

@@ -1,12 +1,15 @@
 /* table — virtualised table panes (see table.h). */
 #include "tui/table.h"
 
+#include "core/kstatus.h"
+
 #include <curses.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CELL_MAX 256
+#define TABLE_FOLD_KEY 256
 
 static struct table *T(struct pane *p)
 {
@@ -26,9 +29,18 @@ const char *table_label_lookup(const void *rec, const char *key)
 	return store_label(&((const union st_record *)rec)->meta, key);
 }
 
+/* The cursor's key: the object, or the group of a folded row (its newest record changes). */
 static void row_key(const struct table_row *r, char *buf, size_t n)
 {
-	snprintf(buf, n, "%d/%s/%s", (int)r->kind, r->rec->meta.namespace_, r->rec->meta.name);
+	if (r->fkey)
+		snprintf(buf, n, "%d/fold/%s", (int)r->kind, r->fkey);
+	else
+		snprintf(buf, n, "%d/%s/%s", (int)r->kind, r->rec->meta.namespace_, r->rec->meta.name);
+}
+
+char *table_age(int64_t t, int64_t now, char *buf, size_t n)
+{
+	return kstatus_age(t > now && t <= now_wall() + 1 ? now : t, now, buf, n);
 }
 
 /* ---- rebuilding the rows from the store ---- */
@@ -51,9 +63,75 @@ static void collect_cb(const union st_record *r, void *ud)
 		t->rows = xrealloc(t->rows, t->cap * sizeof *t->rows);
 	}
 	struct table_row *row = &t->rows[t->n++];
-	row->kind = c->kind;
-	row->rec = r;
-	t->ops->sort_key(row, t->sort_col, &row->num, &row->str);
+	*row = (struct table_row){.kind = c->kind, .rec = r, .count = 1};
+}
+
+/* ---- folding ---- */
+struct fold_sort {
+	const struct table *t;
+	const int64_t *rank;
+};
+
+/* Groups together (by key), each group's first record in the default order first. */
+static int cmp_fold(const void *a, const void *b, void *ud)
+{
+	const struct fold_sort *f = ud;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const struct table_row *x = &f->t->rows[i], *y = &f->t->rows[j];
+	int c = strcmp(x->fkey, y->fkey);
+	if (!c) {
+		c = f->rank[i] < f->rank[j] ? -1 : f->rank[i] > f->rank[j];
+		c = f->t->ops->default_desc ? -c : c;
+	}
+	return c ? c : (i > j) - (i < j);
+}
+
+static void fold_groups(struct table *t, size_t *idx, size_t m)
+{
+	for (size_t a = 0, b; a < m; a = b) {
+		struct table_row *lead = &t->rows[idx[a]];
+		for (b = a + 1; b < m && strcmp(t->rows[idx[b]].fkey, lead->fkey) == 0; b++) {
+			lead->folded++;
+			lead->count += t->rows[idx[b]].count;
+			t->rows[idx[b]].rec = NULL; /* folded away */
+		}
+	}
+}
+
+/* Replaces each group of rows with the same fold key by its first row in the default order. */
+static void fold_rows(struct table *t)
+{
+	t->records = t->n;
+	if (!t->ops->fold || t->unfolded || t->n < 2)
+		return;
+	if (t->fkeys_cap < t->n) {
+		t->fkeys_cap = t->n;
+		t->fkeys = xrealloc(t->fkeys, t->n * TABLE_FOLD_KEY);
+	}
+	size_t *idx = xmalloc(t->n * sizeof *idx), m = 0;
+	int64_t *rank = xmalloc(t->n * sizeof *rank);
+	for (size_t i = 0; i < t->n; i++) {
+		struct table_row *row = &t->rows[i];
+		char *key = t->fkeys + i * TABLE_FOLD_KEY;
+		int64_t w = t->ops->fold(row, key, TABLE_FOLD_KEY);
+		if (w <= 0)
+			continue;
+		const char *str;
+		t->ops->sort_key(row, t->ops->default_sort, &rank[i], &str);
+		row->count = w;
+		row->fkey = key;
+		idx[m++] = i;
+	}
+	struct fold_sort fs = {t, rank};
+	qsort_r(idx, m, sizeof *idx, cmp_fold, &fs);
+	fold_groups(t, idx, m);
+	size_t n = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->rows[i].rec)
+			t->rows[n++] = t->rows[i];
+	t->n = n;
+	free(idx);
+	free(rank);
 }
 
 static int cmp_rows(const void *a, const void *b, void *ud)
@@ -63,6 +141,8 @@ static int cmp_rows(const void *a, const void *b, void *ud)
 	int c = x->num < y->num ? -1 : x->num > y->num;
 	if (!c)
 		c = strcmp(x->str ? x->str : "", y->str ? y->str : "");
+	if (!c && x->fkey && y->fkey) /* folded rows keep their places among equals */
+		c = strcmp(x->fkey, y->fkey);
 	if (!c)
 		c = strcmp(x->rec->meta.namespace_, y->rec->meta.namespace_);
 	if (!c)
@@ -138,6 +218,9 @@ static void table_rebuild(struct pane *p, bool force)
 		t->seen[i] = d->version[k];
 	}
 	t->seen_store = d->store;
+	fold_rows(t);
+	for (size_t i = 0; i < t->n; i++) /* after folding: the key may depend on it */
+		t->ops->sort_key(&t->rows[i], t->sort_col, &t->rows[i].num, &t->rows[i].str);
 	qsort_r(t->rows, t->n, sizeof *t->rows, cmp_rows, t);
 	place_cursor(t, at_head);
 }
@@ -267,13 +350,16 @@ static void draw_header(struct pane *p, int y, int x, int ncols, const int *vis,
 }
 
 /* The cursor row, stale rows and failing or completed rows are coloured across the row. */
-static int cell_attr(const struct table_ops *o, int col, enum tui_role role)
+static int cell_attr(const struct table_ops *o, const struct table_row *row, int col,
+		     enum tui_role role)
 {
 	static const bool whole[ROLE__COUNT] = {[ROLE_SELECTED] = true, [ROLE_STALE] = true,
 						[ROLE_ERROR] = true, [ROLE_DONE] = true};
-	if (o->health_cells && !o->cols[col].health && !whole[role])
+	if (!o->health_cells || whole[role])
+		return term_attr(role);
+	if (!o->cols[col].health)
 		return term_attr(ROLE_NORMAL);
-	return term_attr(role);
+	return term_attr(o->cell_role ? o->cell_role(row, col) : role);
 }
 
 static void draw_row(struct pane *p, const struct table_row *row, int y, int ncols,
@@ -281,10 +367,10 @@ static void draw_row(struct pane *p, const struct table_row *row, int y, int nco
 {
 	struct table *t = T(p);
 	enum tui_role role = selected ? ROLE_SELECTED : stale ? ROLE_STALE : t->ops->role(row, now);
-	int x = p->x + 1, base = cell_attr(t->ops, 0, role);
+	int x = p->x + 1, base = cell_attr(t->ops, row, 0, role);
 	for (int i = 0; i < ncols; i++) {
-		draw_cell(&t->ops->cols[vis[i]], row, p, y, x, widths[i], cell_attr(t->ops, vis[i], role),
-			  base, now);
+		draw_cell(&t->ops->cols[vis[i]], row, p, y, x, widths[i],
+			  cell_attr(t->ops, row, vis[i], role), base, now);
 		if (i + 1 < ncols)
 			draw_text(y, x + widths[i], 1, " ", base, true);
 		x += widths[i] + 1;
@@ -295,9 +381,11 @@ static void title_info(struct pane *p, char *buf, size_t n)
 {
 	struct table *t = T(p);
 	struct tui_data *d = p->ui->data;
-	int len = snprintf(buf, n, "%zu", t->n);
+	int len = snprintf(buf, n, "%zu", t->records);
 	if (t->filter)
 		len += snprintf(buf + len, n - (size_t)len, "/%zu  filter: %s", t->total, filter_text(t->filter));
+	if (t->records > t->n)
+		len += snprintf(buf + len, n - (size_t)len, "  folded: %zu rows", t->n);
 	if (data_is_down(d))
 		snprintf(buf + len, n - (size_t)len, "  STALE");
 }
@@ -362,6 +450,18 @@ static bool table_sort_next(struct pane *p, enum tui_action a)
 	return true;
 }
 
+static bool table_fold_toggle(struct pane *p)
+{
+	struct table *t = T(p);
+	if (!t->ops->fold)
+		return false;
+	t->unfolded = !t->unfolded;
+	table_rebuild(p, true);
+	ui_message(p->ui, false, "%s", t->unfolded ? "one row per record (F folds similar rows again)"
+						   : "similar rows folded into one (F unfolds)");
+	return true;
+}
+
 static bool table_open(struct pane *p, const struct table_row *row, enum tui_action a)
 {
 	const char *ns = row->rec->meta.namespace_, *name = row->rec->meta.name;
@@ -386,6 +486,7 @@ static bool table_key(struct pane *p, enum tui_action a, int ch)
 	case ACT_TOP: move_cursor(t, -(long)t->n); return true;
 	case ACT_BOTTOM: move_cursor(t, (long)t->n); return true;
 	case ACT_SORT: case ACT_REVERSE: return table_sort_next(p, a);
+	case ACT_FOLD: return table_fold_toggle(p);
 	case ACT_DESCRIBE: case ACT_YAML: return row ? table_open(p, row, a) : true;
 	default: break;
 	}
@@ -434,6 +535,7 @@ static void table_free(struct pane *p)
 	struct table *t = T(p);
 	filter_free(t->filter);
 	free(t->rows);
+	free(t->fkeys);
 	free(t->cur_key);
 	free(t);
 	free(p);

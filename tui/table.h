@@ -11,6 +11,12 @@ struct table_row {
 	const union st_record *rec;   /* borrowed until the store changes (the table then rebuilds) */
 	int64_t num;                  /* sort key of the current sort column */
 	const char *str;              /* secondary sort key (borrowed from the record) */
+	/* Folding (table_ops.fold): the row stands for folded + 1 records, count in all (the sum
+	 * of their weights); fkey is the group's key (valid until the next rebuild), NULL when
+	 * the row is not folded. */
+	uint32_t folded;
+	int64_t count;
+	const char *fkey;
 };
 
 enum col_type { COL_TEXT, COL_BAR };
@@ -40,6 +46,8 @@ struct table_ops {
 	void (*bar)(const struct table_row *row, long *done, long *total);
 	/* Role of the row (health colour). */
 	enum tui_role (*role)(const struct table_row *row, int64_t now);
+	/* Role of one `health` cell (below); NULL: the row's role. */
+	enum tui_role (*cell_role)(const struct table_row *row, int col);
 	/* When true, only the `health` columns take the row's colour, unless the row is failing
 	 * or completed (those stay coloured across the row): a pod that goes from creating to
 	 * ready rewrites two cells on the terminal, not its whole row. */
@@ -47,10 +55,16 @@ struct table_ops {
 	/* A stream, newest first (events): a cursor on the first row stays on the first row as new
 	 * rows arrive above it, instead of following its row down and out of view. */
 	bool follow_head;
-	/* Sort key of a column: numeric part (compared first) and text part (borrowed). */
+	/* Sort key of a column: numeric part (compared first) and text part (borrowed); called
+	 * after folding. */
 	void (*sort_key)(const struct table_row *row, int col, int64_t *num, const char **str);
 	/* Extra keys of the pane (ACT_LOGS on pods); may be NULL. */
 	bool (*key)(struct pane *p, const struct table_row *row, enum tui_action a);
+	/* Folding similar records into one row (events of one workload's pods); may be NULL.
+	 * Writes the record's group key into key and returns its weight (>= 1), or 0 when the
+	 * record is not folded. The record that comes first in the default sort order stands for
+	 * its group; folding is on by default and ACT_FOLD turns it off and on. */
+	int64_t (*fold)(const struct table_row *row, char *key, size_t n);
 	/* Optional note drawn under a row (PVC pending reasons); returns true when written. */
 	bool (*note)(struct pane *p, const struct table_row *row, char *buf, size_t n);
 };
@@ -60,6 +74,10 @@ struct table {
 	struct table_row *rows;
 	size_t n, cap;
 	size_t total;                 /* records before filtering */
+	size_t records;               /* records after filtering (rows plus what they fold) */
+	bool unfolded;                /* ops->fold is not applied (ACT_FOLD) */
+	char *fkeys;                  /* group keys of the rows (TABLE_FOLD_KEY bytes each) */
+	size_t fkeys_cap;
 	uint64_t seen[2];             /* store versions the rows were built from */
 	void *seen_store;
 	size_t cur, top;
@@ -77,6 +95,10 @@ bool table_all_namespaces(void);
  * order like the others (before the columns a small terminal keeps). */
 #define TABLE_NS_COL(drop_) \
 	{"NAMESPACE", 15, false, COL_TEXT, (drop_), 0, .visible = table_all_namespaces}
+
+/* kstatus_age for a table cell drawn at now, the second the screen shows: a record newer than
+ * that second (it arrived while the frame waited for the clock) reads 0s, not <invalid>. */
+char *table_age(int64_t t, int64_t now, char *buf, size_t n);
 
 /* Creates a table pane (title e.g. "Pods"); scope adds KS_TABLE. */
 struct pane *table_pane_new(struct ui *ui, const char *title, const struct table_ops *ops,

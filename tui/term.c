@@ -75,12 +75,15 @@ static void colours_setup(const struct theme *th)
 			continue;
 		}
 		short fg = tr->fg, bg = tr->bg;
-		if (fg >= COLORS)
-			fg = (short)(fg % 8);
+		int attrs = tr->attrs;
+		if (fg >= COLORS) { /* bright-* on 8 colours: bold base colour; bright-black: dim white */
+			attrs |= fg == 8 ? A_DIM : A_BOLD;
+			fg = fg == 8 ? COLOR_WHITE : (short)(fg % 8);
+		}
 		if (bg >= COLORS)
 			bg = (short)(bg % 8);
 		init_pair((short)(r + 1), fg, bg);
-		role_attr[r] = COLOR_PAIR(r + 1) | tr->attrs;
+		role_attr[r] = COLOR_PAIR(r + 1) | attrs;
 	}
 }
 

@@ -15,7 +15,7 @@
 /* ---- theme roles: ROLE(id, yaml name, fg, bg, colour attrs, monochrome attrs) ---- */
 #define TUI_ROLES(R) \
 	R(NORMAL,       "normal",       "default", "default", "",            "") \
-	R(HEADER,       "header",       "white",   "blue",    "bold",        "reverse") \
+	R(HEADER,       "header",       "bright-white", "blue", "",          "reverse") \
 	R(HEADER_DIM,   "header_dim",   "cyan",    "blue",    "",            "reverse") \
 	R(FOOTER,       "footer",       "white",   "236",     "",            "reverse") \
 	R(FOOTER_KEY,   "footer_key",   "yellow",  "236",     "bold",        "reverse,bold") \
@@ -27,17 +27,17 @@
 	R(SELECTED,     "selected",     "black",   "cyan",    "",            "reverse") \
 	R(OK,           "ok",           "green",   "default", "",            "") \
 	R(PROGRESS,     "progressing",  "cyan",    "default", "",            "") \
-	R(WARN,         "warning",      "yellow",  "default", "bold",        "bold") \
+	R(WARN,         "warning",      "bright-yellow", "default", "",      "bold") \
 	R(ERROR,        "error",        "red",     "default", "bold",        "bold,underline") \
-	R(DONE,         "completed",    "white",   "default", "dim",         "dim") \
+	R(DONE,         "completed",    "bright-black", "default", "",       "dim") \
 	R(STALE,        "stale",        "magenta", "default", "dim",         "dim") \
 	R(BANNER,       "banner",       "white",   "red",     "bold",        "reverse,bold") \
 	R(MESSAGE,      "message",      "yellow",  "default", "bold",        "bold") \
 	R(MATCH,        "match",        "black",   "yellow",  "",            "reverse,underline") \
 	R(BAR_DONE,     "bar_done",     "green",   "default", "",            "") \
-	R(BAR_TODO,     "bar_todo",     "white",   "default", "dim",         "dim") \
+	R(BAR_TODO,     "bar_todo",     "bright-black", "default", "",       "dim") \
 	R(KEY,          "key",          "yellow",  "default", "bold",        "bold") \
-	R(DIM,          "dim",          "white",   "default", "dim",         "dim")
+	R(DIM,          "dim",          "bright-black", "default", "",       "dim")
 
 enum tui_role {
 #define R(id, ...) ROLE_##id,
@@ -55,6 +55,7 @@ enum {
 	KS_TEXT = 1 << 4,
 	KS_LOGS = 1 << 5,
 	KS_RENDER = 1 << 6,     /* the Render view (tui/pane_render.c) */
+	KS_EVENTS = 1 << 7,     /* the Events pane */
 };
 
 enum tui_action {
@@ -172,6 +173,7 @@ struct ui {
 	bool data_dirty;           /* only cluster data changed (paced when it changes all the time) */
 	uint64_t data_changes[32]; /* when the last data changes arrived (ring) */
 	unsigned data_change_i;
+	uint64_t busy_ms;          /* when the data changes last came at the churn rate */
 	bool quit;
 	int exit_code;
 	bool input_closed;         /* quit because stdin hung up or reached end-of-file */

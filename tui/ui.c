@@ -200,21 +200,25 @@ static uint64_t frame_wait(const struct ui *ui, uint64_t now, uint64_t gap)
 	return last ? wait : 0;
 }
 
-/* A lone change is drawn at once; while the cluster changes continuously (32 changes within
- * the last second), changes wait for the clock and go out every busy_frame_s() seconds with it
- * (console.busyRefresh in the config file, 2 s by default), so that intermediate states are
- * skipped and the terminal is not flooded. Keys always get the full frame rate. */
+/* A lone change is drawn at once; while the cluster churns (data_busy), changes wait for the
+ * clock and go out every busy_frame_s() seconds with it (console.busyRefresh in the config
+ * file, 2 s by default), so that intermediate states are skipped and the terminal is not
+ * flooded. Keys always get the full frame rate. */
 static int64_t busy_frame_s(void)
 {
 	const struct tops_config *cfg = metrics_ui_config();
 	return cfg ? cfg->busy_refresh_ms / 1000 : 2;
 }
 
+/* Churn: 32 changes within a second, now or less than one busy frame and a second ago (a
+ * rollout or a loop that deletes pods comes in bursts; between them the screen keeps its pace). */
 static bool data_busy(struct ui *ui, uint64_t now)
 {
 	size_t n = ARRAY_LEN(ui->data_changes);
 	uint64_t oldest = ui->data_changes[ui->data_change_i % n];
-	return oldest && now - oldest < BUSY_WINDOW_MS;
+	if (oldest && now - oldest < BUSY_WINDOW_MS)
+		ui->busy_ms = now;
+	return ui->busy_ms && now - ui->busy_ms < (uint64_t)busy_frame_s() * 1000 + BUSY_WINDOW_MS;
 }
 
 void ui_data_dirty(struct ui *ui)

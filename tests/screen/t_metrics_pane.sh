@@ -101,8 +101,8 @@ screen_run "clear; $TOPS_BIN --prometheus $PROM_URL --config $TEST_TMP/full.yaml
 full() { capture | grep -E '^│testops-snapshot ' | grep -qE ' 90% *│$'; }
 if wait_for "connected" 10 && wait_until 15 full; then
   snap=$(capture -e | grep 'testops-snapshot ' | head -1); rep=$(capture -e | grep 'testops-reports ' | head -1)
-  # the warning role is yellow (33) and bold; a healthy bound claim is green (32)
-  if echo "$snap" | grep -qE $'\e\\[[0-9;]*33[;m]' && echo "$rep" | grep -qE $'\e\\[[0-9;]*32[;m]'; then
+  # the warning role is bright yellow (93); a healthy bound claim is green (32)
+  if echo "$snap" | grep -qE $'\e\\[[0-9;]*93[;m]' && echo "$rep" | grep -qE $'\e\\[[0-9;]*32[;m]'; then
     pass "PVC 90% full: USED 90% in the warning colour"
   else fail "PVC warning colour" "$(echo "$snap" | cat -v | cut -c1-160)"; fi
 else fail "PVC 90% full" "$(capture | grep -E 'testops-(snapshot|reports) ' | tr '\n' '|')"; fi
