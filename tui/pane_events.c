@@ -17,7 +17,7 @@ static const struct table_col ev_cols[] = {
 	[C_LAST] = {"LAST SEEN", 9, false, COL_TEXT, 0, 0},
 	[C_TYPE] = {"TYPE", 7, false, COL_TEXT, 4, 0},
 	[C_REASON] = {"REASON", 21, false, COL_TEXT, 3, 0},
-	[C_OBJECT] = {"OBJECT", 32, false, COL_TEXT, 2, 0},
+	[C_OBJECT] = {"OBJECT", 40, false, COL_TEXT, 2, 0}, /* pod names whole */
 	[C_MESSAGE] = {"MESSAGE", 0, false, COL_TEXT, 0, 20},
 };
 
