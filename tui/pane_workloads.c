@@ -13,7 +13,7 @@ static const struct table_col wl_cols[] = {
 	[C_NS] = TABLE_NS_COL(3),
 	[C_NAME] = {"NAME", 0, false, COL_TEXT, 0, 16, .fit = true},
 	[C_KIND] = {"KIND", 6, false, COL_TEXT, 7, 0},
-	[C_READY] = {"READY", 7, false, COL_TEXT, 0, 0},
+	[C_READY] = {"READY", 7, false, COL_TEXT, 0, 0, .health = true},
 	[C_UPDATED] = {"UP-TO-DATE", 10, false, COL_TEXT, 5, 0},
 	[C_AVAIL] = {"AVAILABLE", 9, false, COL_TEXT, 6, 0},
 	[C_PROGRESS] = {"ROLLOUT", 14, false, COL_BAR, 0, 0},
@@ -120,6 +120,7 @@ static const struct table_ops wl_ops = {
 	.cell = wl_cell,
 	.bar = wl_bar,
 	.role = wl_role,
+	.health_cells = true, /* a rollout recolours READY, not the whole row */
 	.sort_key = wl_sort_key,
 };
 

@@ -40,7 +40,12 @@ static void row_key(const struct table_row *r, char *buf, size_t n)
 
 char *table_age(int64_t t, int64_t now, char *buf, size_t n)
 {
-	return kstatus_age(t > now && t <= now_wall() + 1 ? now : t, now, buf, n);
+	if (t > now) { /* a new record: its row is written anyway, with the wall clock's age */
+		int64_t wall = now_wall();
+		if (t <= wall + 1)
+			now = wall > t ? wall : t;
+	}
+	return kstatus_age(t, now, buf, n);
 }
 
 /* ---- rebuilding the rows from the store ---- */

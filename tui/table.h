@@ -96,8 +96,9 @@ bool table_all_namespaces(void);
 #define TABLE_NS_COL(drop_) \
 	{"NAMESPACE", 15, false, COL_TEXT, (drop_), 0, .visible = table_all_namespaces}
 
-/* kstatus_age for a table cell drawn at now, the second the screen shows: a record newer than
- * that second (it arrived while the frame waited for the clock) reads 0s, not <invalid>. */
+/* kstatus_age for a table cell drawn at now, the second the screen shows. A record newer than
+ * that second (it arrived while the frame waited for the clock) is aged by the wall clock, as
+ * the next pass of the frame will show it (not <invalid>, and not written twice). */
 char *table_age(int64_t t, int64_t now, char *buf, size_t n);
 
 /* Creates a table pane (title e.g. "Pods"); scope adds KS_TABLE. */

@@ -171,7 +171,7 @@ struct ui {
 	uv_timer_t frame;
 	bool dirty;
 	bool data_dirty;           /* only cluster data changed (paced when it changes all the time) */
-	uint64_t data_changes[32]; /* when the last data changes arrived (ring) */
+	uint64_t data_changes[16]; /* when the last data changes arrived (ring): busy when all within 1 s */
 	unsigned data_change_i;
 	uint64_t busy_ms;          /* when the data changes last came at the churn rate */
 	bool quit;
