@@ -40,7 +40,7 @@ static void row_key(const struct table_row *r, char *buf, size_t n)
 
 char *table_age(int64_t t, int64_t now, char *buf, size_t n)
 {
-	if (t > now) { /* a new record: its row is written anyway, with the wall clock's age */
+	if (t >= now) { /* a new record: its row is written anyway, with the wall clock's age */
 		int64_t wall = now_wall();
 		if (t <= wall + 1)
 			now = wall > t ? wall : t;

@@ -96,9 +96,9 @@ bool table_all_namespaces(void);
 #define TABLE_NS_COL(drop_) \
 	{"NAMESPACE", 15, false, COL_TEXT, (drop_), 0, .visible = table_all_namespaces}
 
-/* kstatus_age for a table cell drawn at now, the second the screen shows. A record newer than
- * that second (it arrived while the frame waited for the clock) is aged by the wall clock, as
- * the next pass of the frame will show it (not <invalid>, and not written twice). */
+/* kstatus_age for a table cell drawn at now, the second the screen shows. A record from that
+ * second or newer (it came after the last frame, while this one waited for the clock) is aged
+ * by the wall clock, as the frame's next pass shows it: not <invalid>, and not written twice. */
 char *table_age(int64_t t, int64_t now, char *buf, size_t n);
 
 /* Creates a table pane (title e.g. "Pods"); scope adds KS_TABLE. */

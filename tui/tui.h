@@ -20,7 +20,7 @@
 	R(FOOTER,       "footer",       "white",   "236",     "",            "reverse") \
 	R(FOOTER_KEY,   "footer_key",   "yellow",  "236",     "bold",        "reverse,bold") \
 	R(BORDER,       "border",       "blue",    "default", "",            "dim") \
-	R(BORDER_FOCUS, "border_focus", "cyan",    "default", "bold",        "bold") \
+	R(BORDER_FOCUS, "border_focus", "bright-cyan", "default", "",        "bold") \
 	R(TITLE,        "title",        "cyan",    "default", "",            "") \
 	R(TITLE_FOCUS,  "title_focus",  "yellow",  "default", "bold",        "bold,underline") \
 	R(COLHDR,       "column_header","white",   "default", "bold",        "bold") \

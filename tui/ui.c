@@ -210,7 +210,7 @@ static int64_t busy_frame_s(void)
 	return cfg ? cfg->busy_refresh_ms / 1000 : 2;
 }
 
-/* Churn: 32 changes within a second, now or less than one busy frame and a second ago (a
+/* Churn: 16 changes within a second, now or less than one busy frame and a second ago (a
  * rollout or a loop that deletes pods comes in bursts; between them the screen keeps its pace). */
 static bool data_busy(struct ui *ui, uint64_t now)
 {
