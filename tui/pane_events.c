@@ -42,6 +42,11 @@ static int64_t ev_fold(const struct table_row *row, char *key, size_t n)
 	return e->count > 1 ? e->count : 1;
 }
 
+static const char *ev_fold_object(const struct table_row *row)
+{
+	return row->rec->ev.obj_name;
+}
+
 static void ev_object(const struct table_row *row, char *buf, size_t n)
 {
 	const struct st_event *e = &row->rec->ev;
@@ -49,7 +54,7 @@ static void ev_object(const struct table_row *row, char *buf, size_t n)
 	snprintf(kind, sizeof kind, "%s", e->obj_kind);
 	for (char *c = kind; *c; c++)
 		*c = (char)tolower((unsigned char)*c);
-	size_t stem = row->folded ? generated_stem(e->obj_name) : 0;
+	size_t stem = row->many ? generated_stem(e->obj_name) : 0;
 	if (stem)
 		snprintf(buf, n, "%s/%.*s-*", kind, (int)stem, e->obj_name);
 	else
@@ -65,14 +70,14 @@ static void ev_cell(const struct table_row *row, int col, int64_t now, char *buf
 	case C_TYPE: snprintf(buf, n, "%s", e->type); break;
 	case C_REASON: snprintf(buf, n, "%s", e->reason); break;
 	case C_OBJECT: ev_object(row, buf, n); break;
-	case C_MESSAGE:
-		if (row->folded) /* the count first: a long message is cut at the end */
-			snprintf(buf, n, "(x%lld) %s", (long long)row->count, e->message);
-		else if (e->count > 1)
-			snprintf(buf, n, "%s (x%d)", e->message, e->count);
+	case C_MESSAGE: { /* the count first: a long message is cut at the end */
+		int64_t count = row->fkey ? row->count : e->count;
+		if (count > 1)
+			snprintf(buf, n, "(x%lld) %s", (long long)count, e->message);
 		else
 			snprintf(buf, n, "%s", e->message);
 		break;
+	}
 	default: buf[0] = 0;
 	}
 }
@@ -90,6 +95,12 @@ static int64_t ev_sort_time(const struct table_row *row)
 {
 	int64_t t = kstatus_event_time(&row->rec->ev), active = now_wall() - ACTIVE_S;
 	return row->fkey && t > active ? active : t;
+}
+
+static int64_t ev_resort_at(const struct table_row *row)
+{
+	int64_t t = kstatus_event_time(&row->rec->ev);
+	return row->fkey && t > now_wall() - ACTIVE_S ? t + ACTIVE_S : 0;
 }
 
 static void ev_sort_key(const struct table_row *row, int col, int64_t *num, const char **str)
@@ -118,6 +129,8 @@ static const struct table_ops ev_ops = {
 	.role = ev_role,
 	.sort_key = ev_sort_key,
 	.fold = ev_fold,
+	.fold_object = ev_fold_object,
+	.resort_at = ev_resort_at,
 };
 
 struct pane *events_pane_new(struct ui *ui)

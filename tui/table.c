@@ -96,9 +96,12 @@ static void fold_groups(struct table *t, size_t *idx, size_t m)
 	for (size_t a = 0, b; a < m; a = b) {
 		struct table_row *lead = &t->rows[idx[a]];
 		for (b = a + 1; b < m && strcmp(t->rows[idx[b]].fkey, lead->fkey) == 0; b++) {
+			struct table_row *r = &t->rows[idx[b]];
 			lead->folded++;
-			lead->count += t->rows[idx[b]].count;
-			t->rows[idx[b]].rec = NULL; /* folded away */
+			lead->count += r->count;
+			lead->many = lead->many || (t->ops->fold_object &&
+				     strcmp(t->ops->fold_object(r), t->ops->fold_object(lead)) != 0);
+			r->rec = NULL; /* folded away */
 		}
 	}
 }
@@ -163,6 +166,8 @@ static bool table_stale(struct pane *p)
 	struct tui_data *d = p->ui->data;
 	if (t->seen_store != (void *)d->store)
 		return true;
+	if (t->resort_at && now_wall() >= t->resort_at)
+		return true;
 	for (int i = 0; i < 2; i++)
 		if (t->ops->kinds[i] != KK__COUNT && t->seen[i] != d->version[t->ops->kinds[i]])
 			return true;
@@ -224,8 +229,14 @@ static void table_rebuild(struct pane *p, bool force)
 	}
 	t->seen_store = d->store;
 	fold_rows(t);
-	for (size_t i = 0; i < t->n; i++) /* after folding: the key may depend on it */
-		t->ops->sort_key(&t->rows[i], t->sort_col, &t->rows[i].num, &t->rows[i].str);
+	t->resort_at = 0;
+	for (size_t i = 0; i < t->n; i++) { /* after folding: the key may depend on it */
+		struct table_row *row = &t->rows[i];
+		t->ops->sort_key(row, t->sort_col, &row->num, &row->str);
+		int64_t at = t->ops->resort_at ? t->ops->resort_at(row) : 0;
+		if (at && (!t->resort_at || at < t->resort_at))
+			t->resort_at = at;
+	}
 	qsort_r(t->rows, t->n, sizeof *t->rows, cmp_rows, t);
 	place_cursor(t, at_head);
 }

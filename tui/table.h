@@ -12,9 +12,11 @@ struct table_row {
 	int64_t num;                  /* sort key of the current sort column */
 	const char *str;              /* secondary sort key (borrowed from the record) */
 	/* Folding (table_ops.fold): the row stands for folded + 1 records, count in all (the sum
-	 * of their weights); fkey is the group's key (valid until the next rebuild), NULL when
-	 * the row is not folded. */
+	 * of their weights); many: they are about more than one object (table_ops.fold_object);
+	 * fkey is the group's key (valid until the next rebuild), NULL when the row is not
+	 * folded. */
 	uint32_t folded;
+	bool many;
 	int64_t count;
 	const char *fkey;
 };
@@ -65,6 +67,11 @@ struct table_ops {
 	 * record is not folded. The record that comes first in the default sort order stands for
 	 * its group; folding is on by default and ACT_FOLD turns it off and on. */
 	int64_t (*fold)(const struct table_row *row, char *key, size_t n);
+	/* The object a folded record is about (events: the involved object's name). */
+	const char *(*fold_object)(const struct table_row *row);
+	/* The wall-clock second from which the row's sort key changes by itself (a folded event
+	 * row leaving the active window), or 0; the rows are sorted again then. May be NULL. */
+	int64_t (*resort_at)(const struct table_row *row);
 	/* Optional note drawn under a row (PVC pending reasons); returns true when written. */
 	bool (*note)(struct pane *p, const struct table_row *row, char *buf, size_t n);
 };
@@ -76,6 +83,7 @@ struct table {
 	size_t total;                 /* records before filtering */
 	size_t records;               /* records after filtering (rows plus what they fold) */
 	bool unfolded;                /* ops->fold is not applied (ACT_FOLD) */
+	int64_t resort_at;            /* wall second to sort again at (ops->resort_at), or 0 */
 	char *fkeys;                  /* group keys of the rows (TABLE_FOLD_KEY bytes each) */
 	size_t fkeys_cap;
 	uint64_t seen[2];             /* store versions the rows were built from */
