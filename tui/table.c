@@ -106,30 +106,47 @@ static void fold_groups(struct table *t, size_t *idx, size_t m)
 	}
 }
 
+/* Appends the fold key of each row to t->fkeys; off[i] is its offset, or -1 when the row does
+ * not fold; rank[i] is the row's place in the default order. */
+static void fold_keys(struct table *t, long *off, int64_t *rank)
+{
+	size_t used = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		struct table_row *row = &t->rows[i];
+		char key[TABLE_FOLD_KEY];
+		int64_t w = t->ops->fold(row, key, sizeof key);
+		off[i] = -1;
+		if (w <= 0)
+			continue;
+		size_t len = strlen(key) + 1;
+		if (used + len > t->fkeys_cap) {
+			t->fkeys_cap = (used + len) * 2;
+			t->fkeys = xrealloc(t->fkeys, t->fkeys_cap);
+		}
+		memcpy(t->fkeys + used, key, len);
+		off[i] = (long)used;
+		used += len;
+		const char *str; /* before fkey is set: the record's own place */
+		t->ops->sort_key(row, t->ops->default_sort, &rank[i], &str);
+		row->count = w;
+	}
+}
+
 /* Replaces each group of rows with the same fold key by its first row in the default order. */
 static void fold_rows(struct table *t)
 {
 	t->records = t->n;
 	if (!t->ops->fold || t->unfolded || t->n < 2)
 		return;
-	if (t->fkeys_cap < t->n) {
-		t->fkeys_cap = t->n;
-		t->fkeys = xrealloc(t->fkeys, t->n * TABLE_FOLD_KEY);
-	}
-	size_t *idx = xmalloc(t->n * sizeof *idx), m = 0;
+	long *off = xmalloc(t->n * sizeof *off);
 	int64_t *rank = xmalloc(t->n * sizeof *rank);
-	for (size_t i = 0; i < t->n; i++) {
-		struct table_row *row = &t->rows[i];
-		char *key = t->fkeys + i * TABLE_FOLD_KEY;
-		int64_t w = t->ops->fold(row, key, TABLE_FOLD_KEY);
-		if (w <= 0)
-			continue;
-		const char *str;
-		t->ops->sort_key(row, t->ops->default_sort, &rank[i], &str);
-		row->count = w;
-		row->fkey = key;
-		idx[m++] = i;
-	}
+	size_t *idx = xmalloc(t->n * sizeof *idx), m = 0;
+	fold_keys(t, off, rank);
+	for (size_t i = 0; i < t->n; i++)
+		if (off[i] >= 0) {
+			t->rows[i].fkey = t->fkeys + off[i];
+			idx[m++] = i;
+		}
 	struct fold_sort fs = {t, rank};
 	qsort_r(idx, m, sizeof *idx, cmp_fold, &fs);
 	fold_groups(t, idx, m);
@@ -140,6 +157,7 @@ static void fold_rows(struct table *t)
 	t->n = n;
 	free(idx);
 	free(rank);
+	free(off);
 }
 
 static int cmp_rows(const void *a, const void *b, void *ud)

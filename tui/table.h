@@ -84,7 +84,7 @@ struct table {
 	size_t records;               /* records after filtering (rows plus what they fold) */
 	bool unfolded;                /* ops->fold is not applied (ACT_FOLD) */
 	int64_t resort_at;            /* wall second to sort again at (ops->resort_at), or 0 */
-	char *fkeys;                  /* group keys of the rows (TABLE_FOLD_KEY bytes each) */
+	char *fkeys;                  /* the rows' group keys, one after the other */
 	size_t fkeys_cap;
 	uint64_t seen[2];             /* store versions the rows were built from */
 	void *seen_store;

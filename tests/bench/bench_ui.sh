@@ -58,13 +58,16 @@ screen_run "$TOPS_BIN; echo EXIT=\$?"
 wait_for "Pods ─ 200" 30
 pid=$(tops_pid)
 wpid=
+wtm() { tmux -L "${SCREEN_SOCK}-watch" -f /dev/null "$@"; } # watch's own tmux server
+wtm_stop() { wtm kill-server >/dev/null 2>&1; return 0; }
+on_exit wtm_stop
 if have_kubectl && command -v watch >/dev/null 2>&1; then
-  tm new-session -d -s watch -x 120 -y 40 -e TERM=xterm-256color -e TZ=UTC -e LANG=C.UTF-8 \
+  wtm new-session -d -x 120 -y 40 -e TERM=xterm-256color -e TZ=UTC -e LANG=C.UTF-8 \
     -e KUBECONFIG="${KUBECONFIG:-}" -e PATH="$PATH" \
     "watch -n 2 kubectl --cache-dir $TEST_TMP/kcache get pods"
-  wait_until 30 sh -c "tmux -L $SCREEN_SOCK capture-pane -p -t watch | grep -q testops-"
-  wpid=$(pgrep -P "$(tm display -p -t watch '#{pane_pid}')" -x watch | head -1)
-  [ -n "$wpid" ] || wpid=$(tm display -p -t watch '#{pane_pid}')
+  wait_until 30 sh -c "tmux -L ${SCREEN_SOCK}-watch capture-pane -p | grep -q testops-"
+  wpid=$(wtm display -p '#{pane_pid}')
+  [ "$(cat /proc/"$wpid"/comm 2>/dev/null)" = watch ] || wpid=$(pgrep -P "$wpid" -x watch | head -1)
 fi
 pod_names() {
   curl -s "$KUBESIM_URL/api/v1/namespaces/testops/pods" | /usr/bin/python3 -c \
@@ -89,7 +92,7 @@ tops_bpm=$(( $(wchar "$pid") - b0 ))
 [ -n "$wpid" ] && watch_bpm=$(( $(wchar "$wpid") - w0 ))
 keys q; wait_for "EXIT=" 10
 if [ -n "$wpid" ]; then
-  tm kill-session -t watch
+  wtm_stop
   ratio=$(awk -v a="$tops_bpm" -v b="$watch_bpm" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }')
   echo "bench ui terminal-bytes-per-minute: tops ${tops_bpm}, watch -n 2 kubectl get pods ${watch_bpm} (side by side, the same minute of churn), ratio ${ratio} (target <= 0.1)"
 else
