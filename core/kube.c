@@ -347,14 +347,20 @@ long kube_parse_duration_ms(const char *s)
  * with the plugin's error). A 401 to a plugin user holds the request once more and refreshes,
  * unless a newer credential than the one it was sent with is already cached. */
 
-static void release_with_cache(struct kube_client *c)
+/* The cached plugin credential: its token, and its client certificate when it has one. */
+static struct http_auth exec_auth(const struct kube_exec *e)
 {
-	const struct kube_exec *e = c->kc->exec;
 	struct http_auth a = {.bearer = e->token};
 	if (e->cert_data && e->key_data) {
 		a.cert_data = e->cert_data, a.cert_len = strlen(e->cert_data);
 		a.key_data = e->key_data, a.key_len = strlen(e->key_data);
 	}
+	return a;
+}
+
+static void release_with_cache(struct kube_client *c)
+{
+	struct http_auth a = exec_auth(c->kc->exec);
 	http_release_held(c->http, &a);
 }
 
@@ -473,15 +479,16 @@ struct http_req *kube_request(struct kube_client *c, const struct http_request *
 		return NULL;
 	struct http_request r = *rq;
 	struct http_tls tls = c->tls;
-	struct kube_exec *e = c->kc->exec;
-	if (plugin && !wait)
-		token = e->token;
 	r.hold = wait;
 	r.retry_unauthorized = plugin;
-	if (plugin && !wait && e->cert_data && e->key_data) {
-		tls.cert_data = e->cert_data, tls.cert_len = strlen(e->cert_data);
-		tls.key_data = e->key_data, tls.key_len = strlen(e->key_data);
-		tls.cert_file = tls.key_file = NULL;
+	if (plugin && !wait) {
+		struct http_auth a = exec_auth(c->kc->exec);
+		token = a.bearer;
+		if (a.cert_data) {
+			tls.cert_data = a.cert_data, tls.cert_len = a.cert_len;
+			tls.key_data = a.key_data, tls.key_len = a.key_len;
+			tls.cert_file = tls.key_file = NULL;
+		}
 	}
 	const char *srv = c->kc->server;
 	size_t sl = strlen(srv);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # tops get over TLS with the kubeconfig's TLS settings: CA data, client certificate and key
-# data (mutual TLS), tls-server-name, insecure-skip-tls-verify and file paths, against a small
-# Python HTTPS server that requires a client certificate and answers a pod list.
+# data (mutual TLS), tls-server-name, insecure-skip-tls-verify and file paths, and a client
+# certificate that an exec credential plugin returns, against a small Python HTTPS server that
+# requires a client certificate and answers a pod list named after the certificate's CN.
 . "$(dirname "$0")/../lib.sh"
 
 [ -x "$TOPS_ROOT/bin/tops" ] || { skip "bin/tops is not built"; exit 0; }
@@ -16,6 +17,8 @@ gen req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj "/CN=api.inte
 gen x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt -days 2 -extfile san.ext
 gen req -newkey rsa:2048 -nodes -keyout cli.key -out cli.csr -subj "/CN=operator"
 gen x509 -req -in cli.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out cli.crt -days 2
+gen req -newkey rsa:2048 -nodes -keyout plug.key -out plug.csr -subj "/CN=plugin-user"
+gen x509 -req -in plug.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out plug.crt -days 2
 
 cat >srv.py <<'PY'
 import http.server, ssl, sys, json
@@ -91,3 +94,22 @@ $SNI" "    token: x" >"$TEST_TMP/kc.flags"
 out=$(timeout 30 tops --kubeconfig "$TEST_TMP/kc.flags" --client-certificate "$d/cli.crt" --client-key "$d/cli.key" \
       get pods -o name 2>&1)
 check_eq "--client-certificate and --client-key flags" "pod/tls-pod-operator" "$out"
+
+# an exec plugin's ExecCredential with clientCertificateData/clientKeyData (PEM, as client-go
+# reads them) replaces the kubeconfig's own certificate
+cat >plugin.py <<'PY'
+import json, sys
+print(json.dumps({"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
+    "status": {"clientCertificateData": open(sys.argv[1]).read(),
+               "clientKeyData": open(sys.argv[2]).read()}}))
+PY
+PLUGIN="    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: python3
+      args: [$d/plugin.py, $d/plug.crt, $d/plug.key]
+      interactiveMode: Never"
+run "the client certificate from an exec plugin" "$CA
+$SNI" "$PLUGIN" 0 "pod/tls-pod-plugin-user"
+run "the exec plugin's certificate is used, not the kubeconfig's" "$CA
+$SNI" "$CERT
+$PLUGIN" 0 "pod/tls-pod-plugin-user"
