@@ -57,7 +57,7 @@ bin/kubesim: $(SIM_OBJ) obj/libtopscore.a
 
 bin/test/%: tests/unit/%.c obj-san/libtopscore.a
 	@mkdir -p bin/test
-	$(CC) $(ALLCF) -O1 $(SANFL) -o $@ $< obj-san/libtopscore.a $(PKGLIB) -lcmocka
+	$(CC) $(ALLCF) -O1 $(SANFL) -MMD -MP -o $@ $< obj-san/libtopscore.a $(PKGLIB) -lcmocka
 
 # libFuzzer targets: the core compiled once with clang (-DTOPS_FUZZ), linked into each target.
 FUZZCF  := $(WARN) -Wno-unused-function -g -O1 -fsanitize=fuzzer-no-link,address,undefined $(PKGCF) -I. -DTOPS_FUZZ
@@ -108,3 +108,4 @@ clean:
 	rm -rf bin obj obj-san obj-fuzz
 
 -include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
+-include $(UNIT_BIN:=.d)  # unit tests compile tui/ sources in

@@ -36,7 +36,7 @@ static int64_t ev_fold(const struct table_row *row, char *key, size_t n)
 {
 	const struct st_event *e = &row->rec->ev;
 	size_t stem = generated_stem(e->obj_name);
-	snprintf(key, n, "%c\x1f%s\x1f%s\x1f%s\x1f%.*s", strcmp(e->type, "Warning") == 0 ? 'W' : 'N',
+	snprintf(key, n, "%c\x1f%s\x1f%s\x1f%s\x1f%.*s", strcmp(e->type, "Warning") == 0 ? '0' : '1',
 		 e->meta.namespace_, e->reason, e->obj_kind,
 		 (int)(stem ? stem : strlen(e->obj_name)), e->obj_name);
 	return e->count > 1 ? e->count : 1;

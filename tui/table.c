@@ -255,7 +255,8 @@ static void table_rebuild(struct pane *p, bool force)
 		if (at && (!t->resort_at || at < t->resort_at))
 			t->resort_at = at;
 	}
-	qsort_r(t->rows, t->n, sizeof *t->rows, cmp_rows, t);
+	if (t->n > 1)
+		qsort_r(t->rows, t->n, sizeof *t->rows, cmp_rows, t);
 	place_cursor(t, at_head);
 }
 
