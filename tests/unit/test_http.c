@@ -5,53 +5,37 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "core/http.h"
 #include "core/kube.h"
+#include "tests/unit/httpd.h"
 
 /* --- the loopback server --- */
 
-static int listen_fd, port;
-static int accepted;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-
-static void send_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
-		if (w <= 0)
-			return;
-		c += w;
-		n -= (size_t)w;
-	}
-}
+static int port;
 
 static void reply(int fd, const char *status, const char *extra, const void *body, size_t n)
 {
 	char head[512];
 	int hl = snprintf(head, sizeof head, "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
 			  "Content-Length: %zu\r\n%s\r\n", status, n, extra ? extra : "");
-	send_all(fd, head, (size_t)hl);
-	send_all(fd, body, n);
+	httpd_send(fd, head, (size_t)hl);
+	httpd_send(fd, body, n);
 }
 
 static void chunk(int fd, const char *s, size_t n)
 {
 	char h[32];
 	int hl = snprintf(h, sizeof h, "%zx\r\n", n);
-	send_all(fd, h, (size_t)hl);
-	send_all(fd, s, n);
-	send_all(fd, "\r\n", 2);
+	httpd_send(fd, h, (size_t)hl);
+	httpd_send(fd, s, n);
+	httpd_send(fd, "\r\n", 2);
 }
 
 static size_t gzip_bytes(const char *in, unsigned char *out, size_t cap)
@@ -91,15 +75,15 @@ static bool serve(int fd, const char *req)
 		reply(fd, "200 OK", "Content-Encoding: gzip\r\n", z, n);
 	} else if (!strcmp(path, "/big")) {
 		const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 4000000\r\n\r\n";
-		send_all(fd, h, strlen(h));
+		httpd_send(fd, h, strlen(h));
 		char buf[65536];
 		memset(buf, 'x', sizeof buf);
 		for (int i = 0; i < 62; i++)
-			send_all(fd, buf, sizeof buf);
+			httpd_send(fd, buf, sizeof buf);
 		return false;
 	} else if (!strcmp(path, "/endless")) {
 		const char *h = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-		send_all(fd, h, strlen(h));
+		httpd_send(fd, h, strlen(h));
 		char buf[8192];
 		memset(buf, 'y', sizeof buf);   /* one endless line */
 		for (int i = 0; i < 4000; i++)
@@ -107,15 +91,15 @@ static bool serve(int fd, const char *req)
 		return false;
 	} else if (!strcmp(path, "/truncated")) {
 		const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"items\":[";
-		send_all(fd, h, strlen(h));
+		httpd_send(fd, h, strlen(h));
 		return false;
 	} else if (!strcmp(path, "/stream")) {
 		const char *h = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-		send_all(fd, h, strlen(h));
+		httpd_send(fd, h, strlen(h));
 		chunk(fd, "{\"n\":1}\n{\"n\"", 12);
 		usleep(20000);
 		chunk(fd, ":2}\r\n\n{\"n\":3}", 13);
-		send_all(fd, "0\r\n\r\n", 5);
+		httpd_send(fd, "0\r\n\r\n", 5);
 	} else if (!strcmp(path, "/slow")) {
 		usleep(1500000);
 		return false;
@@ -128,62 +112,11 @@ static bool serve(int fd, const char *req)
 	return true;
 }
 
-static void *conn_main(void *arg)
-{
-	int fd = (int)(intptr_t)arg;
-	char buf[8192];
-	size_t have = 0;
-	for (;;) {
-		ssize_t r = recv(fd, buf + have, sizeof buf - 1 - have, 0);
-		if (r <= 0)
-			break;
-		have += (size_t)r;
-		buf[have] = '\0';
-		char *end = strstr(buf, "\r\n\r\n");
-		if (!end)
-			continue;
-		if (!serve(fd, buf))
-			break;
-		size_t used = (size_t)(end + 4 - buf);
-		memmove(buf, buf + used, have - used);
-		have -= used;
-	}
-	close(fd);
-	return NULL;
-}
-
-static void *accept_main(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		int fd = accept(listen_fd, NULL, NULL);
-		if (fd < 0)
-			return NULL;
-		pthread_mutex_lock(&mu);
-		accepted++;
-		pthread_mutex_unlock(&mu);
-		pthread_t t;
-		pthread_create(&t, NULL, conn_main, (void *)(intptr_t)fd);
-		pthread_detach(t);
-	}
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-	int one = 1;
-	setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(listen_fd, (struct sockaddr *)&a, sizeof a) || listen(listen_fd, 16))
-		return -1;
-	socklen_t l = sizeof a;
-	getsockname(listen_fd, (struct sockaddr *)&a, &l);
-	port = ntohs(a.sin_port);
-	pthread_t t;
-	pthread_create(&t, NULL, accept_main, NULL);
-	pthread_detach(t);
-	return 0;
+	port = httpd_start(serve);
+	return port < 0 ? -1 : 0;
 }
 
 /* --- a client on a private loop --- */
@@ -253,17 +186,13 @@ static void test_requests(void **state)
 	assert_int_equal(a.err, 0);
 	assert_string_equal(a.body, "{\"hello\":\"world\"}");
 
-	pthread_mutex_lock(&mu);
-	int conns = accepted;
-	pthread_mutex_unlock(&mu);
+	int conns = httpd_accepts();
 	struct result b = {0};
 	memset(&rq, 0, sizeof rq);
 	rq.bearer = "tok-123";
 	fetch(&loop, h, "/auth", &rq, &b);
 	assert_string_equal(b.body, "Bearer tok-123");
-	pthread_mutex_lock(&mu);
-	assert_int_equal(accepted, conns);   /* the connection was reused */
-	pthread_mutex_unlock(&mu);
+	assert_int_equal(httpd_accepts(), conns);   /* the connection was reused */
 
 	struct result c = {0};
 	memset(&rq, 0, sizeof rq);

@@ -8,23 +8,21 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/kube.h"
+#include "tests/unit/httpd.h"
 
 #define EXPIRY 1893456000   /* 2030-01-01T00:00:00Z, what the plugin reports */
 
 static char dir[64];
 static char *plugin;   /* path of the script */
-static int listen_fd, port;
+static int port;
 static int64_t fake_now;
 
 /* --- the API server: answers 200 with the Authorization it saw, or 401 for a wrong token --- */
@@ -33,18 +31,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static char valid[64];          /* "Bearer tok-N" that is accepted; "" accepts any */
 static int hits, rejected;
 
-static void send_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static void serve(int fd, const char *req)
+static bool serve(int fd, const char *req)
 {
 	char auth[128] = "none", head[256];
 	const char *a = strstr(req, "Authorization: ");
@@ -58,44 +45,9 @@ static void serve(int fd, const char *req)
 	const char *body = ok ? auth : "{\"kind\":\"Status\",\"message\":\"Unauthorized\",\"code\":401}";
 	int hl = snprintf(head, sizeof head, "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
 			  "Content-Length: %zu\r\n\r\n", ok ? "200 OK" : "401 Unauthorized", strlen(body));
-	send_all(fd, head, (size_t)hl);
-	send_all(fd, body, strlen(body));
-}
-
-static void *conn_main(void *arg)
-{
-	int fd = (int)(intptr_t)arg;
-	char buf[8192];
-	size_t have = 0;
-	for (;;) {
-		ssize_t r = recv(fd, buf + have, sizeof buf - 1 - have, 0);
-		if (r <= 0)
-			break;
-		have += (size_t)r;
-		buf[have] = '\0';
-		char *end = strstr(buf, "\r\n\r\n");
-		if (!end)
-			continue;
-		serve(fd, buf);
-		size_t used = (size_t)(end + 4 - buf);
-		memmove(buf, buf + used, have - used);
-		have -= used;
-	}
-	close(fd);
-	return NULL;
-}
-
-static void *accept_main(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		int fd = accept(listen_fd, NULL, NULL);
-		if (fd < 0)
-			return NULL;
-		pthread_t t;
-		pthread_create(&t, NULL, conn_main, (void *)(intptr_t)fd);
-		pthread_detach(t);
-	}
+	httpd_send(fd, head, (size_t)hl);
+	httpd_send(fd, body, strlen(body));
+	return true;
 }
 
 static void set_valid(const char *v)
@@ -168,16 +120,9 @@ static int setup(void **state)
 	put("plugin.sh", script);
 	free(script);
 	chmod(plugin, 0755);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (bind(listen_fd, (struct sockaddr *)&a, sizeof a) || listen(listen_fd, 16))
+	port = httpd_start(serve);
+	if (port < 0)
 		return -1;
-	socklen_t l = sizeof a;
-	getsockname(listen_fd, (struct sockaddr *)&a, &l);
-	port = ntohs(a.sin_port);
-	pthread_t t;
-	pthread_create(&t, NULL, accept_main, NULL);
-	pthread_detach(t);
 	char *kc = xasprintf(
 		"apiVersion: v1\nkind: Config\ncurrent-context: c\n"
 		"clusters:\n- name: k\n  cluster:\n    server: http://127.0.0.1:%d\n"
