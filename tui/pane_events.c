@@ -93,8 +93,8 @@ static enum tui_role ev_role(const struct table_row *row, int64_t now)
 #define ACTIVE_S 10
 static int64_t ev_sort_time(const struct table_row *row)
 {
-	int64_t t = kstatus_event_time(&row->rec->ev), active = now_wall() - ACTIVE_S;
-	return row->fkey && t > active ? active : t;
+	int64_t t = kstatus_event_time(&row->rec->ev), oldest = now_wall() - ACTIVE_S + 1;
+	return row->fkey && t >= oldest ? oldest : t; /* an inactive row is older than oldest */
 }
 
 static int64_t ev_resort_at(const struct table_row *row)

@@ -166,6 +166,33 @@ static void test_active_rows_and_order(void **state)
 	table_free(p);
 }
 
+static int64_t fake_now;
+static int64_t fake_clock(void) { return fake_now; }
+
+static void test_rows_leave_the_active_window(void **state)
+{
+	struct pane *p = events_pane_new(&ui);
+	struct table *t = p->priv;
+	fake_now = now;
+	now_wall_hook = fake_clock;
+	table_current(p);
+	assert_string_equal(t->rows[0].rec->ev.reason, "BackOff");
+	/* 8 s later BackOff (2 s old then) has just left the window: the still active api rows
+	 * lead, and it follows them, newest first, without any change to the store */
+	fake_now = now + 8;
+	table_current(p);
+	assert_string_equal(t->rows[0].rec->ev.reason, "Created");
+	assert_string_equal(t->rows[1].rec->ev.reason, "Pulled");
+	assert_string_equal(t->rows[2].rec->ev.reason, "BackOff");
+	/* 20 s later nothing is active: newest first */
+	fake_now = now + 20;
+	table_current(p);
+	assert_string_equal(t->rows[0].rec->meta.name, "e15");
+	assert_int_equal(t->resort_at, 0);
+	now_wall_hook = NULL;
+	table_free(p);
+}
+
 static void test_unfold_key(void **state)
 {
 	struct pane *p = events_pane_new(&ui);
@@ -205,6 +232,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fold_groups),
 		cmocka_unit_test(test_active_rows_and_order),
+		cmocka_unit_test(test_rows_leave_the_active_window),
 		cmocka_unit_test(test_unfold_key),
 		cmocka_unit_test(test_filter_before_folding),
 	};
