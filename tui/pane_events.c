@@ -91,16 +91,21 @@ static enum tui_role ev_role(const struct table_row *row, int64_t now)
  * places (warnings first, then by reason, table.c's tie rule) instead of trading places at
  * every refresh while a rollout's events come in; older rows follow, newest first. */
 #define ACTIVE_S 10
+static int64_t oldest_active(void)
+{
+	return now_wall() - ACTIVE_S + 1;
+}
+
 static int64_t ev_sort_time(const struct table_row *row)
 {
-	int64_t t = kstatus_event_time(&row->rec->ev), oldest = now_wall() - ACTIVE_S + 1;
+	int64_t t = kstatus_event_time(&row->rec->ev), oldest = oldest_active();
 	return row->fkey && t >= oldest ? oldest : t; /* an inactive row is older than oldest */
 }
 
 static int64_t ev_resort_at(const struct table_row *row)
 {
 	int64_t t = kstatus_event_time(&row->rec->ev);
-	return row->fkey && t > now_wall() - ACTIVE_S ? t + ACTIVE_S : 0;
+	return row->fkey && t >= oldest_active() ? t + ACTIVE_S : 0;
 }
 
 static void ev_sort_key(const struct table_row *row, int col, int64_t *num, const char **str)
