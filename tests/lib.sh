@@ -25,6 +25,30 @@ have_kubectl() { command -v kubectl >/dev/null 2>&1 && kubectl version --client 
 # kctl: the real kubectl with a private cache dir, against $KUBECONFIG.
 kctl() { kubectl --cache-dir "$TEST_TMP/kcache" "$@"; }
 
+# write_kubeconfig FILE CLUSTER USER: a kubeconfig whose one context "sim" (namespace testops)
+# has the cluster settings CLUSTER and the user USER, each given as YAML lines indented by four
+# spaces ("    server: URL", "    token: T" or an exec: block).
+write_kubeconfig() {
+  cat >"$1" <<EOK
+apiVersion: v1
+kind: Config
+clusters:
+- name: sim
+  cluster:
+$2
+contexts:
+- name: sim
+  context:
+    cluster: sim
+    user: sim
+    namespace: testops
+current-context: sim
+users:
+- name: sim
+  user:
+$3
+EOK
+}
 # kubesim_start [kubesim args...]: starts bin/kubesim on a free loopback port (or $SIM_PORT);
 # sets KUBESIM_URL, KUBESIM_PID, KUBESIM_PORT and exports KUBECONFIG (a kubeconfig pointing at it).
 kubesim_start() {
@@ -37,25 +61,7 @@ kubesim_start() {
   KUBESIM_URL=$(sed -n 's/^kubesim: listening on //p' "$out" | head -1)
   KUBESIM_PORT=${KUBESIM_URL##*:}
   export KUBECONFIG="$TEST_TMP/kubeconfig"
-  cat >"$KUBECONFIG" <<EOK
-apiVersion: v1
-kind: Config
-clusters:
-- name: sim
-  cluster:
-    server: $KUBESIM_URL
-contexts:
-- name: sim
-  context:
-    cluster: sim
-    user: sim
-    namespace: testops
-current-context: sim
-users:
-- name: sim
-  user:
-    token: sim-token
-EOK
+  write_kubeconfig "$KUBECONFIG" "    server: $KUBESIM_URL" "    token: sim-token"
   [ -n "${_kubesim_stop_registered:-}" ] || on_exit kubesim_stop
   _kubesim_stop_registered=1
 }

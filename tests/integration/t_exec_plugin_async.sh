@@ -25,28 +25,10 @@ PLUGIN
 chmod +x "$plugin"
 
 kc="$TEST_TMP/exec-kubeconfig"
-cat >"$kc" <<EOK
-apiVersion: v1
-kind: Config
-clusters:
-- name: sim
-  cluster:
-    server: $KUBESIM_URL
-contexts:
-- name: sim
-  context:
-    cluster: sim
-    user: plugin
-    namespace: testops
-current-context: sim
-users:
-- name: plugin
-  user:
-    exec:
+write_kubeconfig "$kc" "    server: $KUBESIM_URL" "    exec:
       apiVersion: client.authentication.k8s.io/v1
       command: $plugin
-      interactiveMode: Never
-EOK
+      interactiveMode: Never"
 runs() { if [ -f "$TEST_TMP/runs" ]; then wc -l <"$TEST_TMP/runs" | tr -d ' '; else echo 0; fi; }
 
 # A slow plugin: the list (two pages of 500) waits for it, then the cached token serves both pages.

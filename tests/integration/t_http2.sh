@@ -28,22 +28,8 @@ wait_until 10 curl -sk -o /dev/null "https://127.0.0.1:$PORT/version" ||
   { fail "nghttpx starts" "$(tail -3 "$d/error.log")"; exit 0; }
 
 export KUBECONFIG="$TEST_TMP/kubeconfig.h2"
-cat >"$KUBECONFIG" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: h2
-  cluster:
-    server: https://127.0.0.1:$PORT
-    certificate-authority-data: $(base64 -w0 <"$d/cert.pem")
-contexts:
-- name: h2
-  context: {cluster: h2, user: sim, namespace: testops}
-current-context: h2
-users:
-- name: sim
-  user: {token: sim-token}
-EOF
+write_kubeconfig "$KUBECONFIG" "    server: https://127.0.0.1:$PORT
+    certificate-authority-data: $(base64 -w0 <"$d/cert.pem")" "    token: sim-token"
 
 # one-shot list, compared with the direct answer
 tops get pods -o name >"$TEST_TMP/via-h2" 2>"$TEST_TMP/via-h2.err"
