@@ -102,12 +102,12 @@ sim_stop
 fi
 
 # --- change-in-kubesim to change-on-screen latency (includes kubesim's own delivery, shown apart)
-# The probe creates pods and looks at the screen through one tmux control-mode client: it asks
-# for the screen once each time the pane has written something (tmux's %output notices), so the
-# figure is neither padded by the cost of looking nor by a busy poll taking the CPU from the
-# console and tmux (a `tmux capture-pane | grep` per look costs ~30 ms of process start-up on a
-# 2-core machine). Beside it, a plain watch on kubesim timestamps when kubesim itself delivers
-# each ADDED event.
+# The probe (tests/bench/tmux_probe.py) creates pods and looks at the screen through one tmux
+# control-mode client: it asks for the screen once each time the pane has written something
+# (tmux's %output notices), so the figure is neither padded by the cost of looking nor by a busy
+# poll taking the CPU from the console and tmux (a `tmux capture-pane | grep` per look costs
+# ~30 ms of process start-up on a 2-core machine). Beside it, a plain watch on kubesim
+# timestamps when kubesim itself delivers each ADDED event.
 want latency || exit 0
 [ -x /usr/bin/python3 ] || { echo "bench ui change-to-screen-latency: SKIP python3 is not installed"; exit 0; }
 sim_start --pods 20 || exit 1
@@ -115,95 +115,12 @@ tm has-session 2>/dev/null || screen_start 120 40 || exit 1
 tm send-keys C-l
 screen_run "$TOPS_BIN; echo EXIT=\$?"
 wait_for "Pods ─ 20" 30
-cat >"$TEST_TMP/latency_probe.py" <<'EOF'
-import http.client, json, re, select, subprocess, sys, threading, time, urllib.parse
-url, sock, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-host = urllib.parse.urlparse(url)
-pods = "/api/v1/namespaces/testops/pods"
-
-def conn():
-    return http.client.HTTPConnection(host.hostname, host.port, timeout=10)
-
-delivered = {}
-def watch(rv):
-    c = conn()
-    c.request("GET", pods + "?watch=1&resourceVersion=" + rv)
-    r = c.getresponse()
-    while True:
-        line = r.readline()
-        if not line:
-            return
-        t = time.time_ns()
-        m = re.search(rb'aaa-latency-[0-9]+', line)
-        if m and b'"type":"ADDED"' in line:
-            delivered.setdefault(m.group().decode(), t)
-
-c = conn()
-c.request("GET", pods)
-rv = json.loads(c.getresponse().read())["metadata"]["resourceVersion"]
-threading.Thread(target=watch, args=(rv,), daemon=True).start()
-
-tmux = subprocess.Popen(["tmux", "-L", sock, "-f", "/dev/null", "-C", "attach-session"],
-                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
-outputs = 0  # %output notifications seen: the pane wrote something
-def line():
-    global outputs
-    l = tmux.stdout.readline()
-    if not l:
-        sys.exit("tmux control client ended")
-    if l.startswith(b"%output"):
-        outputs += 1
-    return l
-
-def command(cmd):
-    tmux.stdin.write((cmd + "\n").encode())
-    lines, inside = [], False
-    while True:
-        l = line()
-        if l.startswith(b"%begin"):
-            inside = True
-        elif inside and (l.startswith(b"%end") or l.startswith(b"%error")):
-            return lines
-        elif inside:
-            lines.append(l)
-
-def wait_output(since, deadline):
-    """Blocks until the pane has written something after `since` outputs (no busy polling)."""
-    while outputs == since and time.time_ns() < deadline:
-        if select.select([tmux.stdout], [], [], max(0, deadline - time.time_ns()) / 1e9)[0]:
-            line()
-
-# the attach itself answers with a block first: read up to our own marker to stay in step
-while not any(b"probe-ready" in l for l in command("display-message -p probe-ready")):
-    pass
-time.sleep(0.5)
-for i in range(1, count + 1):
-    name = "aaa-latency-%d" % i
-    body = json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-                       "spec": {"containers": [{"name": "c", "image": "registry.testops.local/probe:1"}]}})
-    t0 = time.time_ns()
-    c = conn()
-    c.request("POST", pods, body, {"Content-Type": "application/json"})
-    c.getresponse().read()
-    seen, key, deadline = None, name.encode(), t0 + 10 * 10**9
-    while seen is None and time.time_ns() < deadline:
-        since = outputs
-        if any(key in l for l in command("capture-pane -p")):
-            seen = time.time_ns()
-        else:
-            wait_output(since, deadline)
-    time.sleep(0.05)
-    print(name, t0, seen or 0, delivered.get(name, 0), flush=True)
-    time.sleep(1)  # isolated changes: a continuous stream is paced on purpose (see the bytes figure)
-tmux.stdin.close()
-tmux.wait(timeout=5)
-EOF
 lat=() sim=() own=()
 while read -r name t0 t1 tw; do
   [ "$t1" != 0 ] || continue
   lat+=($(( (t1 - t0) / 1000000 )))
   [ "$tw" != 0 ] && sim+=($(( (tw - t0) / 1000000 ))) && own+=($(( (t1 - tw) / 1000000 )))
-done < <(/usr/bin/python3 "$TEST_TMP/latency_probe.py" "$KUBESIM_URL" "$SCREEN_SOCK" 20)
+done < <(/usr/bin/python3 "$TOPS_ROOT/tests/bench/tmux_probe.py" "$KUBESIM_URL" "$SCREEN_SOCK" 20)
 pct() { printf '%s\n' "$@" | sort -n | awk 'NF {v[++n] = $1} END {if (n) print v[int((n + 1) / 2)], v[n]; else print "? ?"}'; }
 read -r p50 p99 <<<"$(pct "${lat[@]}")"
 read -r sp50 sp99 <<<"$(pct "${sim[@]}")"

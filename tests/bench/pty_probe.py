@@ -15,9 +15,11 @@ arrival time counts for a text once the emulated screen shows it. No tmux and no
 figures are what the console itself takes, plus the server's part (printed apart). Used by
 tests/bench/bench_ui.sh.
 """
-import fcntl, http.client, json, os, pty, select, signal, struct, sys, termios, threading, time
+import fcntl, os, pty, select, signal, struct, sys, termios, time
 import pyte
-from urllib.parse import urlparse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from simprobe import Sim
 
 
 def spawn(cols, rows, cmd):
@@ -81,47 +83,23 @@ def paint(cols, rows, needle, cmd):
     print("%.0f" % ((t - t0) * 1000) if t else "timeout")
 
 
-def watch_adds(url, seen, ready):
-    u = urlparse(url)
-    c = http.client.HTTPConnection(u.hostname, u.port)
-    c.request("GET", "/api/v1/namespaces/testops/pods")
-    rv = json.loads(c.getresponse().read())["metadata"]["resourceVersion"]
-    c.request("GET", "/api/v1/namespaces/testops/pods?watch=1&resourceVersion=" + rv)
-    r = c.getresponse()
-    ready.set()
-    while True:
-        line = r.readline()
-        if not line:
-            return
-        ev = json.loads(line)
-        if ev.get("type") == "ADDED":
-            seen[ev["object"]["metadata"]["name"]] = time.monotonic()
-
-
 def latency(cols, rows, ready_text, url, n, cmd):
     pid, fd = spawn(cols, rows, cmd)
     scr = Screen(fd, cols, rows)
     if not scr.find(ready_text, time.monotonic() + 60):
         stop(pid, fd)
         raise SystemExit("the console did not show " + ready_text)
-    seen, watching = {}, threading.Event()
-    threading.Thread(target=watch_adds, args=(url, seen, watching), daemon=True).start()
-    watching.wait(10)
-    u = urlparse(url)
-    api = http.client.HTTPConnection(u.hostname, u.port)
+    sim = Sim(url)
+    sim.watch()
     settle = time.monotonic() + 1.5   # let the start-up changes go by
     while scr.pump(max(0.0, settle - time.monotonic())) or time.monotonic() < settle:
         pass
     for i in range(1, n + 1):
         name = "aaa-latency-%d" % i
-        body = json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-                           "spec": {"containers": [{"name": "c", "image": "registry.testops.local/probe:1"}]}})
-        t0 = time.monotonic()
-        api.request("POST", "/api/v1/namespaces/testops/pods", body, {"Content-Type": "application/json"})
-        api.getresponse().read()
-        t = scr.find(name, t0 + 10)
-        s = seen.get(name)
-        print("%.1f %s" % ((t - t0) * 1000 if t else -1, "%.1f" % ((s - t0) * 1000) if s else "?"), flush=True)
+        t0 = sim.create(name)
+        t = scr.find(name, t0 / 1e9 + 10)
+        s = sim.delivered.get(name)
+        print("%.1f %s" % ((t - t0 / 1e9) * 1000 if t else -1, "%.1f" % ((s - t0) / 1e6) if s else "?"), flush=True)
         quiet = time.monotonic() + 1.0   # isolated changes: a continuous stream is paced on purpose
         while time.monotonic() < quiet:
             scr.pump(quiet - time.monotonic())
