@@ -15,9 +15,10 @@ enum { C_NS, C_LAST, C_TYPE, C_REASON, C_OBJECT, C_MESSAGE };
 static const struct table_col ev_cols[] = {
 	[C_NS] = TABLE_NS_COL(1),
 	[C_LAST] = {"LAST SEEN", 9, false, COL_TEXT, 0, 0},
-	[C_TYPE] = {"TYPE", 7, false, COL_TEXT, 4, 0},
+	/* narrow screens drop TYPE (warnings are coloured), then REASON; OBJECT says which pod */
+	[C_TYPE] = {"TYPE", 7, false, COL_TEXT, 2, 0},
 	[C_REASON] = {"REASON", 21, false, COL_TEXT, 3, 0},
-	[C_OBJECT] = {"OBJECT", 40, false, COL_TEXT, 2, 0}, /* pod names whole */
+	[C_OBJECT] = {"OBJECT", 40, false, COL_TEXT, 4, 0}, /* pod names whole */
 	[C_MESSAGE] = {"MESSAGE", 0, false, COL_TEXT, 0, 20},
 };
 
