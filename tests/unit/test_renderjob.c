@@ -9,16 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
 #include <ftw.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdint.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
 #include "core/renderjob.h"
+#include "tests/unit/httpd.h"
 
 static const char *const schemas[] = {"../shared/conformance/schemas", NULL};
 static char tmpdir[64];
@@ -243,7 +240,7 @@ static void test_async_and_cancel(void **state)
 }
 
 /* ---- renderdiff against a small API server on a thread ---- */
-static int listen_fd, port;
+static int port;
 
 static const char *reply_for(const char *path, int *status)
 {
@@ -266,56 +263,26 @@ static const char *reply_for(const char *path, int *status)
 	return *status == 500 ? boom : missing;
 }
 
-static void *conn_main(void *arg)
+/* One request per connection, answered and closed. */
+static bool serve(int fd, const char *req)
 {
-	int fd = (int)(intptr_t)arg;
-	char buf[8192] = "", path[512] = "";
-	size_t have = 0;
-	while (have + 1 < sizeof buf && !strstr(buf, "\r\n\r\n")) {
-		ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
-		if (r <= 0)
-			break;
-		have += (size_t)r;
-		buf[have] = 0;
-	}
-	sscanf(buf, "GET %511s", path);
+	char path[512] = "";
+	sscanf(req, "GET %511s", path);
 	int status;
 	const char *body = reply_for(path, &status);
 	char head[256];
 	int hl = snprintf(head, sizeof head,
 			  "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
 			  "Connection: close\r\n\r\n", status, strlen(body));
-	if (write(fd, head, (size_t)hl) < 0 || write(fd, body, strlen(body)) < 0)
-		perror("write");
-	close(fd);
-	return NULL;
-}
-
-static void *accept_main(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		int fd = accept(listen_fd, NULL, NULL);
-		if (fd < 0)
-			return NULL;
-		pthread_t t;
-		pthread_create(&t, NULL, conn_main, (void *)(intptr_t)fd);
-		pthread_detach(t);
-	}
+	httpd_send(fd, head, (size_t)hl);
+	httpd_send(fd, body, strlen(body));
+	return false;
 }
 
 static void server_start(void)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_int_equal(bind(listen_fd, (struct sockaddr *)&a, sizeof a), 0);
-	assert_int_equal(listen(listen_fd, 16), 0);
-	socklen_t l = sizeof a;
-	getsockname(listen_fd, (struct sockaddr *)&a, &l);
-	port = ntohs(a.sin_port);
-	pthread_t t;
-	pthread_create(&t, NULL, accept_main, NULL);
-	pthread_detach(t);
+	port = httpd_start(serve);
+	assert_true(port > 0);
 }
 
 struct diff_state {
