@@ -781,13 +781,12 @@ static int exec_result(struct exec_run *x, struct tops_err *err)
 	const char *cmd = x->kc->exec->command;
 	const char *line = first_line(&x->ebuf);
 	const char *sep = *line ? ": " : "";
-	long limit = exec_limit_ms(x->kc->exec);
-	if (x->timed_out && limit % 1000 == 0)
-		return tops_err_set(err, TOPS_EAUTH, "exec plugin %s: no answer within %ld s%s%s", cmd,
-				    limit / 1000, sep, line);
-	if (x->timed_out)
-		return tops_err_set(err, TOPS_EAUTH, "exec plugin %s: no answer within %ld ms%s%s", cmd,
-				    limit, sep, line);
+	if (x->timed_out) {
+		long limit = exec_limit_ms(x->kc->exec);
+		bool secs = limit % 1000 == 0;
+		return tops_err_set(err, TOPS_EAUTH, "exec plugin %s: no answer within %ld %s%s%s", cmd,
+				    secs ? limit / 1000 : limit, secs ? "s" : "ms", sep, line);
+	}
 	if (x->term_signal)
 		return tops_err_set(err, TOPS_EAUTH, "exec plugin %s was killed by signal %d%s%s", cmd,
 				    x->term_signal, sep, line);

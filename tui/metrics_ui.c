@@ -35,7 +35,7 @@ static void changed_cb(void *ud)
 {
 	struct metrics_ui *mu = ud;
 	generation++;
-	ui_dirty(mu->ui);
+	ui_data_dirty(mu->ui); /* data: paced with the cluster's while it churns */
 }
 
 static void metrics_begin(struct metrics_ui *mu)
