@@ -1,5 +1,5 @@
 # tops — terminal deployment console for Kubernetes.
-# Sources are picked up by wildcard: core/*.c, tui/*.c, cli/*.c, tests/kubesim/*.c,
+# Sources are picked up by wildcard: core/*/*.c, tui/*.c, cli/*.c, tests/kubesim/*.c,
 # tests/unit/test_*.c and tests/fuzz/fuzz_*.c need no Makefile edit.
 
 CC      ?= cc
@@ -11,7 +11,7 @@ PKGLIB  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser -lcrypt 
 ALLCF   := $(WARN) $(CFLAGS) $(PKGCF) -I.
 SANFL   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-CORE_SRC := $(wildcard core/*.c)
+CORE_SRC := $(wildcard core/*/*.c)
 TUI_SRC  := $(wildcard tui/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
 SIM_SRC  := $(wildcard tests/kubesim/*.c)

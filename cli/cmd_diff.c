@@ -8,13 +8,13 @@
  * 3 any other error (render, YAML, cluster), like kubectl diff's ">1 means error".
  */
 #include "cli/commands.h"
-#include "core/diff.h"
-#include "core/kube.h"
-#include "core/options.h"
-#include "core/render.h"
-#include "core/strvals.h"
-#include "core/values.h"
-#include "core/yaml.h"
+#include "core/diff/diff.h"
+#include "core/kube/kube.h"
+#include "core/base/options.h"
+#include "core/chart/render.h"
+#include "core/chart/strvals.h"
+#include "core/chart/values.h"
+#include "core/base/yaml.h"
 
 #include <stdio.h>
 #include <stdlib.h>

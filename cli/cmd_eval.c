@@ -8,8 +8,8 @@
  * (default missingkey, "<no value>" kept), for running Go/Sprig test suites from outside.
  */
 #include "cli/commands.h"
-#include "core/funcs.h"
-#include "core/yaml.h"
+#include "core/tmpl/funcs.h"
+#include "core/base/yaml.h"
 
 #include <stdio.h>
 #include <stdlib.h>

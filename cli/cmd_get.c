@@ -1,12 +1,12 @@
 /* tops get — list or watch pods, PVCs, deployments, replicasets, statefulsets, services and
  * events with kubectl's columns; -w survives dropped watches and 410s. */
 #include "cli/commands.h"
-#include "core/informer.h"
-#include "core/kstatus.h"
-#include "core/kube.h"
-#include "core/options.h"
-#include "core/store.h"
-#include "core/yaml_emit.h"
+#include "core/kube/informer.h"
+#include "core/kube/kstatus.h"
+#include "core/kube/kube.h"
+#include "core/base/options.h"
+#include "core/kube/store.h"
+#include "core/base/yaml_emit.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

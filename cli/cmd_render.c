@@ -1,11 +1,11 @@
 /* tops render — `helm template` with helm's flags. */
 #include "cli/commands.h"
-#include "core/chart.h"
-#include "core/funcs_util.h"
-#include "core/options.h"
-#include "core/render.h"
-#include "core/strvals.h"
-#include "core/values.h"
+#include "core/chart/chart.h"
+#include "core/tmpl/funcs_util.h"
+#include "core/base/options.h"
+#include "core/chart/render.h"
+#include "core/chart/strvals.h"
+#include "core/chart/values.h"
 
 #include <stdio.h>
 #include <stdlib.h>

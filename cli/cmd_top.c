@@ -1,10 +1,10 @@
 /* tops top pods|pvc — kubectl-top-like figures from Prometheus. */
 #include "cli/commands.h"
-#include "core/config.h"
-#include "core/kube.h"
-#include "core/options.h"
-#include "core/promclient.h"
-#include "core/metrics.h"
+#include "core/base/config.h"
+#include "core/kube/kube.h"
+#include "core/base/options.h"
+#include "core/prom/promclient.h"
+#include "core/prom/metrics.h"
 
 #include <math.h>
 #include <regex.h>

@@ -1,6 +1,6 @@
 /* tops ui — the console. Global flags are already in tops_opts; this command has only --help. */
 #include "cli/commands.h"
-#include "core/options.h"
+#include "core/base/options.h"
 #include "tui/tui.h"
 
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* tops validate — kubeconform-compatible manifest validation (same flags, output and exit
  * codes, single- or double-dash spellings), plus --lint. */
 #include "cli/commands.h"
-#include "core/validate.h"
+#include "core/validate/validate.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* tops — entry point: global flags, then dispatch through the command table. */
 #include "cli/commands.h"
-#include "core/options.h"
-#include "core/util.h"
+#include "core/base/options.h"
+#include "core/base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* data — kube client, informers and store behind the dashboard; connection state. */
 #include "tui/data.h"
 
-#include "core/options.h"
+#include "core/base/options.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,9 +4,9 @@
 #ifndef TOPS_TUI_DATA_H
 #define TOPS_TUI_DATA_H
 
-#include "core/informer.h"
-#include "core/kube.h"
-#include "core/store.h"
+#include "core/kube/informer.h"
+#include "core/kube/kube.h"
+#include "core/kube/store.h"
 #include "tui/tui.h"
 
 struct tui_data;

@@ -2,7 +2,7 @@
  * banner and the footer with the keys of the focused pane (from the key table). */
 #include "tui/data.h"
 
-#include "core/kstatus.h"
+#include "core/kube/kstatus.h"
 #include "tui/metrics_ui.h"
 
 #include <curses.h>

@@ -3,8 +3,8 @@
 #include "tui/metrics_ui.h"
 #include "tui/data.h"
 
-#include "core/config.h"
-#include "core/options.h"
+#include "core/base/config.h"
+#include "core/base/options.h"
 
 #include <math.h>
 #include <stdio.h>

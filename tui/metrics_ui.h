@@ -13,7 +13,7 @@
 #ifndef TOPS_TUI_METRICS_UI_H
 #define TOPS_TUI_METRICS_UI_H
 
-#include "core/metrics.h"
+#include "core/prom/metrics.h"
 #include "tui/tui.h"
 
 /* Loads the config and starts metrics for ui->data's namespace (discovery is async). Never

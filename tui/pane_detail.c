@@ -3,7 +3,7 @@
  * object's recent events from the store. */
 #include "tui/objview.h"
 
-#include "core/kstatus.h"
+#include "core/kube/kstatus.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * number of events (`F` shows every event on its own row). */
 #include "tui/table.h"
 
-#include "core/kstatus.h"
+#include "core/kube/kstatus.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* pane_pods — NAME, READY, STATUS (kubectl's logic), RESTARTS, AGE, NODE, IP; health colours. */
 #include "tui/table.h"
 
-#include "core/kstatus.h"
+#include "core/kube/kstatus.h"
 #include "tui/metrics_ui.h"
 
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * stand out, with the reason from their latest event on a line below. */
 #include "tui/table.h"
 
-#include "core/kstatus.h"
+#include "core/kube/kstatus.h"
 #include "tui/metrics_ui.h"
 
 #include <stdio.h>

@@ -5,8 +5,8 @@
 #include "tui/metrics_ui.h"
 #include "tui/data.h"
 
-#include "core/config.h"
-#include "core/renderjob.h"
+#include "core/base/config.h"
+#include "core/chart/renderjob.h"
 
 #include <curses.h>
 #include <stdio.h>

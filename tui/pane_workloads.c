@@ -2,7 +2,7 @@
  * (desired/updated/ready/available), revision and image. */
 #include "tui/table.h"
 
-#include "core/kstatus.h"
+#include "core/kube/kstatus.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* table — virtualised table panes (see table.h). */
 #include "tui/table.h"
 
-#include "core/kstatus.h"
+#include "core/kube/kstatus.h"
 
 #include <curses.h>
 #include <stdio.h>

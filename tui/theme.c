@@ -1,8 +1,8 @@
 /* theme — colour themes from YAML (themes/NAME.yaml) with built-in defaults per role. */
 #include "tui/tui.h"
 
-#include "core/value.h"
-#include "core/yaml.h"
+#include "core/base/value.h"
+#include "core/base/yaml.h"
 
 #include <curses.h>
 #include <stdlib.h>

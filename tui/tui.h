@@ -6,7 +6,7 @@
 #ifndef TOPS_TUI_H
 #define TOPS_TUI_H
 
-#include "core/util.h"
+#include "core/base/util.h"
 
 #include <stdbool.h>
 #include <stddef.h>

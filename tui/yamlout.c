@@ -2,7 +2,7 @@
  * written with core/yaml_emit, as `tops get -o yaml` and kubectl do. */
 #include "tui/objview.h"
 
-#include "core/yaml_emit.h"
+#include "core/base/yaml_emit.h"
 
 #include <stdlib.h>
 #include <string.h>

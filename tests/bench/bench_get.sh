@@ -61,7 +61,7 @@ done
 
 # Ingest: the same pages through informer+store vs cJSON parse+free.
 cat >"$TEST_TMP/ingest.c" <<'C'
-#include "core/informer.h"
+#include "core/kube/informer.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

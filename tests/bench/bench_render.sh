@@ -55,7 +55,7 @@ RUNS=$(( RUNS / 4 > 0 ? RUNS / 4 : 1 )) measure "1000 templates" "$tmp/c1000"
 SCHEMAS="$TOPS_ROOT/../shared/conformance/schemas"
 if [ -d "$SCHEMAS" ]; then
   cat >"$tmp/rj.c" <<'C'
-#include "core/renderjob.h"
+#include "core/chart/renderjob.h"
 #include <stdio.h>
 #include <stdlib.h>
 int main(int argc, char **argv) {

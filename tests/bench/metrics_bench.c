@@ -1,6 +1,6 @@
 /* Loop-thread CPU per metrics refresh: every preset as one range query for the namespace,
  * decoded on the threadpool, applied to the ring buffers. Usage: metrics_bench PROM_URL NS N. */
-#include "core/metrics.h"
+#include "core/prom/metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>

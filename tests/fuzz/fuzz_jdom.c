@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/jdom.h"
-#include "core/store.h"
+#include "core/base/jdom.h"
+#include "core/kube/store.h"
 
 static bool has_u_escape(const uint8_t *d, size_t n)
 {

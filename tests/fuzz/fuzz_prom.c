@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/prom.h"
+#include "core/prom/prom.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

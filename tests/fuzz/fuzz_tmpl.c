@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/gofmt.h"
-#include "core/tmpl.h"
+#include "core/tmpl/gofmt.h"
+#include "core/tmpl/tmpl.h"
 
 static const char dot_json[] =
 	"{\"A\":1,\"F\":1.5,\"S\":\"str\",\"B\":true,\"N\":null,\"L\":[1,\"two\",3.0,null],"

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/jsonschema.h"
-#include "core/validate.h"
-#include "core/yaml.h"
+#include "core/validate/jsonschema.h"
+#include "core/validate/validate.h"
+#include "core/base/yaml.h"
 
 static const char schema_text[] =
 	"{\"type\":\"object\",\"required\":[\"kind\"],\"additionalProperties\":false,"

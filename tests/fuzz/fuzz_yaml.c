@@ -4,8 +4,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "core/manifest_sort.h"
-#include "core/yaml.h"
+#include "core/chart/manifest_sort.h"
+#include "core/base/yaml.h"
 
 static void load(const uint8_t *data, size_t size, const struct yaml_opts *o)
 {

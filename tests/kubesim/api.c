@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/yaml.h"
+#include "core/base/yaml.h"
 #include "tests/kubesim/ctrl.h"
 #include "tests/kubesim/logs.h"
 #include "tests/kubesim/metrics.h"

@@ -4,7 +4,7 @@
 #ifndef KUBESIM_PATCH_H
 #define KUBESIM_PATCH_H
 
-#include "core/value.h"
+#include "core/base/value.h"
 
 enum patch_type { PATCH_JSON, PATCH_MERGE, PATCH_STRATEGIC, PATCH_APPLY, PATCH_UNKNOWN };
 

@@ -4,7 +4,7 @@
 #ifndef KUBESIM_PB_H
 #define KUBESIM_PB_H
 
-#include "core/value.h"
+#include "core/base/value.h"
 
 /* New reference (a JSON-shaped object) or NULL with err set (code SIM_EBADREQ or TOPS_EHTTP). */
 struct value *pb_decode(const char *data, size_t len, struct tops_err *err);

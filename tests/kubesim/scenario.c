@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/yaml.h"
+#include "core/base/yaml.h"
 #include "tests/kubesim/ctrl_int.h"
 #include "tests/kubesim/db.h"
 

@@ -2,7 +2,7 @@
 #ifndef KUBESIM_SCENARIO_H
 #define KUBESIM_SCENARIO_H
 
-#include "core/util.h"
+#include "core/base/util.h"
 
 /* Loads every document of path into the store; SimConfig documents configure the simulator. */
 int scenario_load(const char *path, struct tops_err *err);

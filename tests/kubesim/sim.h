@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "core/value.h"
+#include "core/base/value.h"
 
 /* Error codes beyond enum tops_errcode used in struct tops_err.code by the simulator. */
 enum { SIM_EEXISTS = 100, SIM_EBADREQ, SIM_ENOTALLOWED };

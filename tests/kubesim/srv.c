@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/util.h"
+#include "core/base/util.h"
 
 struct srv_server {
 	uv_tcp_t tcp;

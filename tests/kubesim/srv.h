@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <uv.h>
 
-#include "core/util.h"
+#include "core/base/util.h"
 
 struct srv_conn;
 

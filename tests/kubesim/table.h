@@ -2,8 +2,8 @@
 #ifndef KUBESIM_TABLE_H
 #define KUBESIM_TABLE_H
 
-#include "core/util.h"
-#include "core/value.h"
+#include "core/base/util.h"
+#include "core/base/value.h"
 
 /* True when the Accept header asks for as=Table. */
 bool table_requested(const char *accept);

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/tmpl.h"
-#include "core/util.h"
-#include "core/value.h"
+#include "core/tmpl/tmpl.h"
+#include "core/base/util.h"
+#include "core/base/value.h"
 
 /* A row we knowingly fail: the set (file) it belongs to, its name, and why. Tables end with a
  * {NULL, NULL, NULL} entry (or hold only that one when every row passes). */

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/chart.h"
+#include "core/chart/chart.h"
 
 static char tmpdir[256];
 

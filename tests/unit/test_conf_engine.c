@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/render.h"
+#include "core/chart/render.h"
 #include "conf_util.h"
 
 /* Cases we knowingly fail (set, name), with the reason. Empty: every case passes. */

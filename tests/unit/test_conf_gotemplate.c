@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/tmpl.h"
+#include "core/tmpl/tmpl.h"
 #include "conf_util.h"
 
 /* Rows we knowingly fail (set, name), with the reason. Empty: every row passes. */

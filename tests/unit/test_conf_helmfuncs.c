@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/funcs.h"
+#include "core/tmpl/funcs.h"
 #include "conf_util.h"
 
 /* Rows we knowingly fail (set, template), with the reason. */

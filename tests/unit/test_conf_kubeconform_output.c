@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/validate.h"
-#include "core/yaml.h"
+#include "core/validate/validate.h"
+#include "core/base/yaml.h"
 
 static struct value *cases;
 

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/strvals.h"
-#include "core/tmpl.h"
-#include "core/values.h"
+#include "core/chart/strvals.h"
+#include "core/tmpl/tmpl.h"
+#include "core/chart/values.h"
 #include "conf_util.h"
 
 /* Rows we knowingly fail (set, label), with the reason. Empty: every row passes. */

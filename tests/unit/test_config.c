@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/config.h"
-#include "core/prom.h"
+#include "core/base/config.h"
+#include "core/prom/prom.h"
 
 static char path[64];
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/diff.h"
+#include "core/diff/diff.h"
 
 static struct value *J(const char *json)
 {

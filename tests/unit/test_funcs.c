@@ -12,8 +12,8 @@
 #include <crypt.h>
 #include <cmocka.h>
 
-#include "core/funcs_util.h"
-#include "core/semver.h"
+#include "core/tmpl/funcs_util.h"
+#include "core/base/semver.h"
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>

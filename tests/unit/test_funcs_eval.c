@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "core/util.h"
+#include "core/base/util.h"
 
 static char tmpdir[] = "/tmp/tops-eval-XXXXXX";
 static char *tops_bin;

@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "core/http.h"
-#include "core/kube.h"
+#include "core/kube/http.h"
+#include "core/kube/kube.h"
 #include "tests/unit/httpd.h"
 
 /* --- the loopback server --- */

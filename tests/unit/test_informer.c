@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/informer.h"
+#include "core/kube/informer.h"
 
 #define MAXREQ 64
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/jdom.h"
+#include "core/base/jdom.h"
 
 static struct jdom *parse_ok(const char *s)
 {

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/jsonschema.h"
-#include "core/yaml.h"
+#include "core/validate/jsonschema.h"
+#include "core/base/yaml.h"
 
 static struct jsonschema *compile(const char *json)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/kstatus.h"
+#include "core/kube/kstatus.h"
 
 #define NOW "2024-05-01T12:00:00Z"
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/kube.h"
+#include "core/kube/kube.h"
 
 static void test_kinds(void **state)
 {

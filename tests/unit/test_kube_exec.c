@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/kube.h"
+#include "core/kube/kube.h"
 #include "tests/unit/httpd.h"
 
 #define EXPIRY 1893456000   /* 2030-01-01T00:00:00Z, what the plugin reports */

@@ -12,8 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/kube.h"
-#include "core/kubeconfig.h"
+#include "core/kube/kube.h"
+#include "core/kube/kubeconfig.h"
 
 static char dir[64];
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/lint.h"
-#include "core/yaml.h"
+#include "core/validate/lint.h"
+#include "core/base/yaml.h"
 
 /* Lints the YAML object; returns "rule@line:col" lines. Caller frees. */
 static char *lint(const char *yaml, const struct lint_opts *o)

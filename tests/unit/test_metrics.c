@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/metrics.h"
+#include "core/prom/metrics.h"
 
 static void fmt_cpu_is(double v, const char *want)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/prom.h"
+#include "core/prom/prom.h"
 
 static int decode(const char *body, long status, struct prom_result *r, struct tops_err *err)
 {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/manifest_sort.h"
-#include "core/render.h"
+#include "core/chart/manifest_sort.h"
+#include "core/chart/render.h"
 
 static void test_split(void **state)
 {

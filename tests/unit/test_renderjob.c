@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "core/renderjob.h"
+#include "core/chart/renderjob.h"
 #include "tests/unit/httpd.h"
 
 static const char *const schemas[] = {"../shared/conformance/schemas", NULL};

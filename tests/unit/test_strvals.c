@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/strvals.h"
+#include "core/chart/strvals.h"
 
 static struct value *parse(enum strvals_kind k, const char *s, int *rc, struct tops_err *err)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "core/tar.h"
+#include "core/base/tar.h"
 
 static void header(struct strbuf *sb, const char *name, size_t size, char type)
 {

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/gofmt.h"
-#include "core/tmpl.h"
+#include "core/tmpl/gofmt.h"
+#include "core/tmpl/tmpl.h"
 
 /* ---- helpers ---- */
 

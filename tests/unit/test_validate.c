@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/validate.h"
+#include "core/validate/validate.h"
 
 static char tmpdir[] = "/tmp/tops-validate-XXXXXX";
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/value.h"
+#include "core/base/value.h"
 
 static void test_map_sorted(void **state)
 {

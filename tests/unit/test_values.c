@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/values.h"
-#include "core/yaml.h"
+#include "core/chart/values.h"
+#include "core/base/yaml.h"
 
 static struct value *yml(const char *s)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/yaml.h"
+#include "core/base/yaml.h"
 
 static struct value *load(const char *s, const struct yaml_opts *o, struct tops_err *err)
 {

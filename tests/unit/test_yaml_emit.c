@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "core/yaml.h"
-#include "core/yaml_emit.h"
+#include "core/base/yaml.h"
+#include "core/base/yaml_emit.h"
 
 static const struct {
 	const char *json, *yaml;
