@@ -250,7 +250,7 @@ static int run_queries(struct promclient *pc, const struct tops_config *cfg, con
 	value_map_set(vars, "rate", value_str(cfg->rate));
 	int rc = 0;
 	for (size_t k = 0; k < nq && !rc; k++) {
-		char *q = prom_expand(config_prom_query(cfg, pods ? pod_q[k] : pvc_q[k]), vars);
+		char *q = prom_expand(prom_query(cfg, pods ? pod_q[k] : pvc_q[k]), vars);
 		if (tops_opts.all_namespaces) {
 			char *all = any_namespace(q);
 			free(q);

@@ -42,7 +42,7 @@ count_script() { # $1 script
 }
 
 for t in bin/test/test_*; do [ -x "$t" ] && want "$t" && count_cmocka "$t"; done
-for dir in tests/conformance tests/integration tests/screen tests/fuzz; do
+for dir in tests/layout tests/conformance tests/integration tests/screen tests/fuzz; do
   for t in "$dir"/t_*.sh; do [ -f "$t" ] && want "$t" && count_script "$t"; done
 done
 

@@ -368,13 +368,3 @@ void metrics_ui_sparkline(const double *v, size_t n, double max, char *buf, size
 		buf[used] = 0;
 	}
 }
-
-/* ---- commands ---- */
-int metrics_command(struct ui *ui, const char *arg)
-{
-	(void)arg;
-	while (ui_pop(ui))
-		;
-	ui_push(ui, metrics_pane_new(ui));
-	return 0;
-}

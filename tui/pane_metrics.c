@@ -309,3 +309,13 @@ struct pane *metrics_pane_new(struct ui *ui)
 	p->priv = xcalloc(1, sizeof(struct mview));
 	return p;
 }
+
+/* `:metrics` and `m`: the Metrics view above the dashboard. */
+int metrics_command(struct ui *ui, const char *arg)
+{
+	(void)arg;
+	while (ui_pop(ui))
+		;
+	ui_push(ui, metrics_pane_new(ui));
+	return 0;
+}

@@ -200,6 +200,7 @@ struct ui {
 	const struct theme *theme;
 };
 
+/* ---- the shell (tui/shell.c): what panes and data sources may ask of the console ---- */
 /* Marks the screen for redraw at the next loop iteration. */
 void ui_dirty(struct ui *ui);
 /* Marks the screen for redraw because cluster data changed. */

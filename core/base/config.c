@@ -1,7 +1,7 @@
+#include "core/base/timefmt.h"
 #include "core/base/config.h"
 
-#include "core/kube/kube.h"
-#include "core/prom/prom.h"
+#include "core/base/timefmt.h"
 #include "core/base/yaml.h"
 
 #include <stdlib.h>
@@ -41,7 +41,7 @@ static int duration_setting(struct tops_config *c, const char *key, long dflt, l
 	*out = dflt;
 	if (!v)
 		return 0;
-	long ms = v->type == V_STRING ? kube_parse_duration_ms(v->u.str.s) :
+	long ms = v->type == V_STRING ? time_parse_duration_ms(v->u.str.s) :
 		  v->type == V_INT ? (long)v->u.i * 1000 : -1;
 	if (ms <= 0)
 		return tops_err_set(err, TOPS_EINVAL, "%s:%d:%d: %s must be a duration such as 10s or 1m",
@@ -129,5 +129,5 @@ const char *config_prom_query(const struct tops_config *c, const char *name)
 	const struct value *q = value_map_get(value_map_path(c->root, "prometheus.queries"), name);
 	if (q && q->type == V_STRING)
 		return q->u.str.s;
-	return prom_preset_query(name);
+	return NULL;
 }

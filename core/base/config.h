@@ -41,7 +41,8 @@ struct tops_config {
  * Caller frees with config_free(). */
 int config_load(const struct tops_opts *opts, struct tops_config **out, struct tops_err *err);
 void config_free(struct tops_config *c);
-/* The query for a preset name: the config's override, else the built-in preset. Borrowed. */
+/* The config's override of the query for a preset name (prometheus.queries.NAME), or NULL.
+ * Borrowed. prom_query() falls back to the built-in preset. */
 const char *config_prom_query(const struct tops_config *c, const char *name);
 /* A string setting by dotted path ("render.chart"), or NULL. Borrowed. */
 const char *config_str(const struct tops_config *c, const char *dotted);

@@ -2,13 +2,16 @@
  * two spaces per level, [[arrays of tables]], floats always with a decimal point) and a TOML
  * reader for fromToml (tables, arrays of tables, dotted keys, strings, numbers, booleans, arrays,
  * inline tables; dates are kept as strings). */
-#include "core/tmpl/funcs_util.h"
+#include "core/base/toml.h"
 
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Propagates a negative return code. */
+#define TRY(x) do { int rc_ = (x); if (rc_ < 0) return rc_; } while (0)
 
 /* ---------------------------------------------------------------- writer */
 
@@ -81,7 +84,7 @@ static int put_inline_table(struct strbuf *sb, const struct value *v, struct top
 		first = false;
 		put_key(sb, v->u.map.e[i].key);
 		sb_adds(sb, " = ");
-		FU_TRY(put_value(sb, v->u.map.e[i].val, err));
+		TRY(put_value(sb, v->u.map.e[i].val, err));
 	}
 	sb_addc(sb, '}');
 	return 0;
@@ -130,7 +133,7 @@ static int put_value(struct strbuf *sb, const struct value *v, struct tops_err *
 			if (!v->u.list.items[i] || v->u.list.items[i]->type == V_NULL)
 				return tops_err_set(err, TOPS_EINVAL, "toml: cannot encode array with nil element");
 			sb_adds(sb, i ? ", " : "");
-			FU_TRY(put_value(sb, v->u.list.items[i], err));
+			TRY(put_value(sb, v->u.list.items[i], err));
 		}
 		sb_addc(sb, ']');
 		return 0;
@@ -178,7 +181,7 @@ static int emit_children(struct strbuf *sb, const struct value *m, struct tkey *
 		indent(sb, k->n);
 		put_key(sb, m->u.map.e[i].key);
 		sb_adds(sb, " = ");
-		FU_TRY(put_value(sb, v, err));
+		TRY(put_value(sb, v, err));
 		sb_addc(sb, '\n');
 	}
 	if (k->n >= (int)ARRAY_LEN(k->parts))
@@ -189,7 +192,7 @@ static int emit_children(struct strbuf *sb, const struct value *m, struct tkey *
 			continue;
 		k->parts[k->n++] = m->u.map.e[i].key;
 		if (is_table(v)) {
-			FU_TRY(emit_table(sb, v, k, err));
+			TRY(emit_table(sb, v, k, err));
 		} else {
 			for (size_t j = 0; j < v->u.list.len; j++) {
 				newline(sb);
@@ -197,7 +200,7 @@ static int emit_children(struct strbuf *sb, const struct value *m, struct tkey *
 				sb_adds(sb, "[[");
 				key_path(sb, k);
 				sb_adds(sb, "]]\n");
-				FU_TRY(emit_children(sb, v->u.list.items[j], k, err));
+				TRY(emit_children(sb, v->u.list.items[j], k, err));
 			}
 		}
 		k->n--;

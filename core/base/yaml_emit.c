@@ -1,7 +1,7 @@
 /* yaml_emit — a port of the behaviour (not the code) of go-yaml v2's block emitter for the
  * data model of struct value. Column tracking is in runes, as libyaml's emitter counts them. */
+#include "core/base/base64.h"
 #include "core/base/yaml_emit.h"
-#include "core/tmpl/funcs_util.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -709,7 +709,7 @@ static void emit_node(struct emitter *e, const struct value *v, bool mapping_ctx
 		break;
 	case V_STRING:
 		if (v->sub == VS_BYTES && !e->o->keep_floats) {
-			fu_base64_encode(&sb, v->u.str.s, v->u.str.len);
+			base64_encode(&sb, v->u.str.s, v->u.str.len);
 			emit_scalar(e, sb_str(&sb), sb.len, true, simple_key);
 		} else {
 			emit_scalar(e, v->u.str.s, v->u.str.len, true, simple_key);

@@ -2,7 +2,7 @@
 #include "core/chart/chart.h"
 #include "core/base/semver.h"
 #include "core/base/tar.h"
-#include "core/chart/values.h"
+#include "core/chart/valuesfile.h"
 #include "core/base/yaml.h"
 
 #include <ctype.h>
@@ -420,7 +420,7 @@ static int file_cmp(const void *a, const void *b)
 
 static int values_load(struct chart *c, const struct chart_file *f, struct tops_err *err)
 {
-	c->values = values_parse(f->data, f->len, "values.yaml", err);
+	c->values = valuesfile_parse(f->data, f->len, "values.yaml", err);
 	return c->values ? 0 : tops_err_prefix(err, "cannot load values.yaml");
 }
 

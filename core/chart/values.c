@@ -464,41 +464,11 @@ int values_process_dependencies(struct chart *c, const struct value *user, struc
 
 /* ---- values documents ---- */
 
-struct value *values_parse(const char *text, size_t len, const char *name, struct tops_err *err)
-{
-	const struct yaml_opts yo = {.numbers_as_float = true};
-	struct value *v = yaml_load(text, len, name, &yo, NULL, err);
-	if (v && v->type == V_NULL) {
-		value_unref(v);
-		return value_map();
-	}
-	if (v && v->type != V_MAP) {
-		value_unref(v);
-		tops_err_set(err, TOPS_EINVAL, "error unmarshaling JSON: json: cannot unmarshal into Go "
-			     "value of type map[string]interface {}");
-		return NULL;
-	}
-	return v;
-}
-
-struct value *values_load_file(const char *path, struct tops_err *err)
-{
-	char *buf;
-	size_t len;
-	if (read_file(path, 64u << 20, &buf, &len, err) < 0)
-		return NULL;
-	struct value *v = values_parse(buf, len, path, err);
-	free(buf);
-	if (!v)
-		tops_err_prefix(err, "failed to parse %s", path);
-	return v;
-}
-
 struct value *values_merge_files(const char *const *paths, size_t n, struct tops_err *err)
 {
 	struct value *user = value_map();
 	for (size_t i = 0; i < n; i++) {
-		struct value *v = values_load_file(paths[i], err);
+		struct value *v = valuesfile_load(paths[i], err);
 		if (!v) {
 			value_unref(user);
 			return NULL;

@@ -9,6 +9,7 @@
 #define TOPS_VALUES_H
 
 #include "core/chart/chart.h"
+#include "core/chart/valuesfile.h"
 
 /* CoalesceValues (merge=false: a user null deletes the key) or MergeValues (merge=true: nulls
  * kept). user is borrowed (deep-copied first; NULL = {}). Returns a new map or NULL with err. */
@@ -23,13 +24,6 @@ struct value *values_coalesce_tables(struct value *dst, struct value *src, bool 
  * aliases and import-values into the charts' values. user (borrowed) is the user's values. */
 int values_process_dependencies(struct chart *c, const struct value *user, struct tops_err *err);
 
-/* A values document (values.yaml, a -f file): YAML with numbers as float64, as Helm reads it.
- * An empty document is {}; anything but a map is refused with Helm's words. name is used in
- * positions ("name:line:col"). Returns a new map, or NULL with err (not prefixed). */
-struct value *values_parse(const char *text, size_t len, const char *name, struct tops_err *err);
-/* Reads and parses a values file; errors are prefixed "failed to parse PATH" as Helm words
- * them. */
-struct value *values_load_file(const char *path, struct tops_err *err);
 /* The -f merge of n values files in order (later files win). Returns a new map or NULL. */
 struct value *values_merge_files(const char *const *paths, size_t n, struct tops_err *err);
 

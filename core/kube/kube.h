@@ -112,12 +112,4 @@ int kube_get_json(struct kube_client *c, const char *path, struct value **out, s
  * for 410, TOPS_EAUTH for 401/403, TOPS_ECONFLICT for 409) and returns the negative code. */
 int kube_status_error(long status, const char *body, struct tops_err *err);
 
-/* Parses an RFC 3339 timestamp ("2024-01-02T03:04:05Z", fractional seconds and offsets
- * accepted) into Unix seconds; 0 for NULL/"" or invalid. */
-int64_t kube_parse_time(const char *s);
-
-/* Parses a Go-style duration ("30s", "1m", "1h30m", "500ms", or a bare number of seconds)
- * into milliseconds; -1 when invalid. */
-long kube_parse_duration_ms(const char *s);
-
 #endif

@@ -1,4 +1,6 @@
 /* kubeconfig — kubectl-compatible loading, merging and credentials. */
+#include "core/base/base64.h"
+#include "core/base/timefmt.h"
 #include "core/kube/kubeconfig.h"
 #include "core/kube/kube.h"
 #include "core/base/value.h"
@@ -37,46 +39,6 @@ struct kc_merge {
 enum { KC_CLUSTERS, KC_USERS, KC_CONTEXTS };
 static const char *const section_key[3] = {"clusters", "users", "contexts"};
 static const char *const body_key[3] = {"cluster", "user", "context"};
-
-/* --- base64 --- */
-
-static int b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+' || c == '-') return 62;
-	if (c == '/' || c == '_') return 63;
-	return -1;
-}
-
-int base64_decode(const char *in, size_t len, char **out, size_t *outlen)
-{
-	char *o = xmalloc(len / 4 * 3 + 4);
-	size_t n = 0;
-	uint32_t acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-		if (c == '=' || c == ' ' || c == '\n' || c == '\r' || c == '\t')
-			continue;
-		int v = b64val(c);
-		if (v < 0) {
-			free(o);
-			return -TOPS_EINVAL;
-		}
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			o[n++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	o[n] = '\0';
-	*out = o;
-	*outlen = n;
-	return 0;
-}
 
 /* --- typed access with positions --- */
 
@@ -752,7 +714,7 @@ static int exec_parse(struct kubeconfig *kc, const char *out, struct tops_err *e
 	e->token = cJSON_IsString(tok) ? xstrdup(tok->valuestring) : NULL;
 	e->cert_data = cJSON_IsString(cd) ? xstrdup(cd->valuestring) : NULL;
 	e->key_data = cJSON_IsString(kd) ? xstrdup(kd->valuestring) : NULL;
-	e->expires = cJSON_IsString(exp) ? kube_parse_time(exp->valuestring) : 0;
+	e->expires = cJSON_IsString(exp) ? time_parse_rfc3339(exp->valuestring) : 0;
 out:
 	cJSON_Delete(j);
 	return rc;

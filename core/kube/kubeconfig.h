@@ -109,8 +109,4 @@ int kubeconfig_exec_start(struct kubeconfig *kc, uv_loop_t *loop, kubeconfig_exe
  * memory freed) when the loop runs next. kubeconfig_free() does this itself. */
 void kubeconfig_exec_cancel(struct kubeconfig *kc);
 
-/* Base64 (standard alphabet, padding optional, whitespace ignored). Caller frees *out.
- * -TOPS_EINVAL on bad input. */
-int base64_decode(const char *in, size_t len, char **out, size_t *outlen);
-
 #endif

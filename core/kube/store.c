@@ -1,4 +1,5 @@
 /* store — interned compact records per kind, keyed by namespace/name, with subscribers. */
+#include "core/base/timefmt.h"
 #include "core/kube/store.h"
 
 #include <pthread.h>
@@ -143,7 +144,7 @@ static const char *hstr(struct proj *p, const struct jd *o, const char *k)
 
 static int64_t jtime(const struct jd *o, const char *k)
 {
-	return kube_parse_time(jd_str(o, k));
+	return time_parse_rfc3339(jd_str(o, k));
 }
 
 static void proj_labels(struct proj *p, const struct jd *labels)

@@ -218,7 +218,7 @@ static char *expanded_query(struct metrics *m, enum metric_id id)
 	value_map_set(vars, "pod", value_str(".*"));
 	value_map_set(vars, "pvc", value_str(".*"));
 	value_map_set(vars, "rate", value_str(m->o.cfg && m->o.cfg->rate ? m->o.cfg->rate : "1m"));
-	const char *tmpl = m->o.cfg ? config_prom_query(m->o.cfg, meta[id].name) : prom_preset_query(meta[id].name);
+	const char *tmpl = prom_query(m->o.cfg, meta[id].name);
 	char *q = prom_expand(tmpl, vars);
 	value_unref(vars);
 	return q;

@@ -1,6 +1,8 @@
 /* prom — Prometheus API decoding, exposition text parsing, query presets. */
 #include "core/prom/prom.h"
 
+#include "core/base/config.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -497,4 +499,10 @@ char *prom_expand(const char *tmpl, const struct value *vars)
 		}
 	}
 	return sb_detach(&sb, NULL);
+}
+
+const char *prom_query(const struct tops_config *cfg, const char *name)
+{
+	const char *q = cfg ? config_prom_query(cfg, name) : NULL;
+	return q ? q : prom_preset_query(name);
 }

@@ -84,5 +84,9 @@ struct prom_preset {
 };
 /* The default query of a preset (Lens's queries, core/prom.c); NULL when unknown. Static. */
 const char *prom_preset_query(const char *name);
+struct tops_config;
+/* The query for a preset name: cfg's override (cfg may be NULL), else the built-in preset.
+ * Borrowed. */
+const char *prom_query(const struct tops_config *cfg, const char *name);
 
 #endif

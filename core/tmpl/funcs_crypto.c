@@ -2,6 +2,7 @@
  * algorithm over scrypt), encryptAES/decryptAES (AES-256-CBC, PKCS#7, random IV, base64) and the
  * random functions (randAlphaNum, randAlpha, randNumeric, randAscii, randBytes, uuidv4), which
  * draw from OpenSSL's CSPRNG and are therefore not deterministic. */
+#include "core/base/base64.h"
 #include "core/tmpl/funcs_util.h"
 
 #include <arpa/inet.h>
@@ -174,7 +175,7 @@ FN(f_encrypt_aes)
 	int rc = RAND_bytes(buf, 16) == 1 ? aes_run(true, key, buf, plain, total, buf + 16) : -1;
 	struct strbuf sb = STRBUF_INIT;
 	if (rc == 0)
-		fu_base64_encode(&sb, buf, 16 + total);
+		base64_encode(&sb, buf, 16 + total);
 	free(buf);
 	free(plain);
 	if (rc < 0)
@@ -248,7 +249,7 @@ FN(f_rand_bytes)
 	unsigned char *b = xmalloc((size_t)count + 1);
 	RAND_bytes(b, (int)count);
 	struct strbuf sb = STRBUF_INIT;
-	fu_base64_encode(&sb, b, (size_t)count);
+	base64_encode(&sb, b, (size_t)count);
 	free(b);
 	return fu_ret_sb(&sb, out);
 }

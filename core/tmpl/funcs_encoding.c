@@ -1,5 +1,6 @@
 /* funcs_encoding — base64 and base32 (standard alphabets, padded) with Go's error texts; a
  * decoding error is returned as the result string, as Sprig does. */
+#include "core/base/base64.h"
 #include "core/tmpl/funcs_util.h"
 
 #include <ctype.h>
@@ -28,11 +29,6 @@ static void enc_generic(struct strbuf *sb, const unsigned char *s, size_t n, con
 			sb_addc(sb, k < used ? alpha[(int)(acc >> shift) & ((1 << bits) - 1)] : '=');
 		}
 	}
-}
-
-void fu_base64_encode(struct strbuf *sb, const void *s, size_t n)
-{
-	enc_generic(sb, s, n, b64, 6, 3, 4);
 }
 
 /* Returns -1 and sets *bad to the offending input offset (Go's CorruptInputError). */
@@ -129,7 +125,7 @@ FN(f_b64enc)
 {
 	STR(0, s, n);
 	struct strbuf sb = STRBUF_INIT;
-	fu_base64_encode(&sb, s, n);
+	base64_encode(&sb, s, n);
 	return fu_ret_sb(&sb, out);
 }
 

@@ -1,6 +1,7 @@
 /* funcs_helm — Helm's engine functions: include, tpl, required, fail, toYaml, mustToYaml,
  * toYamlPretty, fromYaml, fromYamlArray, toToml, fromToml, toJson, mustToJson, fromJson,
  * fromJsonArray, lookup and getHostByName, with Helm v3's semantics and error texts. */
+#include "core/base/toml.h"
 #include "core/tmpl/funcs_util.h"
 #include "core/base/yaml.h"
 #include "core/base/yaml_emit.h"

@@ -40,7 +40,6 @@ void fu_strlist_add(struct value *list, const char *s, size_t n);
 struct value *fu_strslice(const struct value *v);
 
 /* Appends standard padded base64 of n bytes. */
-void fu_base64_encode(struct strbuf *sb, const void *s, size_t n);
 
 /* Decodes a standard base64 string value into a new string (bytes) in *out; Go's error text. */
 int funcs_b64dec_raw(const struct value *v, struct value **out, struct tops_err *err);
@@ -88,10 +87,6 @@ void funcs_reflect_register(struct tmpl_funcs *f);
 void funcs_date_register(struct tmpl_funcs *f);
 void funcs_helm_register(struct tmpl_funcs *f);
 
-/* For funcs_helm.c: TOML writer (core/toml.c). Returns 0 and a new string, or -1 with err. */
-int toml_emit(const struct value *v, struct strbuf *out, struct tops_err *err);
-/* Minimal TOML reader for fromToml; NULL with err (message "toml: line N: ...") on failure. */
-struct value *toml_parse(const char *text, size_t len, struct tops_err *err);
 
 /* Propagates a negative return code. */
 #define FU_TRY(x) do { int rc_ = (x); if (rc_ < 0) return rc_; } while (0)

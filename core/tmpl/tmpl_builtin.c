@@ -473,3 +473,8 @@ const struct tmpl_func *tmpl_builtin_find(const char *name)
 			return &tmpl_builtins[i];
 	return NULL;
 }
+
+struct tmpl_set *tmpl_set_new(const struct tmpl_funcs *funcs, enum tmpl_missingkey mode)
+{
+	return tmpl_set_init(funcs, tmpl_builtin_find, mode);
+}

@@ -91,8 +91,12 @@ struct tmpl_entry {
 	struct tmpl_tree *tree;
 };
 
+/* Finds a builtin function by name (tmpl_builtin_find); NULL when there is none. */
+typedef const struct tmpl_func *(*tmpl_builtin_fn)(const char *name);
+
 struct tmpl_set {
 	const struct tmpl_funcs *funcs;
+	tmpl_builtin_fn builtins;  /* looked up after funcs; NULL: none */
 	enum tmpl_missingkey mode;
 	void *user;
 	struct tmpl_entry *e;   /* sorted by name */
@@ -102,7 +106,11 @@ struct tmpl_set {
 
 struct tmpl_tree *tmpl_set_lookup(const struct tmpl_set *set, const char *name);
 void tmpl_tree_unref(struct tmpl_tree *t);
-/* Shares the trees (refcounted); funcs/mode/user copied. */
+/* A new empty set that parses with funcs and then builtins (tmpl_set_new() hands it the
+ * builtin table). Caller frees with tmpl_set_free(). */
+struct tmpl_set *tmpl_set_init(const struct tmpl_funcs *funcs, tmpl_builtin_fn builtins,
+			       enum tmpl_missingkey mode);
+/* Shares the trees (refcounted); funcs/builtins/mode/user copied. */
 struct tmpl_set *tmpl_set_clone(const struct tmpl_set *set);
 bool tmpl_tree_empty(const struct tnode *list);
 /* tmpl_parse that also returns a reference to the tree parsed for `name` itself. */
@@ -113,9 +121,6 @@ int tmpl_parse_main(struct tmpl_set *set, const char *name, const char *text, si
 extern const struct tmpl_func tmpl_builtins[];
 extern const size_t tmpl_nbuiltins;
 const struct tmpl_func *tmpl_builtin_find(const char *name);
-/* Finds a function: registry first, then builtins. *builtin tells which. */
-const struct tmpl_func *tmpl_func_lookup(const struct tmpl_funcs *f, const char *name,
-					 bool *builtin);
 
 /* The "missing" value: Go's invalid reflect.Value (a map key that is not there, a nil pipeline
  * result). It is a V_NULL that prints "<no value>" at the top level of an action. */

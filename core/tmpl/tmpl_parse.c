@@ -72,23 +72,26 @@ void tmpl_funcs_free(struct tmpl_funcs *f)
 	free(f);
 }
 
-const struct tmpl_func *tmpl_func_lookup(const struct tmpl_funcs *f, const char *name, bool *builtin)
+/* The set's functions first, then the builtins it was given (Go's parse.Parse takes both maps). */
+static const struct tmpl_func *func_lookup(const struct tmpl_set *set, const char *name, bool *builtin)
 {
-	const struct tmpl_func *fn = tmpl_funcs_find(f, name);
+	const struct tmpl_func *fn = tmpl_funcs_find(set->funcs, name);
 	*builtin = false;
-	if (fn)
+	if (fn || !set->builtins)
 		return fn;
-	fn = tmpl_builtin_find(name);
+	fn = set->builtins(name);
 	*builtin = fn != NULL;
 	return fn;
 }
 
 /* ---- set ---- */
 
-struct tmpl_set *tmpl_set_new(const struct tmpl_funcs *funcs, enum tmpl_missingkey mode)
+struct tmpl_set *tmpl_set_init(const struct tmpl_funcs *funcs, tmpl_builtin_fn builtins,
+			       enum tmpl_missingkey mode)
 {
 	struct tmpl_set *s = xcalloc(1, sizeof *s);
 	s->funcs = funcs;
+	s->builtins = builtins;
 	s->mode = mode;
 	return s;
 }
@@ -179,7 +182,7 @@ static void set_put(struct tmpl_set *set, struct tmpl_tree *t)
 
 struct tmpl_set *tmpl_set_clone(const struct tmpl_set *set)
 {
-	struct tmpl_set *c = tmpl_set_new(set->funcs, set->mode);
+	struct tmpl_set *c = tmpl_set_init(set->funcs, set->builtins, set->mode);
 	c->user = set->user;
 	c->cap = c->n = set->n;
 	c->e = xcalloc(c->n ? c->n : 1, sizeof *c->e);
@@ -585,7 +588,7 @@ static struct tnode *term(struct parser *p)
 		n = pnode(p, N_IDENT, t);
 		n->text = xstrndup(t->s, t->len);
 		n->len = t->len;
-		n->fn = tmpl_func_lookup(p->set->funcs, n->text, &n->builtin);
+		n->fn = func_lookup(p->set, n->text, &n->builtin);
 		if (!n->fn)
 			perror_at(p, t, "function \"%s\" not defined", n->text);
 		return n;

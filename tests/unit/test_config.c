@@ -33,7 +33,8 @@ static void test_defaults_when_missing(void **state)
 	assert_null(c->prom_url);
 	assert_int_equal(c->refresh_ms, 10000);
 	assert_string_equal(c->rate, "1m");
-	assert_string_equal(config_prom_query(c, "cpu"), prom_preset_query("cpu"));
+	assert_null(config_prom_query(c, "cpu"));
+	assert_string_equal(prom_query(c, "cpu"), prom_preset_query("cpu"));
 	assert_int_equal(c->busy_refresh_ms, 2000);
 	config_free(c);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/timefmt.h"
 #include "core/kube/kstatus.h"
 
 #define NOW "2024-05-01T12:00:00Z"
@@ -119,7 +120,7 @@ static union st_record *project(const char *json)
 static void test_pod_table(void **state)
 {
 	(void)state;
-	int64_t now = kube_parse_time(NOW);
+	int64_t now = time_parse_rfc3339(NOW);
 	for (size_t i = 0; i < sizeof pod_cases / sizeof pod_cases[0]; i++) {
 		const struct pod_case *c = &pod_cases[i];
 		union st_record *r = project(c->json);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/timefmt.h"
 #include "core/kube/kube.h"
 
 static void test_kinds(void **state)
@@ -111,23 +112,23 @@ static void test_scan_continue(void **state)
 static void test_time(void **state)
 {
 	(void)state;
-	assert_int_equal(kube_parse_time("1970-01-01T00:00:00Z"), 0);
-	assert_int_equal(kube_parse_time("2024-05-01T12:00:00Z"), 1714564800);
-	assert_int_equal(kube_parse_time("2024-05-01T12:00:00.123456Z"), 1714564800);
-	assert_int_equal(kube_parse_time("2024-05-01T14:00:00+02:00"), 1714564800);
-	assert_int_equal(kube_parse_time("garbage"), 0);
-	assert_int_equal(kube_parse_time(NULL), 0);
-	assert_int_equal(kube_parse_time("2024-05-01T10:30:00-01:30"), 1714564800);
-	assert_int_equal(kube_parse_time("2024-05-01 12:00:00Z"), 0);
-	assert_int_equal(kube_parse_time("2024-13-01T12:00:00Z"), 0);
-	assert_int_equal(kube_parse_time("2024-05-01T12:0"), 0);
-	assert_int_equal(kube_parse_duration_ms("30s"), 30000);
-	assert_int_equal(kube_parse_duration_ms("1m30s"), 90000);
-	assert_int_equal(kube_parse_duration_ms("500ms"), 500);
-	assert_int_equal(kube_parse_duration_ms("2h"), 7200000);
-	assert_int_equal(kube_parse_duration_ms("15"), 15000);
-	assert_int_equal(kube_parse_duration_ms("abc"), -1);
-	assert_int_equal(kube_parse_duration_ms("5x"), -1);
+	assert_int_equal(time_parse_rfc3339("1970-01-01T00:00:00Z"), 0);
+	assert_int_equal(time_parse_rfc3339("2024-05-01T12:00:00Z"), 1714564800);
+	assert_int_equal(time_parse_rfc3339("2024-05-01T12:00:00.123456Z"), 1714564800);
+	assert_int_equal(time_parse_rfc3339("2024-05-01T14:00:00+02:00"), 1714564800);
+	assert_int_equal(time_parse_rfc3339("garbage"), 0);
+	assert_int_equal(time_parse_rfc3339(NULL), 0);
+	assert_int_equal(time_parse_rfc3339("2024-05-01T10:30:00-01:30"), 1714564800);
+	assert_int_equal(time_parse_rfc3339("2024-05-01 12:00:00Z"), 0);
+	assert_int_equal(time_parse_rfc3339("2024-13-01T12:00:00Z"), 0);
+	assert_int_equal(time_parse_rfc3339("2024-05-01T12:0"), 0);
+	assert_int_equal(time_parse_duration_ms("30s"), 30000);
+	assert_int_equal(time_parse_duration_ms("1m30s"), 90000);
+	assert_int_equal(time_parse_duration_ms("500ms"), 500);
+	assert_int_equal(time_parse_duration_ms("2h"), 7200000);
+	assert_int_equal(time_parse_duration_ms("15"), 15000);
+	assert_int_equal(time_parse_duration_ms("abc"), -1);
+	assert_int_equal(time_parse_duration_ms("5x"), -1);
 }
 
 static void test_status_error(void **state)

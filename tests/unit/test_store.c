@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/timefmt.h"
 #include "core/kube/store.h"
 
 static const char *pod_json =
@@ -60,7 +61,7 @@ static void test_pod_projection(void **state)
 	assert_string_equal(p->node, "worker-2");
 	assert_string_equal(p->pod_ip, "10.244.2.17");
 	assert_string_equal(p->phase, "Running");
-	assert_int_equal(p->meta.created, kube_parse_time("2024-05-01T11:00:00Z"));
+	assert_int_equal(p->meta.created, time_parse_rfc3339("2024-05-01T11:00:00Z"));
 	assert_int_equal(p->meta.deleted, 0);
 	/* status order, spec images */
 	assert_int_equal(p->ncontainers, 2);
@@ -149,7 +150,7 @@ static void test_other_kinds(void **state)
 	assert_string_equal(r->ev.reason, "BackOff");
 	assert_int_equal(r->ev.count, 7);
 	assert_string_equal(r->ev.obj_kind, "Pod");
-	assert_int_equal(r->ev.last, kube_parse_time("2024-05-01T11:30:00Z"));
+	assert_int_equal(r->ev.last, time_parse_rfc3339("2024-05-01T11:30:00Z"));
 	store_record_free(KK_EVENT, r);
 
 	assert_null(project(KK_POD, "{\"metadata\":{}}"));

@@ -125,13 +125,13 @@ static void test_values_files(void **state)
 {
 	(void)state;
 	struct tops_err err = {0};
-	struct value *v = values_parse("", 0, "e.yaml", &err);
+	struct value *v = valuesfile_parse("", 0, "e.yaml", &err);
 	assert_int_equal(v->type, V_MAP);                       /* empty document: {} */
 	value_unref(v);
-	assert_null(values_parse("- 1\n", 4, "l.yaml", &err));
+	assert_null(valuesfile_parse("- 1\n", 4, "l.yaml", &err));
 	assert_non_null(strstr(tops_err_msg(&err), "cannot unmarshal into Go value of type map"));
 	tops_err_clear(&err);
-	assert_null(values_parse("a: [1\n", 6, "bad.yaml", &err));
+	assert_null(valuesfile_parse("a: [1\n", 6, "bad.yaml", &err));
 	assert_non_null(strstr(tops_err_msg(&err), "bad.yaml:"));   /* position names the file */
 	tops_err_clear(&err);
 	char *a = write_tmp("x: {a: 1, b: 2}\nbig: 1000000\n"), *b = write_tmp("x: {b: 3}\n");
