@@ -250,8 +250,11 @@ static void test_kubernetes_schema(void **state)
 	struct tops_err err = {0};
 	struct jsonschema *s = jsonschema_load_file(path, &err);
 	free(path);
-	if (!s)
+	if (!s) {
+		print_message("SKIP: conformance schemas missing: %s\n", tops_err_msg(&err));
+		tops_err_clear(&err);
 		skip();
+	}
 	const char *ok = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n"
 			 "  strategy: {rollingUpdate: {maxSurge: 25%, maxUnavailable: 1}}\n"
 			 "  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n"
