@@ -731,10 +731,10 @@ static int render_values(struct chart *c, const struct render_opts *o, struct va
 	struct value *rel = value_map();
 	value_map_set(rel, "Name", value_str(o->release_name ? o->release_name : "release-name"));
 	value_map_set(rel, "Namespace", value_str(o->namespace_ ? o->namespace_ : "default"));
-	value_map_set(rel, "Revision", value_int(1));
+	value_map_set(rel, "Revision", value_int(o->revision > 0 ? o->revision : 1));
 	value_map_set(rel, "Service", value_str("Helm"));
-	value_map_set(rel, "IsUpgrade", value_bool(false));
-	value_map_set(rel, "IsInstall", value_bool(true));
+	value_map_set(rel, "IsUpgrade", value_bool(o->is_upgrade));
+	value_map_set(rel, "IsInstall", value_bool(!o->is_upgrade));
 	struct value *t = value_map();
 	value_map_set(t, "Capabilities", caps);
 	value_map_set(t, "Release", rel);
@@ -956,13 +956,11 @@ static int check_kube_version(const struct chart *c, struct value *top, struct t
 	return rc;
 }
 
-int render_chart(struct chart *c, const struct render_opts *o, struct strbuf *out,
-		 struct tops_err *err)
+/* Dependencies, values, kubeVersion, the engine: the rendered files and the dot they saw. */
+static int render_files(struct chart *c, const struct render_opts *o, struct value **top,
+			struct render_result *res, struct tops_err *err)
 {
 	const char *rn = o->release_name ? o->release_name : "release-name";
-	struct value *top = NULL;
-	struct render_result res = {0};
-	struct manifest_set ms = {0};
 	int rc;
 	if (!valid_release_name(rn))
 		return tops_err_set(err, TOPS_EINVAL,
@@ -971,27 +969,87 @@ int render_chart(struct chart *c, const struct render_opts *o, struct strbuf *ou
 		return tops_err_set(err, TOPS_EINVAL, "library charts are not installable");
 	if ((rc = check_dependencies(c, err)) < 0 ||
 	    (rc = values_process_dependencies(c, o->values, err)) < 0 ||
-	    (rc = render_values(c, o, &top, err)) < 0)
-		goto out;
-	if ((rc = check_kube_version(c, top, err)) < 0)
-		goto out;
-	if ((rc = render_engine_chart(c, top, &res, err)) < 0)
-		goto out;
-	const char **names = xcalloc(res.n + 1, sizeof(char *)), **texts = xcalloc(res.n + 1, sizeof(char *));
+	    (rc = render_values(c, o, top, err)) < 0 ||
+	    (rc = check_kube_version(c, *top, err)) < 0)
+		return rc;
+	return render_engine_chart(c, *top, res, err);
+}
+
+/* Sorts the rendered files (NOTES.txt left out) into manifests and hooks. */
+static int sort_files(const struct render_result *res, struct manifest_set *ms, struct tops_err *err)
+{
+	const char **names = xcalloc(res->n + 1, sizeof(char *)), **texts = xcalloc(res->n + 1, sizeof(char *));
 	size_t n = 0;
-	for (size_t i = 0; i < res.n; i++)
-		if (!str_has_suffix(res.files[i].name, "NOTES.txt")) {
-			names[n] = res.files[i].name;
-			texts[n++] = res.files[i].text;
+	for (size_t i = 0; i < res->n; i++)
+		if (!str_has_suffix(res->files[i].name, "NOTES.txt")) {
+			names[n] = res->files[i].name;
+			texts[n++] = res->files[i].text;
 		}
-	rc = manifest_sort(names, texts, n, &ms, err);
+	int rc = manifest_sort(names, texts, n, ms, err);
 	free(names);
 	free(texts);
+	return rc;
+}
+
+int render_chart(struct chart *c, const struct render_opts *o, struct strbuf *out,
+		 struct tops_err *err)
+{
+	struct value *top = NULL;
+	struct render_result res = {0};
+	struct manifest_set ms = {0};
+	int rc = render_files(c, o, &top, &res, err);
+	if (rc == 0)
+		rc = sort_files(&res, &ms, err);
 	if (rc == 0)
 		rc = assemble(c, o, &ms, out, err);
-out:
 	manifest_set_done(&ms);
 	render_result_done(&res);
 	value_unref(top);
 	return rc;
+}
+
+/* The top chart's NOTES.txt as rendered (helm leaves subcharts' notes out), or NULL. */
+static char *top_notes(const struct chart *c, const struct render_result *res)
+{
+	char *want = xasprintf("%s/templates/NOTES.txt", c->name);
+	char *notes = NULL;
+	for (size_t i = 0; i < res->n && !notes; i++)
+		if (!strcmp(res->files[i].name, want))
+			notes = xstrdup(res->files[i].text);
+	free(want);
+	return notes;
+}
+
+int render_for_release(struct chart *c, const struct render_opts *o, struct render_release *out,
+		       struct tops_err *err)
+{
+	struct value *top = NULL;
+	struct render_result res = {0};
+	memset(out, 0, sizeof *out);
+	int rc = render_files(c, o, &top, &res, err);
+	if (rc == 0)
+		rc = sort_files(&res, &out->set, err);
+	if (rc == 0) {
+		struct strbuf sb = STRBUF_INIT;
+		for (size_t i = 0; i < out->set.nmanifests; i++)
+			sb_addf(&sb, "---\n# Source: %s\n%s\n", out->set.manifests[i].name,
+				out->set.manifests[i].content);
+		out->manifest = sb_detach(&sb, NULL);
+		out->notes = top_notes(c, &res);
+		out->values = value_ref(value_map_get(top, "Values"));
+	}
+	if (rc < 0)
+		render_release_done(out);
+	render_result_done(&res);
+	value_unref(top);
+	return rc;
+}
+
+void render_release_done(struct render_release *r)
+{
+	manifest_set_done(&r->set);
+	free(r->manifest);
+	free(r->notes);
+	value_unref(r->values);
+	memset(r, 0, sizeof *r);
 }

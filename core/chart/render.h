@@ -12,6 +12,7 @@
 #define TOPS_RENDER_H
 
 #include "core/chart/chart.h"
+#include "core/chart/manifest_sort.h"
 
 /* .Files is a native object (Go's map[string][]byte with methods). Asked for this name with no
  * arguments, it answers the plain map of path -> bytes, for an executor's range/len/index over
@@ -56,11 +57,28 @@ struct render_opts {
 	size_t n_show_only;
 	const char *output_dir;        /* NULL: output goes to out */
 	const struct value *values;    /* user values (-f, --set ...), borrowed; NULL = {} */
+	int revision;                  /* .Release.Revision; 0: 1 */
+	bool is_upgrade;               /* .Release.IsUpgrade (and IsInstall false) */
 };
 
 /* `helm template`: renders c (modified: dependencies are processed) into out, byte-identical to
  * Helm. With output_dir, files are written there and out gets "wrote PATH" lines. */
 int render_chart(struct chart *c, const struct render_opts *o, struct strbuf *out,
 		 struct tops_err *err);
+
+/* What a release stores: the manifests (install order) and hooks, the manifest text as helm
+ * keeps it ("---\n# Source: NAME\nCONTENT\n" per manifest), the top chart's rendered NOTES.txt
+ * (NULL when none) and the coalesced values the templates saw. */
+struct render_release {
+	struct manifest_set set;
+	char *manifest;
+	char *notes;
+	struct value *values;
+};
+/* Renders c for an install or upgrade (o->revision, o->is_upgrade) as helm's action does.
+ * Fills out (render_release_done()); errors as render_chart()'s. */
+int render_for_release(struct chart *c, const struct render_opts *o, struct render_release *out,
+		       struct tops_err *err);
+void render_release_done(struct render_release *r);
 
 #endif
