@@ -12,6 +12,13 @@
 	X("eval",     cmd_eval,     "evaluate a template snippet with the chart functions") \
 	X("validate", cmd_validate, "validate manifests against Kubernetes JSON schemas (kubeconform-compatible)") \
 	X("diff",     cmd_diff,     "show what applying a rendered chart would change; exit 1 if anything") \
+	X("install",  cmd_install,  "install a chart as a release (helm-compatible records, watched wait)") \
+	X("upgrade",  cmd_upgrade,  "upgrade a release; --atomic rolls back on any failure, early") \
+	X("rollback", cmd_rollback, "roll a release back to an earlier revision") \
+	X("uninstall", cmd_uninstall, "delete a release's objects and records") \
+	X("history",  cmd_history,  "list a release's revisions") \
+	X("status",   cmd_status,   "show a release's status (and who holds it)") \
+	X("list",     cmd_list,     "list the releases") \
 	X("version",  cmd_version,  "print the version")
 
 #define X(name, fn, help) int fn(int argc, char **argv);

@@ -8,7 +8,7 @@ export HOME="$TEST_TMP/home"; mkdir -p "$HOME"
 export TZ=UTC LANG=C.UTF-8
 _cleanup_fns=()
 on_exit() { _cleanup_fns+=("$1"); }
-_run_cleanup() { local f; for f in "${_cleanup_fns[@]}"; do $f || true; done; rm -rf "$TEST_TMP"; }
+_run_cleanup() { [ -n "${KEEP_TMP:-}" ] && { echo "kept $TEST_TMP"; cp -r "$TEST_TMP" /tmp/kept; };  local f; for f in "${_cleanup_fns[@]}"; do $f || true; done; rm -rf "$TEST_TMP"; }
 trap _run_cleanup EXIT
 
 pass() { echo "PASS: $1"; }

@@ -372,7 +372,9 @@ static int take(struct lease *l, int duration_s, struct tops_err *err)
 int lease_acquire(struct kube_client *kc, const struct lease_opts *o, struct lease **out,
 		  struct tops_err *err)
 {
-	int duration = o->duration_s > 0 ? o->duration_s : 30, renew = o->renew_s > 0 ? o->renew_s : 10;
+	const char *env = getenv("TOPS_LEASE_DURATION");
+	int duration = o->duration_s > 0 ? o->duration_s : env && atoi(env) > 0 ? atoi(env) : 30;
+	int renew = o->renew_s > 0 ? o->renew_s : duration / 3 > 0 ? duration / 3 : 1;
 	*out = NULL;
 	struct lease *l = NULL;
 	int rc = -TOPS_EAUTH;

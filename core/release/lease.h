@@ -30,8 +30,8 @@ struct lease_opts {
 	const char *release;
 	const char *operation;       /* "install", "upgrade", "rollback", "uninstall" */
 	const char *holder;          /* NULL: user@host:pid */
-	int duration_s;              /* 0: 30 */
-	int renew_s;                 /* 0: 10 */
+	int duration_s;              /* 0: $TOPS_LEASE_DURATION seconds, else 30 */
+	int renew_s;                 /* 0: a third of the duration */
 };
 
 /* Takes the release's lock. Refuses with -TOPS_ECONFLICT while another live holder has it:

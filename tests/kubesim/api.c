@@ -10,6 +10,7 @@
 #include "tests/kubesim/logs.h"
 #include "tests/kubesim/metrics.h"
 #include "tests/kubesim/patch.h"
+#include "tests/kubesim/ssa.h"
 #include "tests/kubesim/pb.h"
 #include "tests/kubesim/select.h"
 #include "tests/kubesim/table.h"
@@ -427,6 +428,38 @@ static bool dry_run(const struct srv_req *r)
 	return yes;
 }
 
+/* A boolean query parameter as the API reads it (Go's strconv.ParseBool). */
+static bool query_bool(const char *s)
+{
+	static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True"};
+	for (size_t i = 0; s && i < ARRAY_LEN(yes); i++)
+		if (!strcmp(s, yes[i]))
+			return true;
+	return false;
+}
+
+/* The manager of a write: the fieldManager parameter, else the client's User-Agent up to the
+ * first '/', as the API server names it ("kubectl-client-side-apply", "kubectl-edit", "tops"). */
+static char *writer(const struct srv_req *r)
+{
+	char *m = srv_query_get(r->query, "fieldManager");
+	if (m && *m)
+		return m;
+	free(m);
+	size_t n = strcspn(r->user_agent, "/ ");
+	return n ? xstrndup(r->user_agent, n) : xstrdup("unknown");
+}
+
+/* managedFields for a write that is not an apply. */
+static void record_update(struct value *v, const struct value *old, const struct srv_req *r, int kind)
+{
+	char *mgr = writer(r);
+	struct value *t = value_str_own(sim_timestamp(sim_wall()), 20);
+	ssa_record_update(v, old, mgr, kind_api_version(kind), t->u.str.s);
+	value_unref(t);
+	free(mgr);
+}
+
 static void do_create(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
 {
 	struct tops_err err = {0};
@@ -434,6 +467,7 @@ static void do_create(struct srv_conn *c, const struct srv_req *r, const struct 
 	if (!v || check_body(rt, v, &err))
 		goto fail;
 	ctrl_defaults(rt->kind, v);
+	record_update(v, NULL, r, rt->kind);
 	if (dry_run(r)) {
 		reply_object(c, r, 201, rt->kind, v);
 		value_unref(v);
@@ -454,7 +488,7 @@ static bool is_status(const struct route *rt) { return rt->sub && strcmp(rt->sub
 
 /* Stores v as the new version of the object named by rt; replies. Consumes v. */
 static void finish_update(struct srv_conn *c, const struct srv_req *r, const struct route *rt,
-			  struct value *v, bool check_rv)
+			  struct value *v, bool check_rv, const struct value *old, bool applied)
 {
 	struct tops_err err = {0};
 	if (check_body(rt, v, &err))
@@ -476,6 +510,8 @@ static void finish_update(struct srv_conn *c, const struct srv_req *r, const str
 		}
 	} else {
 		ctrl_defaults(rt->kind, v);
+		if (!applied)
+			record_update(v, old, r, rt->kind);
 	}
 	if (!dry_run(r) && db_update(rt->kind, v, check_rv, !is_status(rt), &err))
 		goto fail;
@@ -497,37 +533,69 @@ static void do_update(struct srv_conn *c, const struct srv_req *r, const struct 
 		tops_err_clear(&err);
 		return;
 	}
-	finish_update(c, r, rt, v, true);
+	struct value *old = db_get(rt->kind, rt->ns, rt->name);
+	finish_update(c, r, rt, v, true, old, false);
+	value_unref(old);
 }
 
-/* Server-side apply bookkeeping: one Apply entry per field manager (fieldsV1 left empty). */
-static void set_managed(struct value *obj, const struct srv_req *r, int kind)
+/* 409 with a FieldManagerConflict cause per field, worded as the API server words it. */
+static void reply_conflicts(struct srv_conn *c, const struct route *rt, const struct value *conf)
 {
-	char *mgr = srv_query_get(r->query, "fieldManager");
-	struct value *md = vmap(obj, "metadata"), *old = value_map_get(md, "managedFields");
-	struct value *list = value_list(), *e = value_map();
-	for (size_t i = 0; old && old->type == V_LIST && i < old->u.list.len; i++) {
-		const char *m = vstr(old->u.list.items[i], "manager");
-		if (!m || strcmp(m, mgr ? mgr : "") != 0)
-			value_list_push(list, value_ref(old->u.list.items[i]));
+	struct strbuf msg = STRBUF_INIT;
+	struct value *causes = value_list();
+	size_t n = conf->u.list.len;
+	sb_addf(&msg, "Apply failed with %zu conflict%s: ", n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++) {
+		const struct value *e = conf->u.list.items[i];
+		char *m = xasprintf("conflict with \"%s\" using %s", vstr(e, "manager"), vstr(e, "apiVersion"));
+		sb_addf(&msg, "%s%s: %s", i ? "\n" : "", m, vstr(e, "field"));
+		struct value *cause = value_map();
+		vset_str(cause, "reason", "FieldManagerConflict");
+		vset_str(cause, "message", m);
+		vset_str(cause, "field", vstr(e, "field"));
+		value_list_push(causes, cause);
+		free(m);
 	}
-	vset_str(e, "manager", mgr ? mgr : "unknown");
-	vset_str(e, "operation", "Apply");
-	vset_str(e, "apiVersion", kind_api_version(kind));
-	value_map_set(e, "time", value_str_own(sim_timestamp(sim_wall()), 20));
-	vset_str(e, "fieldsType", "FieldsV1");
-	value_map_set(e, "fieldsV1", value_map());
-	value_list_push(list, e);
-	value_map_set(md, "managedFields", list);
-	free(mgr);
+	struct value *st = api_status_value(409, "Conflict", sb_str(&msg));
+	struct value *d = vmap(st, "details");
+	vset_str(d, "name", rt->name);
+	vset_str(d, "kind", kinds[rt->kind].resource);
+	value_map_set(d, "causes", causes);
+	api_reply_value(c, 409, st);
+	value_unref(st);
+	sb_done(&msg);
+}
+
+/* Server-side apply over cur (NULL: create): 0 with *out, or a reply already sent. */
+static int apply_fields(struct srv_conn *c, const struct srv_req *r, const struct route *rt,
+			const struct value *cur, const struct value *merged, const struct value *doc,
+			struct value **out)
+{
+	char *mgr = srv_query_get(r->query, "fieldManager"), *force = srv_query_get(r->query, "force");
+	struct value *t = value_str_own(sim_timestamp(sim_wall()), 20), *conf = NULL;
+	int rc = 0;
+	if (!mgr || !*mgr) {
+		struct tops_err err = {0};
+		tops_err_set(&err, SIM_EBADREQ, "PATCH, application/apply-patch+yaml requires fieldManager to be set");
+		api_reply_err(c, &err, rt->kind, rt->name);
+		tops_err_clear(&err);
+		rc = -1;
+	} else if (ssa_apply(cur, merged, doc, mgr, kind_api_version(rt->kind), t->u.str.s,
+			     query_bool(force), out, &conf)) {
+		reply_conflicts(c, rt, conf);
+		rc = -1;
+	}
+	value_unref(conf), value_unref(t);
+	free(mgr), free(force);
+	return rc;
 }
 
 static void apply_create(struct srv_conn *c, const struct srv_req *r, const struct route *rt,
 			 struct value *doc)
 {
-	struct value *v = value_copy(doc);
-	if (v->type == V_MAP)
-		set_managed(v, r, rt->kind);
+	struct value *v = NULL;
+	if (doc->type != V_MAP || apply_fields(c, r, rt, NULL, doc, doc, &v) < 0)
+		return;
 	struct tops_err err = {0};
 	if (check_body(rt, v, &err) || (ctrl_defaults(rt->kind, v), 0) ||
 	    (!dry_run(r) && db_create(rt->kind, v, &err))) {
@@ -563,11 +631,23 @@ static void do_patch(struct srv_conn *c, const struct srv_req *r, const struct r
 	}
 	if (!(v = patch_apply(pt, cur, doc, &err)))
 		goto fail;
-	if (pt == PATCH_APPLY)
-		set_managed(v, r, rt->kind);
+	if (pt == PATCH_APPLY) {
+		struct value *applied = NULL;
+		int rc = apply_fields(c, r, rt, cur, v, doc, &applied);
+		value_unref(v);
+		v = applied;
+		if (rc == 0 && value_equal_json(v, cur)) { /* nothing changed: no new version */
+			reply_object(c, r, 200, rt->kind, cur);
+			rc = -1;
+		}
+		if (rc < 0) {
+			value_unref(v), value_unref(doc), value_unref(cur);
+			return;
+		}
+	}
 	value_unref(doc);
+	finish_update(c, r, rt, v, pt != PATCH_APPLY, cur, pt == PATCH_APPLY);
 	value_unref(cur);
-	finish_update(c, r, rt, v, pt != PATCH_APPLY);
 	return;
 fail:
 	api_reply_err(c, &err, rt->kind, rt->name);

@@ -62,7 +62,7 @@ static const struct {
 	{"resourceClaims", "name"},
 };
 
-static const char *merge_key_for(const char *field, const struct value *patch_list)
+const char *patch_merge_key(const char *field, const struct value *patch_list)
 {
 	if (strcmp(field, "ports") == 0) {
 		for (size_t i = 0; patch_list && i < patch_list->u.list.len; i++)
@@ -193,7 +193,7 @@ static void apply_map_directives(struct value *target, const struct value *patch
 		if (str_has_prefix(k, "$setElementOrder/")) {
 			const char *f = k + strlen("$setElementOrder/");
 			struct value *l = value_map_get(target, f);
-			order_list(l, pv, merge_key_for(f, pv));
+			order_list(l, pv, patch_merge_key(f, pv));
 		} else if (str_has_prefix(k, "$deleteFromPrimitiveList/")) {
 			delete_primitives(value_map_get(target, k + strlen("$deleteFromPrimitiveList/")), pv);
 		}
@@ -204,7 +204,7 @@ static void apply_map_directives(struct value *target, const struct value *patch
 static struct value *smp_field(struct value *cur, const char *k, const struct value *pv, struct tops_err *err)
 {
 	if (pv->type == V_LIST) {
-		const char *key = merge_key_for(k, pv);
+		const char *key = patch_merge_key(k, pv);
 		bool maps = pv->u.list.len && pv->u.list.items[0]->type == V_MAP;
 		if (key && (maps || !pv->u.list.len) && (!cur || cur->type == V_LIST))
 			return merge_list(cur, pv, key, err);

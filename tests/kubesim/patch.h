@@ -15,4 +15,8 @@ enum patch_type patch_type_of(const char *content_type);
 struct value *patch_apply(enum patch_type type, const struct value *obj, const struct value *doc,
 			  struct tops_err *err);
 
+/* The strategic-merge key of a list field ("containers" -> "name", "ports" -> "containerPort"
+ * or "port" by what the list holds); NULL for a list that is replaced whole. */
+const char *patch_merge_key(const char *field, const struct value *list);
+
 #endif

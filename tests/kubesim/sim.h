@@ -39,7 +39,8 @@ enum { SIM_EEXISTS = 100, SIM_EBADREQ, SIM_ENOTALLOWED };
 	X(K_ING,    "networking.k8s.io", "v1", "ingresses", "Ingress", "ingress", "ing", true) \
 	X(K_NETPOL, "networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", "networkpolicy", "netpol", true) \
 	X(K_SC,     "storage.k8s.io", "v1", "storageclasses", "StorageClass", "storageclass", "sc", false) \
-	X(K_HPA,    "autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", "horizontalpodautoscaler", "hpa", true)
+	X(K_HPA,    "autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", "horizontalpodautoscaler", "hpa", true) \
+	X(K_LEASE,  "coordination.k8s.io", "v1", "leases", "Lease", "lease", "", true)
 
 #define KIND_ENUM(id, g, v, r, k, s, sn, nsd) id,
 enum kind_id { KIND_LIST(KIND_ENUM) K_COUNT };

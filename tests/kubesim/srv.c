@@ -21,7 +21,7 @@ struct srv_conn {
 	http_parser parser;
 	struct srv_server *srv;
 	struct strbuf url, hfield, hvalue, body, pending;
-	char *accept, *ctype;
+	char *accept, *ctype, *agent;
 	bool in_value, complete, busy, streaming, closing, keep_alive, expect_continue;
 	void (*on_close)(void *data);
 	void *data;
@@ -41,7 +41,7 @@ static void conn_free_cb(uv_handle_t *h)
 	struct srv_conn *c = h->data;
 	sb_done(&c->url); sb_done(&c->hfield); sb_done(&c->hvalue);
 	sb_done(&c->body); sb_done(&c->pending);
-	free(c->accept); free(c->ctype);
+	free(c->accept); free(c->ctype); free(c->agent);
 	free(c);
 }
 
@@ -214,6 +214,7 @@ static void dispatch(struct srv_conn *c)
 	r.query = xstrdup(q ? q + 1 : "");
 	r.accept = c->accept ? c->accept : "";
 	r.content_type = c->ctype ? c->ctype : "";
+	r.user_agent = c->agent ? c->agent : "";
 	r.body = (char *)sb_str(&c->body);
 	r.body_len = c->body.len;
 	c->srv->handler(c, &r);
@@ -264,8 +265,8 @@ static int on_begin(http_parser *p)
 {
 	struct srv_conn *c = p->data;
 	sb_reset(&c->url); sb_reset(&c->body); sb_reset(&c->hfield); sb_reset(&c->hvalue);
-	free(c->accept); free(c->ctype);
-	c->accept = c->ctype = NULL;
+	free(c->accept); free(c->ctype); free(c->agent);
+	c->accept = c->ctype = c->agent = NULL;
 	c->in_value = false;
 	return 0;
 }
@@ -285,6 +286,8 @@ static void header_done(struct srv_conn *c)
 		free(c->accept), c->accept = xstrdup(sb_str(&c->hvalue));
 	else if (strcasecmp(f, "content-type") == 0)
 		free(c->ctype), c->ctype = xstrdup(sb_str(&c->hvalue));
+	else if (strcasecmp(f, "user-agent") == 0)
+		free(c->agent), c->agent = xstrdup(sb_str(&c->hvalue));
 	else if (strcasecmp(f, "expect") == 0 && strcasecmp(sb_str(&c->hvalue), "100-continue") == 0)
 		c->expect_continue = true;
 	sb_reset(&c->hfield);

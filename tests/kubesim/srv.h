@@ -17,6 +17,7 @@ struct srv_req {
 	char *query;            /* raw query string ("" when none) */
 	char *accept;           /* Accept header ("" when none) */
 	char *content_type;     /* Content-Type header ("" when none) */
+	char *user_agent;       /* User-Agent header ("" when none) */
 	char *body;             /* NUL-terminated */
 	size_t body_len;
 };

@@ -40,20 +40,23 @@ def strip(text):
     return text
 
 
-def definitions(code):
-    """Names a file defines at top level and does not keep static."""
+def definitions(code, statics=False):
+    """Names a file defines at top level and does not keep static (with statics: those it keeps
+    static, which shadow other files' names inside it)."""
     names = set()
     depth = 0
     lines = code.split("\n")
     for i, line in enumerate(lines):
         if depth == 0 and line and not line[0].isspace() and not line.startswith("#"):
-            m = re.match(r"^(?!static\b|typedef\b|extern\b|return\b)[A-Za-z_][\w \t\*]*?\b([a-z_]\w*)\s*\(", line)
+            pat = (r"^static\b[\w \t\*]*?\b([a-z_]\w*)\s*\(" if statics else
+                   r"^(?!static\b|typedef\b|extern\b|return\b)[A-Za-z_][\w \t\*]*?\b([a-z_]\w*)\s*\(")
+            m = re.match(pat, line)
             if m:
                 rest = "\n".join(lines[i:i + 12])
                 body = re.match(r"[^;{]*\{", rest, re.S)
                 if body:
                     names.add(m.group(1))
-            else:
+            elif not statics:
                 m = re.match(r"^(?!static\b|typedef\b|extern\b|struct\s+\w+\s*\{|enum\b|union\b)"
                              r"(?:const\s+)?(?:struct\s+\w+\s+|unsigned\s+|signed\s+)?\w+[\s\*]+(?:const\s+)?([a-z_]\w*)\s*(?:\[[^\]]*\])*\s*(?:=|;)", line)
                 if m:
@@ -91,8 +94,8 @@ def build(files):
             continue
         me = module_of(p)
         code = strip(text)
-        # #include "x.c" makes x part of this module
-        used = set(IDENT_RE.findall(code))
+        # a name the file defines static is its own, whoever else defines it
+        used = set(IDENT_RE.findall(code)) - definitions(code, statics=True)
         for n in used:
             for owner in defs.get(n, ()):
                 if owner != me:

@@ -1,0 +1,171 @@
+#!/bin/bash
+# The release engine against kubesim, checked with kubectl: install -> upgrade -> history ->
+# rollback -> uninstall; records as helm's (a second decoder reads them); --atomic with an
+# unpullable digest fails early and rolls back; a crash loop fails early with its log lines;
+# two upgrades at once (exactly one proceeds); SIGHUP mid-wait (the upgrade completes); SIGKILL
+# mid-wait (the next operation takes over once the lease expires); read-only; audit.
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+cd "$TOPS_ROOT" || exit 1
+
+CHART=charts/testops
+OFFLINE=deploy/offline-values.yaml
+RUNNER_DIGEST=sha256:64f7857cbe9b728a28fc6f5a07ab327199865d2ece2138ba9edffcd144554308
+BAD_DIGEST=sha256:0000000000000000000000000000000000000000000000000000000000000bad
+export XDG_STATE_HOME="$TEST_TMP/state"
+
+if ! have_kubectl; then skip "kubectl not installed"; exit 0; fi
+if [ ! -x "$TOPS_ROOT/bin/kubesim" ]; then skip "bin/kubesim not built"; exit 0; fi
+offline_site_scenario "$TEST_TMP/sim.yaml"
+cat >>"$TEST_TMP/sim.yaml" <<EOS
+---
+apiVersion: kubesim.io/v1
+kind: SimConfig
+mirrorDigests: ["$RUNNER_DIGEST", "sha256:084ff7f605491689ac2a4ac1444e5fcc9003bf3c6379429d2baab88b75f918f9"]
+EOS
+if ! kubesim_start --speed 20 --scenario "$TEST_TMP/sim.yaml"; then fail "kubesim starts"; exit 0; fi
+
+# trel ARGS...: tops with ARGS; stdout in $TEST_TMP/o, stderr in $TEST_TMP/e, status in $rc.
+trel() { tops "$@" >"$TEST_TMP/o" 2>"$TEST_TMP/e"; rc=$?; }
+why() { tail -c 400 "$TEST_TMP/e" | tr '\n' ' '; }
+secret_json() { kctl get secret "sh.helm.release.v1.testops.v$1" -n testops -o json; }
+record_field() { # revision, python expression on the decoded record r
+  secret_json "$1" | python3 -c "
+import base64, gzip, json, sys
+s = json.load(sys.stdin)
+r = json.loads(gzip.decompress(base64.b64decode(base64.b64decode(s['data']['release']))))
+print($2)"
+}
+runner_image() { kctl get deploy testops-runner -n testops -o jsonpath='{.spec.template.spec.containers[0].image}'; }
+
+# ---- install ----
+trel install testops "$CHART" -n testops -f "$OFFLINE" --wait --timeout 2m
+check_eq "install: exit 0" 0 "$rc"
+[ "$rc" = 0 ] || echo "# install: $(why)"
+check_eq "install: helm's block" "NAME: testops|NAMESPACE: testops|STATUS: deployed|REVISION: 1|TEST SUITE: None" \
+  "$(grep -E '^(NAME|NAMESPACE|STATUS|REVISION|TEST SUITE):' "$TEST_TMP/o" | tr '\n' '|' | sed 's/|$//')"
+check "install: NOTES printed" grep -q '^NOTES:' "$TEST_TMP/o"
+check_eq "install: the record Secret has helm's type and labels" "helm.sh/release.v1 helm deployed 1 testops" \
+  "$(secret_json 1 | python3 -c 'import json,sys; s=json.load(sys.stdin); l=s["metadata"]["labels"]; print(s["type"], l["owner"], l["status"], l["version"], l["name"])')"
+check_eq "install: a second decoder reads helm's fields" "testops testops 1 deployed Install complete testops" \
+  "$(record_field 1 'r["name"], r["namespace"], r["version"], r["info"]["status"], r["info"]["description"], r["chart"]["metadata"]["name"]')"
+check_eq "install: the manifest is stored as helm stores it" "True" \
+  "$(record_field 1 'r["manifest"].startswith("---\n# Source: testops/templates/")')"
+check_eq "install: objects carry helm's ownership metadata" "Helm testops testops" \
+  "$(kctl get deploy testops-runner -n testops -o jsonpath='{.metadata.labels.app\.kubernetes\.io/managed-by} {.metadata.annotations.meta\.helm\.sh/release-name} {.metadata.annotations.meta\.helm\.sh/release-namespace}')"
+check_eq "install: objects applied server-side by tops" "tops" \
+  "$(kctl get deploy testops-runner -n testops -o json --show-managed-fields | python3 -c 'import json,sys; print(" ".join(sorted({m["manager"] for m in json.load(sys.stdin)["metadata"].get("managedFields",[]) if m.get("operation")=="Apply"})))')"
+check_eq "install: the lease is released at the end" "NotFound" \
+  "$(kctl get lease tops-release-testops -n testops 2>&1 | grep -o NotFound | head -1)"
+trel install testops "$CHART" -n testops -f "$OFFLINE"
+check_eq "install again: refused (name in use), exit 1" "1 1" "$rc $(grep -c 'cannot re-use a name that is still in use' "$TEST_TMP/e")"
+
+# ---- upgrade ----
+trel upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.replicas=3 --wait
+check_eq "upgrade: exit 0, revision 2" "0 REVISION: 2" "$rc $(grep '^REVISION:' "$TEST_TMP/o")"
+check_eq "upgrade: the new replica count is live" 3 "$(kctl get deploy testops-runner -n testops -o jsonpath='{.spec.replicas}')"
+check_eq "upgrade: revision 1 superseded" superseded "$(record_field 1 'r["info"]["status"]')"
+check_eq "upgrade: the user values are the record's config" "3" "$(record_field 2 'int(r["config"]["runner"]["replicas"])')"
+check "upgrade: progress lines per workload on stderr" grep -qE '^deployment/testops-runner [0-9]+/3 updated' "$TEST_TMP/e"
+
+trel history testops -n testops
+check_eq "history: helm's columns" "REVISION UPDATED STATUS CHART APP VERSION DESCRIPTION" \
+  "$(head -1 "$TEST_TMP/o" | tr -s ' \t' ' ' | sed 's/ $//')"
+check_eq "history: two revisions, superseded then deployed" "1 superseded|2 deployed" \
+  "$(tail -n +2 "$TEST_TMP/o" | awk -F'\t' '{gsub(/ /,"",$1); gsub(/ /,"",$3); printf "%s%s %s", (NR>1 ? "|" : ""), $1, $3}')"
+trel list -n testops
+check "list: the release is deployed at revision 2" grep -qE '^testops *	testops *	2 *	.*	deployed' "$TEST_TMP/o"
+
+# ---- rollback ----
+trel rollback testops 1 -n testops --wait
+check_eq "rollback: exit 0" 0 "$rc"
+check_eq "rollback: revision 3 is 'Rollback to 1'" "deployed Rollback to 1" "$(record_field 3 'r["info"]["status"], r["info"]["description"]')"
+check_eq "rollback: replicas back to 2" 2 "$(kctl get deploy testops-runner -n testops -o jsonpath='{.spec.replicas}')"
+trel rollback testops 99 -n testops
+check_eq "rollback to a revision that does not exist: exit 1, named" "1 1" "$rc $(grep -c 'release has no 99 version' "$TEST_TMP/e")"
+
+# ---- atomic upgrade with an unpullable digest: fails early, rolls back ----
+start=$SECONDS
+trel upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.image.digest=$BAD_DIGEST --atomic --grace 2s --timeout 5m
+took=$((SECONDS - start))
+check_eq "atomic: exit 1" 1 "$rc"
+check "atomic: the cause names the pod, container and ImagePullBackOff or ErrImagePull" \
+  grep -qE 'pod/testops-runner-[a-z0-9-]+ container runner: (ErrImagePull|ImagePullBackOff)' "$TEST_TMP/e"
+check "atomic: says it rolled back" grep -q 'has been rolled back due to atomic being set' "$TEST_TMP/e"
+check "atomic: failed well before the timeout" test "$took" -lt 120
+check_eq "atomic: revision 4 failed, revision 5 'Rollback to 3'" "failed|deployed Rollback to 3" \
+  "$(record_field 4 'r["info"]["status"]')|$(record_field 5 'r["info"]["status"], r["info"]["description"]')"
+check_eq "atomic: the image is back on the pinned digest" "registry.local:5000/testops/runner@$RUNNER_DIGEST" "$(runner_image)"
+
+# ---- a crash loop fails early with the container's last log lines ----
+trel upgrade testops "$CHART" -n testops -f "$OFFLINE" --set-json 'runner.extraEnv=[{"name":"KUBESIM_CRASH","value":"1"}]' \
+  --atomic --restarts-per-replica 1 --timeout 5m
+check_eq "crash loop: exit 1" 1 "$rc"
+check "crash loop: the cause is CrashLoopBackOff with the exit code" grep -qE 'CrashLoopBackOff, restarted [0-9]+ times .*last exit code 1' "$TEST_TMP/e"
+check "crash loop: the last log lines are shown" grep -q 'last log lines of testops-runner' "$TEST_TMP/e"
+
+# ---- two upgrades at once: exactly one proceeds ----
+before=$(kctl get secrets -n testops -l owner=helm,name=testops -o name | wc -l)
+tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.replicas=3 --wait >"$TEST_TMP/a.o" 2>"$TEST_TMP/a.e" & pa=$!
+tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.replicas=4 --wait >"$TEST_TMP/b.o" 2>"$TEST_TMP/b.e" & pb=$!
+wait $pa; ra=$?; wait $pb; rb=$?
+check_eq "two at once: one succeeds, one is refused" "0 1" "$(printf '%s\n' $ra $rb | sort | tr '\n' ' ' | sed 's/ $//')"
+check "two at once: the refusal names the other operation" grep -qh 'another operation (install/upgrade/rollback) is in progress: upgrade by ' "$TEST_TMP/a.e" "$TEST_TMP/b.e"
+after=$(kctl get secrets -n testops -l owner=helm,name=testops -o name | wc -l)
+check_eq "two at once: exactly one new revision" $((before + 1)) "$after"
+revs=$(kctl get secrets -n testops -l owner=helm,name=testops -o jsonpath='{range .items[*]}{.metadata.labels.version}{"\n"}{end}' | sort -n | tr '\n' ' ')
+check_eq "two at once: revisions contiguous" "$(seq 1 "$after" | tr '\n' ' ')" "$revs"
+
+# ---- SIGHUP mid-wait: the upgrade completes ----
+tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.replicas=2 --wait >"$TEST_TMP/h.o" 2>"$TEST_TMP/h.e" & ph=$!
+wait_until 20 grep -q '^waiting for' "$TEST_TMP/h.e"
+kill -HUP $ph 2>/dev/null
+wait $ph; rh=$?
+check_eq "SIGHUP mid-wait: the upgrade still completes" "0 STATUS: deployed" "$rh $(grep '^STATUS:' "$TEST_TMP/h.o")"
+
+# ---- SIGKILL mid-wait: the next operation takes over once the lease expires ----
+export TOPS_LEASE_DURATION=3
+tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.image.digest=$BAD_DIGEST --wait --grace 5m >"$TEST_TMP/k.o" 2>"$TEST_TMP/k.e" & pk=$!
+wait_until 20 grep -q '^waiting for' "$TEST_TMP/k.e"
+kill -KILL $pk; wait $pk 2>/dev/null
+killed=$(kctl get secrets -n testops -l owner=helm,name=testops,status=pending-upgrade -o jsonpath='{.items[0].metadata.labels.version}')
+check "SIGKILL: the killed revision is left pending-upgrade" test -n "$killed"
+trel upgrade testops "$CHART" -n testops -f "$OFFLINE" --wait
+check_eq "SIGKILL: a new operation is refused while the lease is fresh" "1 1" "$rc $(grep -c 'another operation' "$TEST_TMP/e")"
+sleep 4
+trel upgrade testops "$CHART" -n testops -f "$OFFLINE" --wait
+check_eq "SIGKILL: after the lease expired the next upgrade proceeds" 0 "$rc"
+[ "$rc" = 0 ] || echo "# takeover: $(why)"
+check "SIGKILL: it says what it took over" grep -q "revision $killed was pending-upgrade by .*, which is gone: marked failed" "$TEST_TMP/e"
+check_eq "SIGKILL: the abandoned revision is failed, saying whose heartbeat stopped" "failed True" \
+  "$(record_field "$killed" 'r["info"]["status"], r["info"]["description"].startswith("abandoned: no heartbeat from ")')"
+unset TOPS_LEASE_DURATION
+
+# ---- read-only: refused before contacting the cluster ----
+trel --readonly --server http://127.0.0.1:1 upgrade testops "$CHART"
+check_eq "read-only: exit 1 with the words" "1 tops: read-only mode: upgrade refused" "$rc $(cat "$TEST_TMP/e")"
+
+# ---- audit ----
+check "audit: one JSON line per action, mode 0600" test "$(stat -c %a "$XDG_STATE_HOME/tops/audit.jsonl")" = 600
+# every action that took (or asked for) the lease, the killed one excepted: it never got to write
+check_eq "audit: the actions in order" "install upgrade rollback rollback upgrade upgrade upgrade upgrade upgrade upgrade upgrade" \
+  "$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["action"] for l in open(sys.argv[1])))' "$XDG_STATE_HOME/tops/audit.jsonl")"
+check_eq "audit: the atomic upgrade is recorded as rolled back, from 3 to 4, with its cause" "rolled back 3 4 True" \
+  "$(python3 -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])][4]; print(e["result"], e["fromRevision"], e["toRevision"] - 1, "ImagePull" in e["error"] or "ErrImagePull" in e["error"])' "$XDG_STATE_HOME/tops/audit.jsonl")"
+check "audit: no secret value in the log" bash -c "! grep -q offline-synthetic '$XDG_STATE_HOME/tops/audit.jsonl'"
+check "audit: Events on the release" bash -c "kubectl --cache-dir '$TEST_TMP/kcache' get events -n testops -o jsonpath='{.items[*].reason}' | grep -q TopsRollback"
+
+# ---- corrupt record ----
+kctl create secret generic sh.helm.release.v1.testops.v90 -n testops --from-literal=release=not-base64-gzip >/dev/null
+kctl label secret sh.helm.release.v1.testops.v90 -n testops owner=helm name=testops status=deployed version=90 >/dev/null
+trel history testops -n testops
+check_eq "corrupt record: history still lists the others" 0 "$rc"
+check "corrupt record: it is named" grep -q 'skipped a corrupt release record: sh.helm.release.v1.testops.v90' "$TEST_TMP/e"
+kctl delete secret sh.helm.release.v1.testops.v90 -n testops >/dev/null
+
+# ---- uninstall ----
+trel uninstall testops -n testops
+check_eq "uninstall: exit 0, helm's words" '0 release "testops" uninstalled' "$rc $(cat "$TEST_TMP/o")"
+check_eq "uninstall: the objects are gone" "" "$(kctl get deploy -n testops -l app.kubernetes.io/instance=testops -o name 2>/dev/null)"
+check_eq "uninstall: the records are gone" 0 "$(kctl get secrets -n testops -l owner=helm,name=testops -o name | wc -l)"
+trel uninstall testops -n testops
+check_eq "uninstall of a release that does not exist: exit 1" "1 1" "$rc $(grep -c 'release: not found' "$TEST_TMP/e")"
