@@ -274,9 +274,10 @@ int release_from_json(const char *json, size_t len, struct release **out, struct
 	if (!v)
 		return tops_err_prefix(err, "json"), -TOPS_EINVAL;
 	if (v->type != V_MAP) {
+		int rc = tops_err_set(err, TOPS_EINVAL, "json: a release record is an object, not %s",
+				      value_type_name(v));
 		value_unref(v);
-		return tops_err_set(err, TOPS_EINVAL, "json: a release record is an object, not %s",
-				    value_type_name(v));
+		return rc;
 	}
 	struct reader rd = {.err = err};
 	struct release *r = xcalloc(1, sizeof *r);

@@ -757,7 +757,10 @@ static void do_scale(struct srv_conn *c, const struct srv_req *r, const struct r
 	} else {
 		ns = value_ref(doc);
 	}
+	struct value *old = value_copy(cur);
 	vset_int(vmap(cur, "spec"), "replicas", vint(ns, "spec.replicas", 1));
+	record_update(cur, old, r, rt->kind); /* the scaler now owns spec.replicas */
+	value_unref(old);
 	if (db_update(rt->kind, cur, false, true, &err))
 		goto fail;
 	value_unref(sc);
