@@ -1,6 +1,7 @@
 /* tops get — list or watch pods, PVCs, deployments, replicasets, statefulsets, services and
  * events with kubectl's columns; -w survives dropped watches and 410s. */
 #include "cli/commands.h"
+#include "cli/release_get.h"
 #include "core/kube/informer.h"
 #include "core/kube/kstatus.h"
 #include "core/kube/kube.h"
@@ -1008,6 +1009,8 @@ static int get_watch(struct kube_client *c, const struct get_opts *g)
 
 int cmd_get(int argc, char **argv)
 {
+	if (argc > 0 && rel_get_topic(argv[0]))
+		return rel_get(argc, argv); /* tops get manifest|values|notes|hooks|metadata|all NAME */
 	struct get_opts g = {0};
 	if (parse_args(&g, argc, argv) < 0) {
 		free(g.names);

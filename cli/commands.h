@@ -19,6 +19,8 @@
 	X("history",  cmd_history,  "list a release's revisions") \
 	X("status",   cmd_status,   "show a release's status (and who holds it)") \
 	X("list",     cmd_list,     "list the releases") \
+	X("apply",    cmd_apply,    "apply plain manifests server-side (-f FILE|DIR|-)") \
+	X("audit",    cmd_audit,    "the actions this tops took (the audit file)") \
 	X("version",  cmd_version,  "print the version")
 
 #define X(name, fn, help) int fn(int argc, char **argv);

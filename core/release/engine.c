@@ -849,3 +849,55 @@ void engine_result_done(struct engine_result *res)
 	free(res->summary);
 	memset(res, 0, sizeof *res);
 }
+
+/* ---- plain manifests ---- */
+
+static int sorted_objects(const char *const *names, const char *const *texts, size_t n,
+			  struct value ***objs, size_t *nobjs, struct tops_err *err)
+{
+	struct manifest_set ms = {0};
+	int rc = manifest_sort(names, texts, n, &ms, err);
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; rc == 0 && i < ms.nmanifests + ms.nhooks; i++) {
+		const struct manifest *m = i < ms.nmanifests ? &ms.manifests[i] : &ms.hooks[i - ms.nmanifests];
+		sb_addf(&sb, "---\n%s\n", m->content);
+	}
+	if (rc == 0 && !(*objs = parse_objects(sb_str(&sb), nobjs, err)))
+		rc = -TOPS_EINVAL;
+	sb_done(&sb);
+	manifest_set_done(&ms);
+	return rc;
+}
+
+int engine_apply(struct kube_client *kc, const struct engine_opts *o, const char *const *names,
+		 const char *const *texts, size_t n, size_t *applied, struct tops_err *err)
+{
+	struct engine_result res = {0};
+	struct engine_opts oo = *o;
+	oo.release = NULL;
+	struct op op = {.kc = kc, .o = &oo, .res = &res, .started_ms = wall_ms()};
+	struct value **objs = NULL;
+	size_t nobjs = 0;
+	*applied = 0;
+	int rc = sorted_objects(names, texts, n, &objs, &nobjs, err);
+	if (rc == 0) {
+		struct apply_opts ao = apply_opts_of(&op, o->dry_run_server);
+		emit(&op, EE_PHASE, NULL, "applying %zu object%s (server-side%s)", nobjs, nobjs == 1 ? "" : "s",
+		     o->dry_run_server ? ", dry run" : "");
+		rc = apply_objects(kc, objs, nobjs, &ao, applied, err);
+	}
+	if (rc == 0 && o->wait && !o->dry_run_server)
+		rc = wait_objects(&op, objs, nobjs, now_wall(), err);
+	if (!o->dry_run_server) {
+		struct audit_entry e = {.action = "apply", .namespace_ = o->namespace_,
+					.result = rc == 0 ? "applied" : "failed", .error = rc < 0 ? tops_err_msg(err) : NULL,
+					.started_ms = op.started_ms, .ended_ms = wall_ms()};
+		struct tops_err ae = {0};
+		if (audit_write_file(&e, kc, &ae) < 0)
+			emit(&op, EE_WARNING, NULL, "audit: %s", tops_err_msg(&ae));
+		tops_err_clear(&ae);
+	}
+	free_objects(objs, nobjs);
+	engine_result_done(&res);
+	return rc;
+}

@@ -76,6 +76,13 @@ int engine_run(struct kube_client *kc, const struct engine_opts *o, struct engin
 	       struct tops_err *err);
 void engine_result_done(struct engine_result *res);
 
+/* `tops apply -f`: plain manifests (files[i] named names[i]), no release: objects sorted in
+ * helm's kind order, applied server-side (o->field_manager, o->force_conflicts,
+ * o->dry_run_server), waited for with o->wait, audited as action "apply". Uses o->namespace_,
+ * o->timeout_ms, o->grace_ms, o->abort, o->on_event. *applied counts the objects applied. */
+int engine_apply(struct kube_client *kc, const struct engine_opts *o, const char *const *names,
+		 const char *const *texts, size_t n, size_t *applied, struct tops_err *err);
+
 /* helm's release name rule: DNS-1123 subdomain, at most 53 characters. */
 bool engine_valid_name(const char *name);
 

@@ -162,6 +162,59 @@ check_eq "corrupt record: history still lists the others" 0 "$rc"
 check "corrupt record: it is named" grep -q 'skipped a corrupt release record: sh.helm.release.v1.testops.v90' "$TEST_TMP/e"
 kctl delete secret sh.helm.release.v1.testops.v90 -n testops >/dev/null
 
+# ---- get ----
+trel get values testops -n testops
+check_eq "get values: the user-supplied values" "USER-SUPPLIED VALUES:" "$(head -1 "$TEST_TMP/o")"
+check "get values: they include the offline registry" grep -q 'imageRegistry: registry.local:5000' "$TEST_TMP/o"
+last=$(kctl get secrets -n testops -l owner=helm,name=testops -o jsonpath='{range .items[*]}{.metadata.labels.version}{"\n"}{end}' | sort -n | tail -1)
+check "history-max: at most 10 records are kept" test "$(kctl get secrets -n testops -l owner=helm,name=testops -o name | wc -l)" -le 10
+check_eq "history-max: the deployed record is kept" 1 "$(kctl get secrets -n testops -l owner=helm,name=testops,status=deployed -o name | wc -l)"
+trel get manifest testops -n testops --revision "$last"
+check "get manifest --revision N: helm's stored manifest" grep -q '^# Source: testops/templates/runner-deployment.yaml' "$TEST_TMP/o"
+trel get notes testops -n testops
+check_eq "get notes: the rendered NOTES.txt" "NOTES:" "$(head -1 "$TEST_TMP/o")"
+trel get metadata testops -n testops
+check "get metadata: chart, namespace and status" grep -qE '^CHART: testops$' "$TEST_TMP/o"
+
+# ---- apply: plain manifests, server-side ----
+cat >"$TEST_TMP/plain.yaml" <<'EOY'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: plain-web}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: plain-web}}
+  template:
+    metadata: {labels: {app: plain-web}}
+    spec:
+      containers: [{name: web, image: "registry.local:5000/testops/runner@sha256:64f7857cbe9b728a28fc6f5a07ab327199865d2ece2138ba9edffcd144554308"}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: plain-config}
+data: {mode: "a"}
+EOY
+trel apply -f "$TEST_TMP/plain.yaml" -n testops --dry-run=server
+check_eq "apply --dry-run=server: validated, nothing stored" "0 NotFound" \
+  "$rc $(kctl get cm plain-config -n testops 2>&1 | grep -o NotFound | head -1)"
+trel apply -f "$TEST_TMP/plain.yaml" -n testops --wait
+check_eq "apply --wait: both objects, ready" "0 2 objects applied" "$rc $(cat "$TEST_TMP/o")"
+check "apply: ConfigMaps go before Deployments (helm's kind order)" \
+  bash -c "grep 'applied' '$TEST_TMP/e' | head -1 | grep -q '^ConfigMap/plain-config applied'"
+kctl patch cm plain-config -n testops --type merge -p '{"data":{"mode":"b"}}' >/dev/null
+trel apply -f "$TEST_TMP/plain.yaml" -n testops
+check_eq "apply over a field kubectl changed: a conflict naming the manager and field" "1 yes" \
+  "$rc $(grep -q 'conflict with "kubectl-patch" using v1: .data.mode' "$TEST_TMP/e" && echo yes)"
+trel apply -f "$TEST_TMP/plain.yaml" -n testops --force-conflicts
+check_eq "apply --force-conflicts takes it back" "0 a" "$rc $(kctl get cm plain-config -n testops -o jsonpath='{.data.mode}')"
+trel --readonly apply -f "$TEST_TMP/plain.yaml"
+check_eq "apply in read-only mode: refused" "1 tops: read-only mode: apply refused" "$rc $(cat "$TEST_TMP/e")"
+trel audit -o json
+check_eq "audit -o json: the applies are recorded" 3 \
+  "$(python3 -c 'import json,sys; print(sum(1 for e in json.load(open(sys.argv[1])) if e["action"] == "apply"))' "$TEST_TMP/o")"
+trel audit
+check_eq "audit: a table" "TIME ACTION NAMESPACE RELEASE REVISION RESULT BY ERROR" "$(head -1 "$TEST_TMP/o" | tr -s ' \t' ' ' | sed 's/ $//')"
+
 # ---- uninstall ----
 trel uninstall testops -n testops
 check_eq "uninstall: exit 0, helm's words" '0 release "testops" uninstalled' "$rc $(cat "$TEST_TMP/o")"
