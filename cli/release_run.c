@@ -2,6 +2,7 @@
  * options, the run with progress on stderr, helm's output on stdout. */
 #include "cli/release_cli.h"
 #include "cli/release_run.h"
+#include "cli/release_diff.h"
 
 #include "core/base/options.h"
 
@@ -32,6 +33,10 @@ static int check_args(const struct rel_args *a, size_t k)
 	if (a->dry_run && strcmp(a->dry_run, "client") && strcmp(a->dry_run, "server") &&
 	    strcmp(a->dry_run, "none") && strcmp(a->dry_run, "true") && strcmp(a->dry_run, "false")) {
 		fprintf(stderr, "tops: invalid --dry-run %s: client, server or none\n", a->dry_run);
+		return -1;
+	}
+	if (a->wait_for_jobs) {
+		fprintf(stderr, "tops: --wait-for-jobs is not supported yet: Jobs are not waited for\n");
 		return -1;
 	}
 	if (rel_duration_ms(a->timeout, 0) < 0 || rel_duration_ms(a->grace, 0) < 0) {
@@ -117,6 +122,11 @@ int rel_run(enum rel_cmd cmd, int argc, char **argv)
 	o.namespace_ = rel_namespace(kc);
 	o.values = user;
 	o.abort = &stop;
+	struct rel_diff_ctx dc = {.namespace_ = o.namespace_, .yes = a.yes};
+	if (a.diff) {
+		o.confirm = rel_confirm_diff;
+		o.ud = &dc;
+	}
 	rel_signals(&stop);
 	struct engine_result res;
 	int rc = engine_run(kc, &o, &res, &err);

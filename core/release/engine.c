@@ -578,6 +578,54 @@ static struct release *build_record(struct op *op, struct chart *c, struct value
 	return r;
 }
 
+/* The operator's go-ahead (--diff): the objects as they will be applied, and what goes. */
+static int confirm(struct op *op, struct value *const *objs, size_t n, struct value *const *prev_objs,
+		   size_t nprev, struct tops_err *err)
+{
+	size_t ngone = 0;
+	struct value **gone = missing_from(prev_objs, nprev, objs, n, op->o->namespace_, &ngone);
+	for (size_t i = 0; i < n; i++)
+		apply_set_owner(objs[i], op->o->release, op->o->namespace_);
+	bool go = op->o->confirm(op->kc, objs, n, gone, ngone, op->o->ud);
+	free(gone);
+	return go ? 0 : tops_err_set(err, TOPS_EINTERNAL, "%s cancelled: nothing was changed",
+				     action_names[op->o->action]);
+}
+
+/* Charts with hooks: helm runs them; tops does not yet, so it refuses rather than skip them. */
+static int check_hooks(const struct op *op, const struct render_release *rr, struct tops_err *err)
+{
+	if (!rr->set.nhooks || op->o->no_hooks)
+		return 0;
+	return tops_err_set(err, TOPS_EINVAL, "the chart has %zu hook%s (the first: %s, %s); tops does "
+			    "not run hooks: --no-hooks proceeds without them, or use helm for this release",
+			    rr->set.nhooks, rr->set.nhooks == 1 ? "" : "s", rr->set.hooks[0].name,
+			    rr->set.hooks[0].kind);
+}
+
+/* --create-namespace: the namespace is created when it does not exist. */
+static int create_namespace(struct op *op, struct tops_err *err)
+{
+	if (!op->o->create_namespace || op->o->dry_run_client || op->o->dry_run_server)
+		return 0;
+	char *path = xasprintf("/api/v1/namespaces/%s", op->o->namespace_);
+	long status = 0;
+	int rc = rest_call(op->kc, "GET", path, NULL, NULL, &status, NULL, err);
+	if (rc == -TOPS_ENOENT) {
+		tops_err_clear(err);
+		char *body = xasprintf("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"%s\"}}",
+				       op->o->namespace_);
+		rc = rest_call(op->kc, "POST", "/api/v1/namespaces", body, "application/json", NULL, NULL, err);
+		if (rc == -TOPS_ECONFLICT) /* created meanwhile */
+			tops_err_clear(err), rc = 0;
+		else if (rc == 0)
+			emit(op, EE_PHASE, NULL, "created namespace %s", op->o->namespace_);
+		free(body);
+	}
+	free(path);
+	return rc;
+}
+
 /* Pre-flight after rendering: record size, ownership, the server's dry run. */
 static int preflight(struct op *op, struct value *const *objs, size_t n, struct value *const *prev_objs,
 		     size_t nprev, struct tops_err *err)
@@ -596,6 +644,8 @@ static int preflight(struct op *op, struct value *const *objs, size_t n, struct 
 		emit(op, EE_PHASE, NULL, "server dry run of %zu objects (dryRun=All)", n);
 		rc = apply_objects(op->kc, objs, n, &ao, &applied, err);
 	}
+	if (rc == 0 && op->o->confirm)
+		rc = confirm(op, objs, n, prev_objs, nprev, err);
 	return rc;
 }
 
@@ -661,6 +711,8 @@ static int install_or_upgrade(struct op *op, struct tops_err *err)
 					 .is_upgrade = op->o->action == EA_UPGRADE};
 		rc = render_for_release(c, &ro, &rr, err);
 	}
+	if (rc == 0)
+		rc = check_hooks(op, &rr, err);
 	if (rc == 0)
 		op->cur = build_record(op, c, user, version, &rr);
 	/* the objects are read back from the manifest as it is stored, as a later run sees them */
@@ -809,6 +861,8 @@ static int prepare(struct op *op, struct engine_opts *oo, bool *locked, struct t
 		oo->action = EA_INSTALL;
 	if (rc == 0)
 		rc = check_history(op, err);
+	if (rc == 0 && (oo->action == EA_INSTALL || oo->action == EA_UPGRADE))
+		rc = create_namespace(op, err); /* as helm, first: the lease and the records live there */
 	if (rc == 0) {
 		*locked = true;
 		rc = take_lease(op, err);

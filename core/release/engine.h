@@ -54,6 +54,11 @@ struct engine_opts {
 	int history_max;             /* 0: unlimited; upgrade default 10 is the CLI's */
 	const char *description, *field_manager, *cascade;
 	volatile sig_atomic_t *abort;    /* set by SIGINT/SIGTERM: stop, roll back when atomic */
+	/* Called after pre-flight and before anything is written, with the objects to apply (with
+	 * their ownership metadata) and those the new revision drops; false cancels (--diff asks
+	 * the operator). NULL: go on. */
+	bool (*confirm)(struct kube_client *kc, struct value *const *objs, size_t n,
+			struct value *const *gone, size_t ngone, void *ud);
 	void (*on_event)(const struct engine_event *ev, void *ud);
 	void *ud;
 };

@@ -162,6 +162,44 @@ check_eq "corrupt record: history still lists the others" 0 "$rc"
 check "corrupt record: it is named" grep -q 'skipped a corrupt release record: sh.helm.release.v1.testops.v90' "$TEST_TMP/e"
 kctl delete secret sh.helm.release.v1.testops.v90 -n testops >/dev/null
 
+# ---- --diff: the plan, then a question (or --yes) ----
+# the newest revision (records beyond --history-max are deleted, so counting them says less)
+count() { kctl get secrets -n testops -l owner=helm,name=testops -o jsonpath='{range .items[*]}{.metadata.labels.version}{"\n"}{end}' | sort -n | tail -1; }
+n0=$(count)
+trel upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.replicas=3 --diff </dev/null
+check_eq "--diff without a terminal and without --yes: refused, nothing written" "1 $n0" "$rc $(count)"
+check "--diff: the plan line" grep -qE '^Plan: 0 to add, [1-9][0-9]* to change, 0 to destroy\.$' "$TEST_TMP/o"
+check "--diff: the runner's replicas in the diff" grep -qE '^\+  replicas: 3$' "$TEST_TMP/o"
+check "--diff: says it needs --yes" grep -q 'needs --yes' "$TEST_TMP/e"
+trel upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.replicas=3 --diff --yes --wait
+check_eq "--diff --yes: proceeds" "0 $((n0 + 1))" "$rc $(count)"
+
+# ---- bad input stops before the first write ----
+n0=$(count)
+trel upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.replicas=many
+check_eq "values that break values.schema.json: exit 1, nothing written" "1 $n0" "$rc $(count)"
+check "the schema error names the value" grep -q 'runner' "$TEST_TMP/e"
+trel upgrade testops /nonexistent/chart -n testops
+check_eq "a missing chart: exit 1, nothing written" "1 $n0" "$rc $(count)"
+trel install Bad_Name "$CHART" -n testops
+check "an invalid release name: helm's rule" grep -q 'invalid release name, must match regex' "$TEST_TMP/e"
+mkdir -p "$TEST_TMP/hooked/templates"
+printf 'apiVersion: v2\nname: hooked\nversion: 0.1.0\n' >"$TEST_TMP/hooked/Chart.yaml"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: hooked}\ndata: {a: "1"}\n' >"$TEST_TMP/hooked/templates/cm.yaml"
+printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: hooked-migrate\n  annotations: {"helm.sh/hook": pre-install}\nspec:\n  restartPolicy: Never\n  containers: [{name: m, image: registry.local:5000/m:1}]\n' >"$TEST_TMP/hooked/templates/hook.yaml"
+trel install hooked "$TEST_TMP/hooked" -n hooked --create-namespace
+check_eq "a chart with hooks: refused (tops does not run hooks), nothing written" "1 yes" \
+  "$rc $(grep -q 'the chart has 1 hook (the first: hooked/templates/hook.yaml, Pod)' "$TEST_TMP/e" && echo yes)"
+trel install hooked "$TEST_TMP/hooked" -n hooked --create-namespace --no-hooks
+check_eq "--no-hooks and --create-namespace: installed in a new namespace" "0 hooked 1" \
+  "$rc $(kctl get ns hooked -o jsonpath='{.metadata.name}') $(kctl get cm hooked -n hooked -o jsonpath='{.data.a}')"
+check_eq "--no-hooks: the hook was not applied" NotFound "$(kctl get pod hooked-migrate -n hooked 2>&1 | grep -o NotFound | head -1)"
+sim_fault '{"error_rate":1,"status":403}'
+trel history testops -n testops
+sim_fault '{"clear":true}'
+check_eq "403 from the API: exit 1, naming verb and resource" "1 yes" \
+  "$rc $(grep -q 'list secrets in namespace testops (the release records) is forbidden' "$TEST_TMP/e" && echo yes)"
+
 # ---- get ----
 trel get values testops -n testops
 check_eq "get values: the user-supplied values" "USER-SUPPLIED VALUES:" "$(head -1 "$TEST_TMP/o")"
