@@ -6,6 +6,9 @@
 #include "core/chart/render.h"
 #include "core/chart/strvals.h"
 #include "core/chart/values.h"
+#include "core/tmpl/funcs.h"
+#include "core/tmpl/tmpl.h"
+#include "cli/render_extras.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +17,8 @@
 
 enum rflag { RF_VALUES, RF_SET, RF_SET_STRING, RF_SET_FILE, RF_SET_JSON, RF_SET_LITERAL,
 	     RF_KUBE_VERSION, RF_API_VERSIONS, RF_INCLUDE_CRDS, RF_SKIP_TESTS, RF_SHOW_ONLY,
-	     RF_OUTPUT_DIR, RF_NAMESPACE, RF_NO_HOOKS, RF_RELEASE_NAME, RF_HELP };
+	     RF_OUTPUT_DIR, RF_NAMESPACE, RF_NO_HOOKS, RF_RELEASE_NAME, RF_IS_UPGRADE, RF_DEBUG,
+	     RF_NAME_TEMPLATE, RF_VALIDATE, RF_DEP_UPDATE, RF_POST_RENDERER, RF_POST_ARGS, RF_HELP };
 
 static const struct {
 	const char *lng, *shrt;
@@ -28,7 +32,11 @@ static const struct {
 	{"--include-crds", NULL, RF_INCLUDE_CRDS, false}, {"--skip-tests", NULL, RF_SKIP_TESTS, false},
 	{"--show-only", "-s", RF_SHOW_ONLY, true}, {"--output-dir", NULL, RF_OUTPUT_DIR, true},
 	{"--namespace", "-n", RF_NAMESPACE, true}, {"--no-hooks", NULL, RF_NO_HOOKS, false},
-	{"--release-name", NULL, RF_RELEASE_NAME, false}, {"--help", "-h", RF_HELP, false},
+	{"--release-name", NULL, RF_RELEASE_NAME, false}, {"--is-upgrade", NULL, RF_IS_UPGRADE, false},
+	{"--debug", NULL, RF_DEBUG, false}, {"--name-template", NULL, RF_NAME_TEMPLATE, true},
+	{"--validate", NULL, RF_VALIDATE, false}, {"--dependency-update", NULL, RF_DEP_UPDATE, false},
+	{"--post-renderer", NULL, RF_POST_RENDERER, true}, {"--post-renderer-args", NULL, RF_POST_ARGS, true},
+	{"--help", "-h", RF_HELP, false},
 };
 
 struct sets {
@@ -47,6 +55,10 @@ struct args {
 	size_t napi;
 	const char **show;
 	size_t nshow;
+	const char *name_template, *post_renderer;
+	const char **post_args;
+	size_t npost_args;
+	bool validate, dep_update;
 	struct render_opts o;
 };
 
@@ -70,7 +82,9 @@ static void usage(FILE *f)
 	fputs("usage: tops render [NAME] CHART [-f FILE]... [--set K=V]... [--set-string K=V]...\n"
 	      "       [--set-file K=F]... [--set-json K=JSON]... [--set-literal K=V]...\n"
 	      "       [--namespace NS] [--kube-version V] [--api-versions G/V]... [--include-crds]\n"
-	      "       [--skip-tests] [--no-hooks] [--show-only PATH]... [--output-dir DIR [--release-name]]\n", f);
+	      "       [--skip-tests] [--no-hooks] [--show-only PATH]... [--output-dir DIR [--release-name]]\n"
+	      "       [--name-template TPL] [--is-upgrade] [--debug] [--validate] [--dependency-update]\n"
+	      "       [--post-renderer PATH [--post-renderer-args ARG]...]\n", f);
 }
 
 static void apply_flag(struct args *a, enum rflag id, const char *v)
@@ -94,6 +108,13 @@ static void apply_flag(struct args *a, enum rflag id, const char *v)
 	case RF_NAMESPACE: a->o.namespace_ = v; break;
 	case RF_NO_HOOKS: a->o.no_hooks = true; break;
 	case RF_RELEASE_NAME: a->o.use_release_name = true; break;
+	case RF_IS_UPGRADE: a->o.is_upgrade = true; break;
+	case RF_DEBUG: a->o.debug = true; break;
+	case RF_NAME_TEMPLATE: a->name_template = v; break;
+	case RF_VALIDATE: a->validate = true; break;
+	case RF_DEP_UPDATE: a->dep_update = true; break;
+	case RF_POST_RENDERER: a->post_renderer = v; break;
+	case RF_POST_ARGS: push(&a->post_args, &a->npost_args, v); break;
 	case RF_HELP: break;
 	}
 }
@@ -135,10 +156,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 		apply_flag(a, flags[k].id, v);
 	}
-	if (a->npos == 0) {
-		fprintf(stderr, "tops: render: requires at least 1 argument (CHART)\n");
+	if (a->npos == 0) { /* helm exits 1 here, not with a usage status */
+		fprintf(stderr, "tops: \"tops render\" requires at least 1 argument\n");
 		usage(stderr);
-		return 2;
+		return 3;
 	}
 	return 0;
 }
@@ -212,6 +233,56 @@ static void args_done(struct args *a)
 	free(a->api);
 	free(a->show);
 	free(a->sets);
+	free(a->post_args);
+}
+
+/* --name-template: the release name rendered with the chart functions (helm's rule). */
+static int name_from_template(const char *tpl, char **out, struct tops_err *err)
+{
+	struct tmpl_funcs *funcs = tmpl_funcs_new();
+	funcs_register_sprig(funcs);
+	struct tmpl_set *set = tmpl_set_new(funcs, TMPL_MISSING_ZERO);
+	struct strbuf sb = STRBUF_INIT;
+	struct value *dot = value_map();
+	int rc = tmpl_parse(set, "name-template", tpl, strlen(tpl), err);
+	if (rc == 0)
+		rc = tmpl_execute(set, "name-template", dot, &sb, err);
+	if (rc == 0)
+		*out = sb_detach(&sb, NULL);
+	sb_done(&sb);
+	value_unref(dot);
+	tmpl_set_free(set);
+	tmpl_funcs_free(funcs);
+	return rc;
+}
+
+static void deprecated_warning(const struct chart *c)
+{
+	const struct value *d = value_map_get(c->meta, "Deprecated");
+	if (d && d->type == V_BOOL && d->u.b)
+		fprintf(stderr, "WARNING: This chart is deprecated\n");
+}
+
+/* What comes after the render: the post-renderer, then --validate; then stdout. */
+static int finish(const struct args *a, struct strbuf *out, struct tops_err *err)
+{
+	if (a->post_renderer && !a->o.output_dir &&
+	    render_post(a->post_renderer, a->post_args, a->npost_args, out, err) < 0)
+		return -1;
+	if (a->validate && render_validate(sb_str(out), a->o.namespace_, err) < 0)
+		return -1;
+	fwrite(sb_str(out), 1, out->len, stdout);
+	return fflush(stdout) ? -1 : 0;
+}
+
+static int render(struct args *a, struct chart **c, struct strbuf *out, struct tops_err *err)
+{
+	if (chart_load(a->pos[a->npos - 1], c, err) < 0)
+		return -1;
+	deprecated_warning(*c);
+	if (a->dep_update && render_dependency_update(*c, a->pos[a->npos - 1], err) < 0)
+		return -1;
+	return render_chart(*c, &a->o, out, err);
 }
 
 int cmd_render(int argc, char **argv)
@@ -221,12 +292,13 @@ int cmd_render(int argc, char **argv)
 	struct chart *c = NULL;
 	struct value *vals = NULL;
 	struct strbuf out = STRBUF_INIT;
+	char *name = NULL;
 	int rc = parse_args(argc, argv, &a);
 	if (rc) {
 		if (rc == 1)
 			usage(stdout);
 		args_done(&a);
-		return rc == 1 ? 0 : 2;
+		return rc == 1 ? 0 : rc == 3 ? 1 : 2;
 	}
 	a.o.release_name = a.npos == 2 ? a.pos[0] : NULL;
 	if (!a.o.namespace_)
@@ -236,20 +308,29 @@ int cmd_render(int argc, char **argv)
 	a.o.show_only = a.show;
 	a.o.n_show_only = a.nshow;
 	rc = 1;
+	if (a.name_template && !a.o.release_name) {
+		if (name_from_template(a.name_template, &name, &err) < 0)
+			goto out;
+		a.o.release_name = name;
+	}
 	if (!(vals = user_values(&a, &err)))
 		goto out;
 	a.o.values = vals;
-	if (chart_load(a.pos[a.npos - 1], &c, &err) < 0 || render_chart(c, &a.o, &out, &err) < 0)
-		goto out;
-	fwrite(sb_str(&out), 1, out.len, stdout);
-	rc = fflush(stdout) ? 1 : 0;
+	int r = render(&a, &c, &out, &err);
+	if (r < 0 && a.o.debug && out.len) /* --debug: what was rendered, then the error */
+		fwrite(sb_str(&out), 1, out.len, stdout);
+	if (r == 0)
+		rc = finish(&a, &out, &err) < 0 ? 1 : 0;
 out:
 	if (err.code)
-		fprintf(stderr, "tops: %s\n", tops_err_msg(&err));
+		fprintf(stderr, "tops: %s\n%s", tops_err_msg(&err),
+			!a.o.debug && strstr(tops_err_msg(&err), "YAML parse error on") ?
+			"Use --debug flag to render out invalid YAML\n" : "");
 	tops_err_clear(&err);
 	sb_done(&out);
 	value_unref(vals);
 	chart_free(c);
+	free(name);
 	args_done(&a);
 	return rc;
 }

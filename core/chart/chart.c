@@ -340,8 +340,12 @@ static int meta_load(struct chart *c, const struct chart_file *f, const struct c
 		     struct tops_err *err)
 {
 	struct yaml_opts yo = {0};
-	struct value *m = yaml_load(f->data, f->len, "Chart.yaml", &yo, NULL, err);
+	struct yaml_errpos pos = {0};
+	struct value *m = yaml_load(f->data, f->len, "Chart.yaml", &yo, &pos, err);
 	int rc = 0;
+	if (!m && pos.problem[0]) /* helm's words: its YAML goes through JSON */
+		return tops_err_set(err, TOPS_EINVAL, "cannot load Chart.yaml: error converting YAML to JSON: "
+				    "yaml: line %d: %s", pos.go_line ? pos.go_line : pos.line, pos.problem);
 	if (!m)
 		return tops_err_prefix(err, "cannot load Chart.yaml");
 	if (m->type == V_NULL) {

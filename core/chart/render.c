@@ -991,6 +991,15 @@ static int sort_files(const struct render_result *res, struct manifest_set *ms, 
 	return rc;
 }
 
+/* helm template --debug: what the templates rendered, valid YAML or not, so the operator can
+ * see the line the parser refused. */
+static void debug_files(const struct render_result *res, struct strbuf *out)
+{
+	for (size_t i = 0; i < res->n; i++)
+		if (!str_has_suffix(res->files[i].name, "NOTES.txt"))
+			sb_addf(out, "---\n# Source: %s\n%s\n", res->files[i].name, res->files[i].text);
+}
+
 int render_chart(struct chart *c, const struct render_opts *o, struct strbuf *out,
 		 struct tops_err *err)
 {
@@ -1000,6 +1009,8 @@ int render_chart(struct chart *c, const struct render_opts *o, struct strbuf *ou
 	int rc = render_files(c, o, &top, &res, err);
 	if (rc == 0)
 		rc = sort_files(&res, &ms, err);
+	if (rc < 0 && o->debug && res.n)
+		debug_files(&res, out);
 	if (rc == 0)
 		rc = assemble(c, o, &ms, out, err);
 	manifest_set_done(&ms);

@@ -58,6 +58,7 @@ struct render_opts {
 	const char *output_dir;        /* NULL: output goes to out */
 	const struct value *values;    /* user values (-f, --set ...), borrowed; NULL = {} */
 	int revision;                  /* .Release.Revision; 0: 1 */
+	bool debug;                    /* --debug: on a YAML error, out gets the rendered files too */
 	bool is_upgrade;               /* .Release.IsUpgrade (and IsInstall false) */
 };
 
