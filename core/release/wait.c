@@ -46,20 +46,50 @@ static bool sts_ready(const struct st_workload *w, const struct wait_target *t)
 	       w->updated >= w->spec_replicas && revs;
 }
 
-static bool target_ready(const struct waiter *wt, const struct wait_target *t)
+static bool pvc_ready(const union st_record *r, const struct wait_target *t)
 {
-	const union st_record *r = store_get(wt->store, t->kind, wt->o->namespace_, t->name);
+	(void)t;
+	return !strcmp(r->pvc.phase, "Bound");
+}
+
+static bool svc_ready(const union st_record *r, const struct wait_target *t)
+{
+	return !t->load_balancer || (strcmp(r->svc.external_ips, "<pending>") &&
+				     strcmp(r->svc.external_ips, "<none>") && *r->svc.external_ips);
+}
+
+static bool pod_ready(const union st_record *r, const struct wait_target *t)
+{
+	(void)t;
+	return kstatus_pod_is_ready(&r->pod);
+}
+
+static bool deploy_rule(const union st_record *r, const struct wait_target *t)
+{
+	return deploy_ready(&r->wl, t);
+}
+
+static bool sts_rule(const union st_record *r, const struct wait_target *t)
+{
+	return sts_ready(&r->wl, t);
+}
+
+typedef bool (*ready_fn)(const union st_record *r, const struct wait_target *t);
+static const ready_fn ready_rules[KK__COUNT] = {
+	[KK_DEPLOYMENT] = deploy_rule, [KK_STATEFULSET] = sts_rule, [KK_PVC] = pvc_ready,
+	[KK_SERVICE] = svc_ready, [KK_POD] = pod_ready,
+};
+
+bool wait_rule_ready(const struct wait_target *t, const union st_record *r)
+{
 	if (!r)
 		return false;
-	switch (t->kind) {
-	case KK_DEPLOYMENT: return deploy_ready(&r->wl, t);
-	case KK_STATEFULSET: return sts_ready(&r->wl, t);
-	case KK_PVC: return !strcmp(r->pvc.phase, "Bound");
-	case KK_SERVICE: return !t->load_balancer || (strcmp(r->svc.external_ips, "<pending>") &&
-						      strcmp(r->svc.external_ips, "<none>"));
-	case KK_POD: return kstatus_pod_is_ready(&r->pod);
-	default: return true;
-	}
+	return !ready_rules[t->kind] || ready_rules[t->kind](r, t);
+}
+
+static bool target_ready(const struct waiter *wt, const struct wait_target *t)
+{
+	return wait_rule_ready(t, store_get(wt->store, t->kind, wt->o->namespace_, t->name));
 }
 
 static char *target_line(const struct waiter *wt, const struct wait_target *t)
@@ -128,29 +158,40 @@ static bool in_list(const char *s, const char *const *list, size_t n)
 	return false;
 }
 
+char *wait_rule_container(const struct st_pod *p, const struct st_container *c, int64_t age_ms,
+			  long grace_ms, int restarts_per_replica, bool *crashed)
+{
+	const char *why = c->cur.state == ST_WAITING ? c->cur.reason : "";
+	int allowed = restarts_per_replica > 0 ? restarts_per_replica : 2;
+	long grace = grace_ms > 0 ? grace_ms : 20000;
+	const char *msg = c->cur.message && *c->cur.message ? c->cur.message : "";
+	*crashed = false;
+	if ((!strcmp(why, "ErrImagePull") || !strcmp(why, "ImagePullBackOff")) && age_ms >= grace)
+		return xasprintf("pod/%s container %s: %s for %llds (image %s)%s%s", p->meta.name, c->name,
+				 why, (long long)(age_ms / 1000), c->image, *msg ? ": " : "", msg);
+	if (in_list(why, fatal_waiting, ARRAY_LEN(fatal_waiting)))
+		return xasprintf("pod/%s container %s: %s%s%s", p->meta.name, c->name, why, *msg ? ": " : "", msg);
+	if (c->restarts > allowed && (!strcmp(why, "CrashLoopBackOff") || !strcmp(c->last.reason, "OOMKilled"))) {
+		*crashed = true;
+		return xasprintf("pod/%s container %s: %s, restarted %d times (more than %d allowed), "
+				 "last exit code %d (%s)", p->meta.name, c->name,
+				 !strcmp(why, "CrashLoopBackOff") ? why : c->last.reason,
+				 c->restarts, allowed, c->last.exit_code, *c->last.reason ? c->last.reason : "Error");
+	}
+	return NULL;
+}
+
 static void check_container(struct waiter *wt, const struct st_pod *p, const struct st_container *c,
 			    int64_t age_ms)
 {
-	const char *why = c->cur.state == ST_WAITING ? c->cur.reason : "";
-	int allowed = wt->o->restarts_per_replica > 0 ? wt->o->restarts_per_replica : 2;
-	long grace = wt->o->grace_ms > 0 ? wt->o->grace_ms : 20000;
-	const char *msg = c->cur.message && *c->cur.message ? c->cur.message : "";
-	if ((!strcmp(why, "ErrImagePull") || !strcmp(why, "ImagePullBackOff")) && age_ms >= grace) {
-		fail(wt, xasprintf("pod/%s container %s: %s for %llds (image %s)%s%s", p->meta.name, c->name,
-				   why, (long long)(age_ms / 1000), c->image, *msg ? ": " : "", msg));
-	} else if (in_list(why, fatal_waiting, ARRAY_LEN(fatal_waiting))) {
-		fail(wt, xasprintf("pod/%s container %s: %s%s%s", p->meta.name, c->name, why,
-				   *msg ? ": " : "", msg));
-	} else if (c->restarts > allowed && (!strcmp(why, "CrashLoopBackOff") ||
-					     !strcmp(c->last.reason, "OOMKilled"))) {
-		fail(wt, xasprintf("pod/%s container %s: %s, restarted %d times (more than %d allowed), "
-				   "last exit code %d (%s)", p->meta.name, c->name,
-				   *why ? why : c->last.reason, c->restarts, allowed, c->last.exit_code,
-				   *c->last.reason ? c->last.reason : "Error"));
-		if (wt->done && !wt->crash_pod) {
-			wt->crash_pod = xstrdup(p->meta.name);
-			wt->crash_container = xstrdup(c->name);
-		}
+	bool crashed;
+	char *why = wait_rule_container(p, c, age_ms, wt->o->grace_ms, wt->o->restarts_per_replica, &crashed);
+	if (!why)
+		return;
+	fail(wt, why);
+	if (crashed && !wt->crash_pod) {
+		wt->crash_pod = xstrdup(p->meta.name);
+		wt->crash_container = xstrdup(c->name);
 	}
 }
 

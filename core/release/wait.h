@@ -63,6 +63,14 @@ int wait_ready(struct kube_client *kc, const struct wait_target *t, size_t n,
 	       const struct wait_opts *o, struct wait_result *res, struct tops_err *err);
 void wait_result_done(struct wait_result *res);
 
+/* The rules, for one record (tests drive them from fixtures): whether a target's record is
+ * ready (NULL: not seen, not ready), and why a container of a pod fails the wait (NULL: it
+ * does not). age_ms is how long the pod has been judged; *crashed tells a crash loop (whose
+ * logs are worth fetching). Caller frees the words. */
+bool wait_rule_ready(const struct wait_target *t, const union st_record *r);
+char *wait_rule_container(const struct st_pod *p, const struct st_container *c, int64_t age_ms,
+			  long grace_ms, int restarts_per_replica, bool *crashed);
+
 /* The targets of a set of applied objects (the kinds above; others are not waited for).
  * Caller frees with wait_targets_free(). */
 struct wait_target *wait_targets_of(struct value *const *objs, size_t n, size_t *count);
