@@ -20,23 +20,36 @@ enum rflag { RF_VALUES, RF_SET, RF_SET_STRING, RF_SET_FILE, RF_SET_JSON, RF_SET_
 	     RF_OUTPUT_DIR, RF_NAMESPACE, RF_NO_HOOKS, RF_RELEASE_NAME, RF_IS_UPGRADE, RF_DEBUG,
 	     RF_NAME_TEMPLATE, RF_VALIDATE, RF_DEP_UPDATE, RF_POST_RENDERER, RF_POST_ARGS, RF_HELP };
 
+/* Every flag of `tops render`; --help is generated from this table. */
 static const struct {
 	const char *lng, *shrt;
 	enum rflag id;
-	bool arg;
+	const char *arg;    /* the argument's name in --help, NULL for a switch */
+	const char *help;
 } flags[] = {
-	{"--values", "-f", RF_VALUES, true}, {"--set", NULL, RF_SET, true},
-	{"--set-string", NULL, RF_SET_STRING, true}, {"--set-file", NULL, RF_SET_FILE, true},
-	{"--set-json", NULL, RF_SET_JSON, true}, {"--set-literal", NULL, RF_SET_LITERAL, true},
-	{"--kube-version", NULL, RF_KUBE_VERSION, true}, {"--api-versions", "-a", RF_API_VERSIONS, true},
-	{"--include-crds", NULL, RF_INCLUDE_CRDS, false}, {"--skip-tests", NULL, RF_SKIP_TESTS, false},
-	{"--show-only", "-s", RF_SHOW_ONLY, true}, {"--output-dir", NULL, RF_OUTPUT_DIR, true},
-	{"--namespace", "-n", RF_NAMESPACE, true}, {"--no-hooks", NULL, RF_NO_HOOKS, false},
-	{"--release-name", NULL, RF_RELEASE_NAME, false}, {"--is-upgrade", NULL, RF_IS_UPGRADE, false},
-	{"--debug", NULL, RF_DEBUG, false}, {"--name-template", NULL, RF_NAME_TEMPLATE, true},
-	{"--validate", NULL, RF_VALIDATE, false}, {"--dependency-update", NULL, RF_DEP_UPDATE, false},
-	{"--post-renderer", NULL, RF_POST_RENDERER, true}, {"--post-renderer-args", NULL, RF_POST_ARGS, true},
-	{"--help", "-h", RF_HELP, false},
+	{"--values", "-f", RF_VALUES, "FILE", "values file (YAML; - is stdin); repeatable, commas separate files"},
+	{"--set", NULL, RF_SET, "K=V", "set values (a.b=c,l[0]=x); repeatable"},
+	{"--set-string", NULL, RF_SET_STRING, "K=V", "like --set, every value a string"},
+	{"--set-file", NULL, RF_SET_FILE, "K=FILE", "the value is the content of FILE"},
+	{"--set-json", NULL, RF_SET_JSON, "K=JSON", "JSON values (or one JSON object merged whole)"},
+	{"--set-literal", NULL, RF_SET_LITERAL, "K=V", "everything after the first = is one string"},
+	{"--namespace", "-n", RF_NAMESPACE, "NS", ".Release.Namespace (default \"default\")"},
+	{"--kube-version", NULL, RF_KUBE_VERSION, "V", ".Capabilities.KubeVersion (default v1.20.0)"},
+	{"--api-versions", "-a", RF_API_VERSIONS, "G/V", "extra .Capabilities.APIVersions; repeatable"},
+	{"--include-crds", NULL, RF_INCLUDE_CRDS, NULL, "include the charts' crds/ in the output"},
+	{"--skip-tests", NULL, RF_SKIP_TESTS, NULL, "leave out test hooks"},
+	{"--no-hooks", NULL, RF_NO_HOOKS, NULL, "leave out every hook (helm.sh/hook)"},
+	{"--is-upgrade", NULL, RF_IS_UPGRADE, NULL, ".Release.IsUpgrade true, .Release.IsInstall false"},
+	{"--show-only", "-s", RF_SHOW_ONLY, "PATH", "only manifests from templates matching PATH (a glob); repeatable"},
+	{"--output-dir", NULL, RF_OUTPUT_DIR, "DIR", "write each template's manifests to DIR/CHART/templates/..."},
+	{"--release-name", NULL, RF_RELEASE_NAME, NULL, "with --output-dir, write under DIR/RELEASE/"},
+	{"--name-template", NULL, RF_NAME_TEMPLATE, "TPL", "the release name from a template (Sprig functions)"},
+	{"--validate", NULL, RF_VALIDATE, NULL, "the cluster validates every object (server dry run; nothing stored)"},
+	{"--dependency-update", NULL, RF_DEP_UPDATE, NULL, "take missing file:// dependencies from their directories"},
+	{"--post-renderer", NULL, RF_POST_RENDERER, "PATH", "pipe the manifests through PATH (stdin to stdout)"},
+	{"--post-renderer-args", NULL, RF_POST_ARGS, "ARG", "an argument for the post-renderer; repeatable"},
+	{"--debug", NULL, RF_DEBUG, NULL, "on a failed render, print what was rendered, then the error"},
+	{"--help", "-h", RF_HELP, NULL, "this help"},
 };
 
 struct sets {
@@ -79,12 +92,15 @@ static void push_split(const char ***arr, size_t *n, const char *s)
 
 static void usage(FILE *f)
 {
-	fputs("usage: tops render [NAME] CHART [-f FILE]... [--set K=V]... [--set-string K=V]...\n"
-	      "       [--set-file K=F]... [--set-json K=JSON]... [--set-literal K=V]...\n"
-	      "       [--namespace NS] [--kube-version V] [--api-versions G/V]... [--include-crds]\n"
-	      "       [--skip-tests] [--no-hooks] [--show-only PATH]... [--output-dir DIR [--release-name]]\n"
-	      "       [--name-template TPL] [--is-upgrade] [--debug] [--validate] [--dependency-update]\n"
-	      "       [--post-renderer PATH [--post-renderer-args ARG]...]\n", f);
+	fputs("usage: tops render [NAME] CHART [flags]\n"
+	      "Renders a chart locally, byte for byte as `helm template` does.\n\nFlags:\n", f);
+	for (size_t i = 0; i < ARRAY_LEN(flags); i++) {
+		char left[64];
+		snprintf(left, sizeof left, "%s%s%s%s%s", flags[i].shrt ? flags[i].shrt : "",
+			 flags[i].shrt ? ", " : "    ", flags[i].lng, flags[i].arg ? " " : "",
+			 flags[i].arg ? flags[i].arg : "");
+		fprintf(f, "  %-30s %s\n", left, flags[i].help);
+	}
 }
 
 static void apply_flag(struct args *a, enum rflag id, const char *v)
@@ -126,9 +142,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 		const char *arg = argv[i], *eq = NULL;
 		size_t k, nlen = strlen(arg);
 		if (arg[0] != '-' || !arg[1]) {
-			if (a->npos == 2) {
-				fprintf(stderr, "tops: render: expected at most 2 arguments (NAME CHART), got more\n");
-				return 2;
+			if (a->npos == 2) { /* helm's words, and its exit status 1 */
+				fprintf(stderr, "tops: expected at most two arguments, unexpected arguments: %s", arg);
+				for (int j = i + 1; j < argc; j++)
+					if (argv[j][0] != '-')
+						fprintf(stderr, ", %s", argv[j]);
+				fputc('\n', stderr);
+				return 3;
 			}
 			a->pos[a->npos++] = arg;
 			continue;
@@ -140,14 +160,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 			    (flags[k].shrt && !eq && !strcmp(arg, flags[k].shrt)))
 				break;
 		if (k == ARRAY_LEN(flags)) {
-			fprintf(stderr, "tops: render: unknown flag: %s\n", arg);
-			usage(stderr);
+			fprintf(stderr, "tops: render: unknown flag: %s\nusage: tops render [NAME] CHART [flags]\n", arg);
 			return 2;
 		}
 		if (flags[k].id == RF_HELP)
 			return 1;
 		const char *v = eq ? eq + 1 : NULL;
-		if (flags[k].arg && !v) {
+		if (flags[k].arg != NULL && !v) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "tops: render: flag needs an argument: %s\n", arg);
 				return 2;
@@ -156,9 +175,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 		apply_flag(a, flags[k].id, v);
 	}
-	if (a->npos == 0) { /* helm exits 1 here, not with a usage status */
-		fprintf(stderr, "tops: \"tops render\" requires at least 1 argument\n");
-		usage(stderr);
+	if (a->npos == 0) { /* cobra's MinimumNArgs, which helm reports with exit status 1 */
+		fprintf(stderr, "tops: \"tops render\" requires at least 1 argument\n\n"
+			"Usage:  tops render [NAME] [CHART] [flags]\n");
 		return 3;
 	}
 	return 0;
@@ -272,6 +291,8 @@ static int finish(const struct args *a, struct strbuf *out, struct tops_err *err
 	if (a->validate && render_validate(sb_str(out), a->o.namespace_, err) < 0)
 		return -1;
 	fwrite(sb_str(out), 1, out->len, stdout);
+	if (a->o.output_dir)
+		fputc('\n', stdout); /* helm ends its "wrote" lines with an empty one */
 	return fflush(stdout) ? -1 : 0;
 }
 
@@ -308,7 +329,13 @@ int cmd_render(int argc, char **argv)
 	a.o.show_only = a.show;
 	a.o.n_show_only = a.nshow;
 	rc = 1;
-	if (a.name_template && !a.o.release_name) {
+	if (a.name_template && a.o.release_name) {
+		tops_err_set(&err, TOPS_EINVAL, "cannot set --name-template and also specify a name");
+		goto out;
+	}
+	if (a.post_renderer && render_post_check(a.post_renderer, &err) < 0)
+		goto out; /* refused before rendering, as helm does */
+	if (a.name_template) {
 		if (name_from_template(a.name_template, &name, &err) < 0)
 			goto out;
 		a.o.release_name = name;
@@ -325,7 +352,7 @@ out:
 	if (err.code)
 		fprintf(stderr, "tops: %s\n%s", tops_err_msg(&err),
 			!a.o.debug && strstr(tops_err_msg(&err), "YAML parse error on") ?
-			"Use --debug flag to render out invalid YAML\n" : "");
+			"\nUse --debug flag to render out invalid YAML\n" : "");
 	tops_err_clear(&err);
 	sb_done(&out);
 	value_unref(vals);

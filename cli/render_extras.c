@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <uv.h>
 
 /* ---- --post-renderer: one child on a private loop, stdin written, stdout and stderr read ---- */
@@ -74,14 +75,44 @@ static int spawn(uv_loop_t *loop, struct child *c, char **argv, const struct str
 	return 0;
 }
 
+/* The program as helm names it in its messages: an absolute path (found in $PATH when the
+ * name has no '/'). NULL when there is none. Caller frees. */
+static char *resolve(const char *path)
+{
+	if (strchr(path, '/'))
+		return access(path, X_OK) == 0 ? realpath(path, NULL) : NULL;
+	const char *env = getenv("PATH");
+	char *dirs = xstrdup(env ? env : "/usr/bin:/bin"), *save = NULL, *found = NULL;
+	for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *cand = xasprintf("%s/%s", d, path);
+		if (access(cand, X_OK) == 0)
+			found = cand;
+		else
+			free(cand);
+	}
+	free(dirs);
+	return found;
+}
+
+int render_post_check(const char *path, struct tops_err *err)
+{
+	char *abs = resolve(path);
+	free(abs);
+	return abs ? 0 : tops_err_set(err, TOPS_EINVAL, "error while running post render on files: unable "
+				      "to find binary at %s: no such executable", path);
+}
+
 int render_post(const char *path, const char *const *args, size_t nargs, struct strbuf *out,
 		struct tops_err *err)
 {
+	char *abs = resolve(path);
+	if (!abs)
+		return render_post_check(path, err);
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	signal(SIGPIPE, SIG_IGN); /* a program that does not read its input must not kill tops */
 	char **argv = xcalloc(nargs + 2, sizeof *argv);
-	argv[0] = (char *)path;
+	argv[0] = abs;
 	for (size_t i = 0; i < nargs; i++)
 		argv[i + 1] = (char *)args[i];
 	struct child c = {.got = STRBUF_INIT, .errs = STRBUF_INIT};
@@ -96,13 +127,15 @@ int render_post(const char *path, const char *const *args, size_t nargs, struct 
 				  "find binary at %s: %s", path, uv_strerror(rc));
 	else if (c.status)
 		rc = tops_err_set(err, TOPS_EINVAL, "error while running post render on files: error while "
-				  "running command %s. error output:\n%s: exit status %lld", path,
-				  sb_str(&c.errs), (long long)c.status);
+				  "running command %s. error output:\n%s%s: exit status %lld", abs,
+				  sb_str(&c.errs), c.errs.len && c.errs.buf[c.errs.len - 1] == '\n' ? "" : "\n",
+				  (long long)c.status);
 	else {
 		sb_reset(out);
 		sb_add(out, c.got.buf ? c.got.buf : "", c.got.len);
 	}
 	sb_done(&c.got), sb_done(&c.errs);
+	free(abs);
 	return rc;
 }
 
@@ -141,6 +174,12 @@ static int add_local(struct chart *c, const struct chart_dep *d, const char *cha
 	int rc = chart_load(path, &sub, err);
 	if (rc < 0)
 		tops_err_prefix(err, "dependency \"%s\" (%s)", d->name, d->repository);
+	if (rc == 0 && d->version && *d->version && !chart_version_satisfies(d->version, sub->version)) {
+		rc = tops_err_set(err, TOPS_EINVAL, "can't get a valid version for \"%s\": %s has version %s, "
+				  "the constraint is %s; try changing the version constraint in Chart.yaml",
+				  d->name, d->repository, sub->version, d->version);
+		chart_free(sub);
+	}
 	free(path);
 	if (rc < 0)
 		return rc;
@@ -163,9 +202,9 @@ int render_dependency_update(struct chart *c, const char *chart_path, struct top
 				return -1;
 			continue;
 		}
-		return tops_err_set(err, TOPS_ENOENT, "dependency \"%s\" (repository %s) is not in %s/charts and "
-				    "tops downloads nothing: put its archive there (helm pull %s --version %s on a "
-				    "machine that reaches the repository)", d->name,
+		return tops_err_set(err, TOPS_ENOENT, "dependency %s (repository %s) is not in %s/charts/ and "
+				    "tops works offline (it downloads nothing): put its archive there (helm pull %s "
+				    "--version %s on a machine that reaches the repository)", d->name,
 				    d->repository && *d->repository ? d->repository : "none", chart_path, d->name,
 				    d->version ? d->version : "VERSION");
 	}

@@ -9,6 +9,8 @@
  * prints. Its failure is helm's words with the program's stderr. */
 int render_post(const char *path, const char *const *args, size_t nargs, struct strbuf *out,
 		struct tops_err *err);
+/* Whether the post-renderer can be run (checked before rendering); helm's words when not. */
+int render_post_check(const char *path, struct tops_err *err);
 /* --validate: the cluster checks every rendered object (server-side apply with dryRun=All;
  * nothing is stored). Errors name each object and the server's causes. */
 int render_validate(const char *manifests, const char *ns, struct tops_err *err);

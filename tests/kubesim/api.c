@@ -73,11 +73,42 @@ void api_reply_status(struct srv_conn *c, int code, const char *reason, const ch
 	value_unref(s);
 }
 
+/* details.causes of a 422 from its words ("X is invalid: FIELD: Required value: ..."), one
+ * cause per field as the API lists them: reason FieldValueRequired, FieldValueInvalid, ... */
+static void add_causes(struct value *status, const char *msg)
+{
+	static const struct { const char *prefix, *reason; } types[] = {
+		{"Required value", "FieldValueRequired"}, {"Invalid value", "FieldValueInvalid"},
+		{"Too long", "FieldValueTooLong"}, {"Unsupported value", "FieldValueNotSupported"},
+		{"Forbidden", "FieldValueForbidden"}, {"Duplicate value", "FieldValueDuplicate"},
+	};
+	const char *at = strstr(msg, " is invalid: ");
+	if (!at)
+		return;
+	at += strlen(" is invalid: ");
+	const char *colon = strstr(at, ": ");
+	if (!colon)
+		return;
+	struct value *cause = value_map();
+	const char *what = colon + 2, *reason = "FieldValueInvalid";
+	for (size_t i = 0; i < ARRAY_LEN(types); i++)
+		if (!strncmp(what, types[i].prefix, strlen(types[i].prefix)))
+			reason = types[i].reason;
+	vset_str(cause, "reason", reason);
+	vset_str(cause, "message", what);
+	value_map_set(cause, "field", value_str_own(xstrndup(at, (size_t)(colon - at)), (size_t)(colon - at)));
+	struct value *causes = value_list();
+	value_list_push(causes, cause);
+	value_map_set(vmap(status, "details"), "causes", causes);
+}
+
 void api_reply_err(struct srv_conn *c, const struct tops_err *err, int kind, const char *name)
 {
 	const char *reason;
 	int http = api_err_http(err->code, &reason);
 	struct value *s = api_status_value(http, reason, tops_err_msg(err));
+	if (http == 422)
+		add_causes(s, tops_err_msg(err));
 	if (kind >= 0) {
 		struct value *d = vmap(s, "details");
 		if (name)
@@ -365,14 +396,6 @@ static void send_list(struct srv_conn *c, struct list_state *ls)
 	free(pg.cont);
 }
 
-static bool param_true(const char *query, const char *name)
-{
-	char *v = srv_query_get(query, name);
-	bool t = v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
-	free(v);
-	return t;
-}
-
 static void do_list(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
 {
 	struct tops_err err = {0};
@@ -387,7 +410,7 @@ static void do_list(struct srv_conn *c, const struct srv_req *r, const struct ro
 		free(lim);
 		return;
 	}
-	if (param_true(r->query, "watch")) {
+	if (srv_query_bool(r->query, "watch")) {
 		watch_start(c, r, rt->kind, rt->ns, sel, table_requested(r->accept));
 		free(lim);
 		return;
@@ -426,16 +449,6 @@ static bool dry_run(const struct srv_req *r)
 	bool yes = d && *d;
 	free(d);
 	return yes;
-}
-
-/* A boolean query parameter as the API reads it (Go's strconv.ParseBool). */
-static bool query_bool(const char *s)
-{
-	static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True"};
-	for (size_t i = 0; s && i < ARRAY_LEN(yes); i++)
-		if (!strcmp(s, yes[i]))
-			return true;
-	return false;
 }
 
 /* The manager of a write: the fieldManager parameter, else the client's User-Agent up to the
@@ -571,7 +584,7 @@ static int apply_fields(struct srv_conn *c, const struct srv_req *r, const struc
 			const struct value *cur, const struct value *merged, const struct value *doc,
 			struct value **out)
 {
-	char *mgr = srv_query_get(r->query, "fieldManager"), *force = srv_query_get(r->query, "force");
+	char *mgr = srv_query_get(r->query, "fieldManager");
 	struct value *t = value_str_own(sim_timestamp(sim_wall()), 20), *conf = NULL;
 	int rc = 0;
 	if (!mgr || !*mgr) {
@@ -581,12 +594,12 @@ static int apply_fields(struct srv_conn *c, const struct srv_req *r, const struc
 		tops_err_clear(&err);
 		rc = -1;
 	} else if (ssa_apply(cur, merged, doc, mgr, kind_api_version(rt->kind), t->u.str.s,
-			     query_bool(force), out, &conf)) {
+			     srv_query_bool(r->query, "force"), out, &conf)) {
 		reply_conflicts(c, rt, conf);
 		rc = -1;
 	}
 	value_unref(conf), value_unref(t);
-	free(mgr), free(force);
+	free(mgr);
 	return rc;
 }
 
@@ -656,28 +669,72 @@ fail:
 	value_unref(cur);
 }
 
+/* DeleteOptions.preconditions: a uid or resourceVersion that is not the object's is a 409. */
+static int check_preconditions(const struct route *rt, const struct value *opts, struct tops_err *err)
+{
+	const char *want_rv = vstr(opts, "preconditions.resourceVersion"), *want_uid = vstr(opts, "preconditions.uid");
+	struct value *cur = (want_rv || want_uid) ? db_get(rt->kind, rt->ns, rt->name) : NULL;
+	const char *rv = vstr(cur, "metadata.resourceVersion"), *uid = vstr(cur, "metadata.uid");
+	int rc = 0;
+	if (cur && want_uid && uid && strcmp(want_uid, uid))
+		rc = tops_err_set(err, TOPS_ECONFLICT, "Operation cannot be fulfilled on %s \"%s\": Precondition "
+				  "failed: UID in precondition: %s, UID in object meta: %s", kinds[rt->kind].resource,
+				  rt->name, want_uid, uid);
+	else if (cur && want_rv && rv && strcmp(want_rv, rv))
+		rc = tops_err_set(err, TOPS_ECONFLICT, "Operation cannot be fulfilled on %s \"%s\": the "
+				  "ResourceVersion in the precondition (%s) does not match the ResourceVersion in "
+				  "record (%s). The object might have been modified", kinds[rt->kind].resource,
+				  rt->name, want_rv, rv);
+	value_unref(cur);
+	return rc;
+}
+
+/* What a delete answers: the object while it is still there (a pod terminating gracefully, an
+ * owner waiting for its dependents), else a Status naming what was deleted, as the API does. */
+static void reply_deleted(struct srv_conn *c, const struct route *rt, struct value *out)
+{
+	if (vstr(out, "metadata.deletionTimestamp") || rt->kind == K_POD) {
+		api_reply_value(c, 200, out);
+		return;
+	}
+	struct value *st = api_status_value(200, "", "");
+	value_map_del(st, "reason");
+	value_map_del(st, "message");
+	struct value *d = vmap(st, "details");
+	vset_str(d, "name", rt->name);
+	if (*kinds[rt->kind].group)
+		vset_str(d, "group", kinds[rt->kind].group);
+	vset_str(d, "kind", kinds[rt->kind].resource);
+	if (vstr(out, "metadata.uid"))
+		vset_str(d, "uid", vstr(out, "metadata.uid"));
+	api_reply_value(c, 200, st);
+	value_unref(st);
+}
+
 static void do_delete(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
 {
 	struct tops_err err = {0};
-	struct value *out = NULL, *opts = NULL;
+	struct value *out = NULL, *opts = r->body_len ? value_from_json(r->body, r->body_len, NULL) : NULL;
 	char *policy = srv_query_get(r->query, "propagationPolicy");
-	if (!policy && r->body_len && (opts = value_from_json(r->body, r->body_len, NULL)))
-		policy = vstr(opts, "propagationPolicy") ? xstrdup(vstr(opts, "propagationPolicy")) : NULL;
-	value_unref(opts);
-	if (dry_run(r)) {
+	if (!policy && vstr(opts, "propagationPolicy"))
+		policy = xstrdup(vstr(opts, "propagationPolicy"));
+	if (check_preconditions(rt, opts, &err)) {
+		/* err set: refused */
+	} else if (dry_run(r)) {
 		out = db_get(rt->kind, rt->ns, rt->name);
 		if (!out)
 			tops_err_set(&err, TOPS_ENOENT, "%s \"%s\" not found", kinds[rt->kind].resource, rt->name);
 	} else {
 		ctrl_delete(rt->kind, rt->ns, rt->name, policy, &out, &err);
 	}
+	value_unref(opts);
 	free(policy);
 	if (!out) {
 		api_reply_err(c, &err, rt->kind, rt->name);
 		tops_err_clear(&err);
 		return;
 	}
-	api_reply_value(c, 200, out);
+	reply_deleted(c, rt, out);
 	value_unref(out);
 }
 

@@ -189,6 +189,17 @@ static char *url_decode(const char *s, size_t n)
 	return out;
 }
 
+bool srv_query_bool(const char *query, const char *name)
+{
+	static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True"};
+	char *v = srv_query_get(query, name);
+	bool t = false;
+	for (size_t i = 0; v && i < ARRAY_LEN(yes); i++)
+		t = t || !strcmp(v, yes[i]);
+	free(v);
+	return t;
+}
+
 char *srv_query_get(const char *query, const char *name)
 {
 	size_t nl = strlen(name);

@@ -49,5 +49,8 @@ void srv_conn_close(struct srv_conn *c);
 
 /* Query parameter (URL-decoded) or NULL; caller frees. */
 char *srv_query_get(const char *query, const char *name);
+/* A boolean query parameter as the API server reads one (Go's strconv.ParseBool: 1, t, T, TRUE,
+ * true, True); absent or anything else is false. */
+bool srv_query_bool(const char *query, const char *name);
 
 #endif

@@ -184,14 +184,6 @@ static struct watch *watch_new(struct srv_conn *c, int kind, const char *ns, str
 	return w;
 }
 
-static bool param_true(const char *query, const char *name)
-{
-	char *v = srv_query_get(query, name);
-	bool t = v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
-	free(v);
-	return t;
-}
-
 void watch_start(struct srv_conn *c, const struct srv_req *r, int kind, const char *ns,
 		 struct selector *sel, bool table)
 {
@@ -211,7 +203,7 @@ void watch_start(struct srv_conn *c, const struct srv_req *r, int kind, const ch
 	}
 	struct watch *w = watch_new(c, kind, ns, sel);
 	w->table = table;
-	w->bookmarks = param_true(r->query, "allowWatchBookmarks");
+	w->bookmarks = srv_query_bool(r->query, "allowWatchBookmarks");
 	srv_stream_begin(c, 200, table ? "application/json;as=Table;v=v1;g=meta.k8s.io" : "application/json",
 			  on_conn_close, w);
 	w->next = watches;
