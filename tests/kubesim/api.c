@@ -589,7 +589,8 @@ static int apply_fields(struct srv_conn *c, const struct srv_req *r, const struc
 	int rc = 0;
 	if (!mgr || !*mgr) {
 		struct tops_err err = {0};
-		tops_err_set(&err, SIM_EBADREQ, "PATCH, application/apply-patch+yaml requires fieldManager to be set");
+		tops_err_set(&err, TOPS_EINVAL, "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: "
+			     "Required value: is required for apply patch");
 		api_reply_err(c, &err, rt->kind, rt->name);
 		tops_err_clear(&err);
 		rc = -1;
