@@ -56,7 +56,9 @@ check_eq "a delete answers a Status naming what went" "200 Status Success gone c
   "$code $(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["kind"], s["status"], s["details"]["name"], s["details"]["kind"])' "$TEST_TMP/b.json")"
 check "kubectl delete still says deleted" bash -c "kubectl --cache-dir '$TEST_TMP/kcache' create configmap again -n default >/dev/null && kubectl --cache-dir '$TEST_TMP/kcache' delete cm again -n default | grep -q 'configmap \"again\" deleted'"
 
-# boolean parameters: watch=1 and watch=True open a watch as watch=true does
+# boolean parameters: watch=1 and watch=True open a watch as watch=true does (a watch from no
+# resourceVersion starts with an ADDED event for each object there is)
+kctl create configmap watched -n default --from-literal=a=b >/dev/null
 for v in 1 True t; do
   got=$(curl -s -m 2 "$CM?watch=$v" | head -c 200)
   check "watch=$v opens a watch (events, not a list)" bash -c "printf '%s' '$got' | grep -q '\"type\":\"ADDED\"'"
