@@ -19,6 +19,7 @@
 	X("history",  cmd_history,  "list a release's revisions") \
 	X("status",   cmd_status,   "show a release's status (and who holds it)") \
 	X("list",     cmd_list,     "list the releases") \
+	X("test",     cmd_test,     "run a release's test hooks") \
 	X("apply",    cmd_apply,    "apply plain manifests server-side (-f FILE|DIR|-)") \
 	X("audit",    cmd_audit,    "the actions this tops took (the audit file)") \
 	X("version",  cmd_version,  "print the version")

@@ -8,6 +8,7 @@
 #include "core/chart/values.h"
 #include "core/release/apply.h"
 #include "core/release/audit.h"
+#include "core/release/hooks.h"
 #include "core/release/lease.h"
 #include "core/release/obj.h"
 #include "core/release/rest.h"
@@ -466,6 +467,8 @@ static struct release *record_from(const struct op *op, const struct release *sr
 	r->config = value_ref(src->config);
 	r->manifest = xstrdup(src->manifest ? src->manifest : "");
 	r->info.notes = src->info.notes ? xstrdup(src->info.notes) : NULL;
+	r->hooks = hooks_copy(src->hooks, src->nhooks);
+	r->nhooks = src->nhooks;
 	return r;
 }
 
@@ -592,15 +595,19 @@ static int confirm(struct op *op, struct value *const *objs, size_t n, struct va
 				     action_names[op->o->action]);
 }
 
-/* Charts with hooks: helm runs them; tops does not yet, so it refuses rather than skip them. */
-static int check_hooks(const struct op *op, const struct render_release *rr, struct tops_err *err)
+static void hook_line(const char *line, void *ud)
 {
-	if (!rr->set.nhooks || op->o->no_hooks)
+	emit(ud, EE_PHASE, NULL, "%s", line);
+}
+
+/* The hooks of event on the record being written (none with --no-hooks). */
+static int run_hooks(struct op *op, struct release *r, const char *event, struct tops_err *err)
+{
+	if (op->o->no_hooks || !r || !hooks_have(r->hooks, r->nhooks, event))
 		return 0;
-	return tops_err_set(err, TOPS_EINVAL, "the chart has %zu hook%s (the first: %s, %s); tops does "
-			    "not run hooks: --no-hooks proceeds without them, or use helm for this release",
-			    rr->set.nhooks, rr->set.nhooks == 1 ? "" : "s", rr->set.hooks[0].name,
-			    rr->set.hooks[0].kind);
+	struct hooks_opts ho = {.namespace_ = op->o->namespace_, .timeout_ms = op->o->timeout_ms,
+				.abort = op->o->abort, .on_line = hook_line, .ud = op};
+	return hooks_run(op->kc, r->hooks, r->nhooks, event, &ho, err);
 }
 
 /* --create-namespace: the namespace is created when it does not exist. */
@@ -679,7 +686,12 @@ static int run_deploy(struct op *op, struct release *prev, struct value **objs, 
 	ao.release = NULL; /* CRDs are not the release's: helm never deletes them */
 	if (ncrds && (rc = apply_objects(op->kc, crds, ncrds, &ao, &applied, err)) < 0)
 		return fail_release(op, prev, objs, n, prev_objs, nprev, err);
-	rc = deploy(op, objs, n, op->o->wait || op->o->atomic, err);
+	bool install = op->o->action == EA_INSTALL;
+	rc = run_hooks(op, op->cur, install ? "pre-install" : "pre-upgrade", err);
+	if (rc == 0)
+		rc = deploy(op, objs, n, op->o->wait || op->o->atomic, err);
+	if (rc == 0)
+		rc = run_hooks(op, op->cur, install ? "post-install" : "post-upgrade", err);
 	if (rc < 0)
 		return fail_release(op, prev, objs, n, prev_objs, nprev, err);
 	return finish_deploy(op, prev, objs, n, prev_objs, nprev, err);
@@ -712,9 +724,9 @@ static int install_or_upgrade(struct op *op, struct tops_err *err)
 		rc = render_for_release(c, &ro, &rr, err);
 	}
 	if (rc == 0)
-		rc = check_hooks(op, &rr, err);
-	if (rc == 0)
 		op->cur = build_record(op, c, user, version, &rr);
+	if (rc == 0)
+		rc = hooks_from_manifests(rr.set.hooks, rr.set.nhooks, &op->cur->hooks, &op->cur->nhooks, err);
 	/* the objects are read back from the manifest as it is stored, as a later run sees them */
 	if (rc == 0 && !(objs = parse_objects(rr.manifest, &n, err)))
 		rc = -TOPS_EINVAL;
@@ -758,7 +770,9 @@ static int rollback(struct op *op, struct tops_err *err)
 	memcpy(op->values_sha, "", 1);
 	emit(op, EE_PHASE, NULL, "rolling back %s to revision %d", op->o->release, want);
 	int rc = set_status(op, op->cur, RS_PENDING_ROLLBACK, desc, true, err);
-	if (rc == 0 && (rc = deploy(op, objs, n, op->o->wait, err)) < 0)
+	if (rc == 0 && ((rc = run_hooks(op, op->cur, "pre-rollback", err)) < 0 ||
+			(rc = deploy(op, objs, n, op->o->wait, err)) < 0 ||
+			(rc = run_hooks(op, op->cur, "post-rollback", err)) < 0))
 		rc = fail_release(op, NULL, objs, n, prev_objs, nprev, err);
 	else if (rc == 0 && (rc = prev ? prune(op, prev_objs, nprev, objs, n, err) : 0) == 0) {
 		if (prev && prev != target)
@@ -796,9 +810,13 @@ static int uninstall(struct op *op, struct tops_err *err)
 	struct apply_opts ao = apply_opts_of(op, false);
 	const char *policy = !op->o->cascade || !strcmp(op->o->cascade, "background") ? "Background" :
 			     !strcmp(op->o->cascade, "foreground") ? "Foreground" : "Orphan";
+	if (rc == 0)
+		rc = run_hooks(op, last, "pre-delete", err);
 	emit(op, EE_PHASE, NULL, "deleting %zu object%s", n, n == 1 ? "" : "s");
 	if (rc == 0)
 		rc = apply_delete(op->kc, objs, n, &ao, policy, &kept, err);
+	if (rc == 0)
+		rc = run_hooks(op, last, "post-delete", err);
 	if (rc == 0 && kept)
 		emit(op, EE_WARNING, NULL, "%zu object%s kept (helm.sh/resource-policy: keep)", kept,
 		     kept == 1 ? "" : "s");

@@ -183,17 +183,77 @@ trel upgrade testops /nonexistent/chart -n testops
 check_eq "a missing chart: exit 1, nothing written" "1 $n0" "$rc $(count)"
 trel install Bad_Name "$CHART" -n testops
 check "an invalid release name: helm's rule" grep -q 'invalid release name, must match regex' "$TEST_TMP/e"
-mkdir -p "$TEST_TMP/hooked/templates"
-printf 'apiVersion: v2\nname: hooked\nversion: 0.1.0\n' >"$TEST_TMP/hooked/Chart.yaml"
-printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: hooked}\ndata: {a: "1"}\n' >"$TEST_TMP/hooked/templates/cm.yaml"
-printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: hooked-migrate\n  annotations: {"helm.sh/hook": pre-install}\nspec:\n  restartPolicy: Never\n  containers: [{name: m, image: registry.local:5000/m:1}]\n' >"$TEST_TMP/hooked/templates/hook.yaml"
-trel install hooked "$TEST_TMP/hooked" -n hooked --create-namespace
-check_eq "a chart with hooks: refused (tops does not run hooks), nothing written" "1 yes" \
-  "$rc $(grep -q 'the chart has 1 hook (the first: hooked/templates/hook.yaml, Pod)' "$TEST_TMP/e" && echo yes)"
-trel install hooked "$TEST_TMP/hooked" -n hooked --create-namespace --no-hooks
-check_eq "--no-hooks and --create-namespace: installed in a new namespace" "0 hooked 1" \
-  "$rc $(kctl get ns hooked -o jsonpath='{.metadata.name}') $(kctl get cm hooked -n hooked -o jsonpath='{.data.a}')"
-check_eq "--no-hooks: the hook was not applied" NotFound "$(kctl get pod hooked-migrate -n hooked 2>&1 | grep -o NotFound | head -1)"
+# ---- hooks: weight order, delete policies, waits, a failing hook, tests ----
+H="$TEST_TMP/hooked"; mkdir -p "$H/templates"
+printf 'apiVersion: v2\nname: hooked\nversion: 0.1.0\n' >"$H/Chart.yaml"
+printf 'fail: false\n' >"$H/values.yaml"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: hooked}\ndata: {a: "1"}\n' >"$H/templates/cm.yaml"
+cat >"$H/templates/migrate.yaml" <<'EOY'
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: hooked-migrate
+  annotations: {"helm.sh/hook": "pre-install,pre-upgrade", "helm.sh/hook-weight": "5", "helm.sh/hook-delete-policy": hook-succeeded}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: m
+        image: registry.local:5000/testops/runner@sha256:64f7857cbe9b728a28fc6f5a07ab327199865d2ece2138ba9edffcd144554308
+        env: [{name: KUBESIM_FAIL, value: "{{ if .Values.fail }}1{{ else }}0{{ end }}"}]
+EOY
+cat >"$H/templates/first.yaml" <<'EOY'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: hooked-first
+  annotations: {"helm.sh/hook": pre-install, "helm.sh/hook-weight": "-5"}
+spec:
+  restartPolicy: Never
+  containers: [{name: f, image: "registry.local:5000/testops/runner@sha256:64f7857cbe9b728a28fc6f5a07ab327199865d2ece2138ba9edffcd144554308"}]
+EOY
+cat >"$H/templates/test.yaml" <<'EOY'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: hooked-test
+  annotations: {"helm.sh/hook": test}
+spec:
+  restartPolicy: Never
+  containers: [{name: t, image: "registry.local:5000/testops/runner@sha256:64f7857cbe9b728a28fc6f5a07ab327199865d2ece2138ba9edffcd144554308"}]
+EOY
+hrec() { kctl get secret "sh.helm.release.v1.hooked.v$1" -n hooked -o json | python3 -c "
+import base64, gzip, json, sys
+s = json.load(sys.stdin)
+r = json.loads(gzip.decompress(base64.b64decode(base64.b64decode(s['data']['release']))))
+print($2)"; }
+trel install hooked "$H" -n hooked --create-namespace --wait
+check_eq "hooks: install with pre-install hooks and --create-namespace: exit 0" 0 "$rc"
+[ "$rc" = 0 ] || echo "# hooks: $(why)"
+check_eq "hooks: run in weight order (-5 before 5)" "hooked/templates/first.yaml hooked/templates/migrate.yaml" \
+  "$(sed -n 's/^running pre-install hook \([^ ]*\) .*/\1/p' "$TEST_TMP/e" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "hooks: hook-succeeded deletes the Job after it completed" NotFound \
+  "$(kctl get job hooked-migrate -n hooked 2>&1 | grep -o NotFound | head -1)"
+check_eq "hooks: without a policy the Pod stays (before-hook-creation), Succeeded" Succeeded \
+  "$(kctl get pod hooked-first -n hooked -o jsonpath='{.status.phase}')"
+check_eq "hooks: the record keeps the hooks and their last run" "3 Succeeded Succeeded" \
+  "$(hrec 1 'len(r["hooks"]), r["hooks"][0]["last_run"]["phase"], r["hooks"][1]["last_run"]["phase"]')"
+check_eq "hooks: hook manifests are not in the release's manifest" False "$(hrec 1 '"hooked-migrate" in r["manifest"]')"
+trel get hooks hooked -n hooked
+check_eq "get hooks: every hook with its source" 3 "$(grep -c '^# Source: hooked/templates/' "$TEST_TMP/o")"
+trel test hooked -n hooked
+check_eq "test: the test hook runs and succeeds" "0 Phase:          Succeeded" "$rc $(grep '^Phase:' "$TEST_TMP/o")"
+check "test: helm's TEST SUITE line" grep -q '^TEST SUITE:     hooked-test$' "$TEST_TMP/o"
+trel upgrade hooked "$H" -n hooked --set fail=true --atomic
+check_eq "a failing pre-upgrade hook: exit 1, named with its Job's reason" "1 yes" \
+  "$rc $(grep -q 'pre-upgrade hook hooked/templates/migrate.yaml failed: Job hooked-migrate: BackoffLimitExceeded' "$TEST_TMP/e" && echo yes)"
+check_eq "a failing hook with --atomic: revision 2 failed, 3 rolled back to 1" "failed deployed Rollback to 1" \
+  "$(hrec 2 'r["info"]["status"]') $(hrec 3 'r["info"]["status"], r["info"]["description"]')"
+trel install plain "$H" -n hooked --no-hooks --set fail=true
+check_eq "--no-hooks: no hook runs (the failing Job is not even created)" "0 NotFound" \
+  "$rc $(kctl get job hooked-migrate -n hooked 2>&1 | grep -o NotFound | head -1)"
 sim_fault '{"error_rate":1,"status":403}'
 trel history testops -n testops
 sim_fault '{"clear":true}'

@@ -427,7 +427,7 @@ static void db_cb(int kind, const char *type, const struct obj *o, void *ctx)
 			ctrl_after(0, K_PV, "", vstr(v, "spec.volumeName"));
 		value_unref(v);
 	}
-	if (!deleted && (kind == K_RS || kind == K_DEPLOY || kind == K_STS || kind == K_SVC ||
+	if (!deleted && (kind == K_RS || kind == K_DEPLOY || kind == K_STS || kind == K_SVC || kind == K_JOB ||
 			 (kind == K_PVC && strcmp(type, "ADDED") == 0)))
 		ctrl_enqueue(kind, o->ns, o->name);
 }
@@ -441,6 +441,7 @@ static void reconcile(int kind, const char *ns, const char *name)
 	case K_RS: rs_reconcile(ns, name); break;
 	case K_STS: sts_reconcile(ns, name); break;
 	case K_POD: pod_step(ns, name); break;
+	case K_JOB: job_reconcile(ns, name); break;
 	case K_PVC: pvc_reconcile(ns, name); break;
 	case K_SVC: svc_reconcile(ns, name); break;
 	case K_PV: pv_reconcile(name); break;

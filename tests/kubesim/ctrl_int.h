@@ -23,6 +23,7 @@ void deploy_reconcile(const char *ns, const char *name);
 void rs_reconcile(const char *ns, const char *name);
 void sts_reconcile(const char *ns, const char *name);
 void pod_step(const char *ns, const char *name);
+void job_reconcile(const char *ns, const char *name);
 void pvc_reconcile(const char *ns, const char *name);
 void svc_reconcile(const char *ns, const char *name);
 void pv_reconcile(const char *name);

@@ -225,6 +225,35 @@ static bool any_env(struct value *pod, const char *name)
 	return false;
 }
 
+/* Pods with restartPolicy Never or OnFailure (Jobs' pods, hooks, tests) run to an end: after
+ * their run time every container terminates, exit 0 (Completed), or 1 (Error) when a container
+ * has KUBESIM_FAIL=1, and the pod is Succeeded or Failed. */
+static bool runs_to_end(const struct value *pod)
+{
+	const char *rp = vstr(pod, "spec.restartPolicy");
+	return rp && (!strcmp(rp, "Never") || !strcmp(rp, "OnFailure"));
+}
+
+static void pod_finish(struct value *pod)
+{
+	bool failed = any_env(pod, "KUBESIM_FAIL");
+	char *now = ctrl_now_ts();
+	for (size_t i = 0; i < ncontainers(pod); i++) {
+		struct value *cs = cstatus(pod, i), *state = value_map(), *t = vmap(state, "terminated");
+		vset_int(t, "exitCode", failed ? 1 : 0);
+		vset_str(t, "reason", failed ? "Error" : "Completed");
+		vset_str(t, "startedAt", vstr(cs, "state.running.startedAt") ?: now);
+		vset_str(t, "finishedAt", now);
+		value_map_set(cs, "state", state);
+		value_map_set(cs, "ready", value_bool(false));
+		value_map_set(cs, "started", value_bool(false));
+	}
+	free(now);
+	vset_str(vmap(pod, "status"), "phase", failed ? "Failed" : "Succeeded");
+	ctrl_condition(vmap(pod, "status"), "Ready", "False", "PodCompleted", "", false);
+	ctrl_condition(vmap(pod, "status"), "ContainersReady", "False", "PodCompleted", "", false);
+}
+
 static double pod_advance(struct value *pod)
 {
 	const char *phase = vstr(pod, "status.phase");
@@ -246,6 +275,10 @@ static double pod_advance(struct value *pod)
 		return -1;
 	if (any_env(pod, "KUBESIM_CRASH"))
 		return pod_crashloop(pod);
+	if (runs_to_end(pod) && !any_env(pod, "KUBESIM_NEVER_READY")) {
+		pod_finish(pod);
+		return -1;
+	}
 	if (any_env(pod, "KUBESIM_NEVER_READY"))
 		return -1;
 	for (size_t i = 0; i < ncontainers(pod); i++)
