@@ -240,27 +240,64 @@ static const struct field f_release[] = {
 	{"name", NULL}, {"info", f_info}, {"chart", f_chart}, {"config", NULL}, {"manifest", NULL},
 	{"hooks", f_hook}, {"version", NULL}, {"namespace", NULL}, {NULL, NULL}};
 
-/* Go writes invalid UTF-8 as U+FFFD, one per bad byte. */
-static void go_string(struct strbuf *sb, const char *s, size_t n)
+/* The length of the valid UTF-8 sequence at p (n bytes left), or 0 when it is not one: overlong
+ * forms, surrogates and code points past U+10FFFF are not, as Go's utf8 package says. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
 {
-	long bad = utf8_invalid_at(s, n);
-	if (bad < 0) {
-		value_json_string(sb, s, n, true);
-		return;
-	}
-	struct strbuf clean = STRBUF_INIT;
-	for (size_t i = 0; i < n;) {
-		long b = utf8_invalid_at(s + i, n - i);
-		size_t good = b < 0 ? n - i : (size_t)b;
-		sb_add(&clean, s + i, good);
-		i += good;
-		if (i < n) {
-			sb_adds(&clean, "\xef\xbf\xbd");
-			i++;
+	unsigned c = p[0];
+	size_t w = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+	if (!w || c > 0xf4 || w > n)
+		return 0;
+	for (size_t k = 1; k < w; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) || (c == 0xf0 && p[1] < 0x90) ||
+	    (c == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return w;
+}
+
+/* The escape Go's encoding/json writes for byte c (HTML-safe), or NULL when c goes as it is. */
+static const char *ascii_escape(unsigned char c, char buf[8])
+{
+	static const char *const named[128] = {['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n",
+		['\r'] = "\\r", ['\t'] = "\\t", ['<'] = "\\u003c", ['>'] = "\\u003e", ['&'] = "\\u0026"};
+	if (named[c])
+		return named[c];
+	if (c >= 0x20)
+		return NULL;
+	snprintf(buf, 8, "\\u%04x", c);
+	return buf;
+}
+
+/* A JSON string as Go writes it: <, > and & escaped, U+2028 and U+2029 escaped, each byte of
+ * invalid UTF-8 written as U+FFFD. Safe runs are copied whole: manifests are megabytes. */
+static void go_string(struct strbuf *sb, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t run = 0, i = 0;
+	sb_grow(sb, n + 2);
+	sb_addc(sb, '"');
+	while (i < n) {
+		char buf[8];
+		const char *esc = NULL;
+		size_t w = 1;
+		if (s[i] < 0x80) {
+			esc = ascii_escape(s[i], buf);
+		} else if (!(w = utf8_seq(s + i, n - i))) {
+			esc = "\xef\xbf\xbd", w = 1;
+		} else if (w == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 && (s[i + 2] | 1) == 0xa9) {
+			esc = s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029";
 		}
+		if (esc) {
+			sb_add(sb, s + run, i - run);
+			sb_adds(sb, esc);
+			run = i + w;
+		}
+		i += w;
 	}
-	value_json_string(sb, clean.buf ? clean.buf : "", clean.len, true);
-	sb_done(&clean);
+	sb_add(sb, s + run, n - run);
+	sb_addc(sb, '"');
 }
 
 static void emit(struct strbuf *sb, const struct value *v, const struct field *shape);
