@@ -35,7 +35,7 @@ static void print_suite(const struct release *r)
 		when(&h->started_at, a, sizeof a);
 		when(&h->completed_at, b, sizeof b);
 		printf("TEST SUITE:     %s\nLast Started:   %s\nLast Completed: %s\nPhase:          %s\n",
-		       h->name, a, b, h->phase ? h->phase : "Unknown");
+		       h->name, a, b, h->last_phase ? h->last_phase : "Unknown");
 	}
 	if (r->info.notes && *r->info.notes)
 		printf("NOTES:\n%s\n", r->info.notes);

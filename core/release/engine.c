@@ -202,7 +202,8 @@ static struct value *files_json(const struct chart_file *f, size_t n, bool templ
 		struct strbuf sb = STRBUF_INIT;
 		base64_encode(&sb, f[i].data, f[i].len);
 		value_map_set(e, "name", value_str(f[i].name));
-		value_map_set(e, "data", value_str_own(sb_detach(&sb, NULL), sb.len));
+		size_t len = sb.len; /* before sb_detach() empties sb */
+		value_map_set(e, "data", value_str_own(sb_detach(&sb, NULL), len));
 		value_list_push(l, e);
 	}
 	return l;
@@ -218,7 +219,8 @@ static struct value *chart_json(const struct chart *c)
 	if (c->schema) {
 		struct strbuf sb = STRBUF_INIT;
 		base64_encode(&sb, c->schema, c->schema_len);
-		value_map_set(ch, "schema", value_str_own(sb_detach(&sb, NULL), sb.len));
+		size_t len = sb.len;
+		value_map_set(ch, "schema", value_str_own(sb_detach(&sb, NULL), len));
 	} else {
 		value_map_set(ch, "schema", value_null());
 	}

@@ -90,7 +90,8 @@ struct release_hook *hooks_copy(const struct release_hook *h, size_t n)
 		out[i] = h[i];
 		out[i].name = dup_or_null(h[i].name), out[i].kind = dup_or_null(h[i].kind);
 		out[i].path = dup_or_null(h[i].path), out[i].manifest = dup_or_null(h[i].manifest);
-		out[i].phase = dup_or_null(h[i].phase);
+		out[i].last_phase = dup_or_null(h[i].last_phase);
+		out[i].output_log_policies = strv_copy(h[i].output_log_policies, h[i].noutput_log);
 		out[i].events = strv_copy(h[i].events, h[i].nevents);
 		out[i].delete_policies = strv_copy(h[i].delete_policies, h[i].ndelete);
 	}
@@ -232,14 +233,14 @@ static int run_one(struct kube_client *kc, struct release_hook *h, const char *e
 	int rc = policy(h, "before-hook-creation") ? delete_and_wait(kc, path, err) : 0;
 	say(o, "running %s hook %s (%s/%s)", event, h->path, h->kind, h->name);
 	h->started_at = now_time();
-	free(h->phase);
-	h->phase = xstrdup("Running");
+	free(h->last_phase);
+	h->last_phase = xstrdup("Running");
 	if (rc == 0)
 		rc = apply_objects(kc, &obj, 1, &ao, &applied, err);
 	int st = rc < 0 ? rc : wait_hook(kc, h->kind, path, o, &why, err);
 	h->completed_at = now_time();
-	free(h->phase);
-	h->phase = xstrdup(st == 1 ? "Succeeded" : "Failed");
+	free(h->last_phase);
+	h->last_phase = xstrdup(st == 1 ? "Succeeded" : "Failed");
 	struct tops_err e = {0};
 	if ((st == 1 && policy(h, "hook-succeeded")) || (st != 1 && policy(h, "hook-failed")))
 		delete_and_wait(kc, path, &e);
