@@ -334,21 +334,14 @@ void rel_progress_end(void)
 
 /* ---- output ---- */
 
-static void ansic(const struct release_time *t, char *buf, size_t n)
-{
-	time_t s = (time_t)t->sec;
-	struct tm tm;
-	localtime_r(&s, &tm);
-	strftime(buf, n, "%a %b %e %H:%M:%S %Y", &tm);
-}
-
 void rel_print_block(FILE *f, const struct release *r, bool notes)
 {
-	char when[64];
-	ansic(&r->info.last_deployed, when, sizeof when);
+	struct strbuf when = STRBUF_INIT; /* helm prints the time in the record's own offset */
+	time_format_ansic(&when, r->info.last_deployed.sec, r->info.last_deployed.off);
 	fprintf(f, "NAME: %s\nLAST DEPLOYED: %s\nNAMESPACE: %s\nSTATUS: %s\nREVISION: %d\n"
-		   "TEST SUITE: None\n", r->name, when, r->namespace_, release_status_str(r->info.status),
+		   "TEST SUITE: None\n", r->name, sb_str(&when), r->namespace_, release_status_str(r->info.status),
 		r->version);
+	sb_done(&when);
 	if (notes && r->info.notes && *r->info.notes)
 		fprintf(f, "NOTES:\n%s\n", r->info.notes);
 }
