@@ -32,12 +32,20 @@ IDENT_RE = re.compile(r"\b([A-Za-z_]\w*)\b")
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
 
 
+TOKEN_RE = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*', re.S)
+
+
 def strip(text):
-    text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
-    text = re.sub(r"//[^\n]*", "", text)
-    text = re.sub(r'"(?:\\.|[^"\\\n])*"', '""', text)
-    text = re.sub(r"'(?:\\.|[^'\\\n])*'", "''", text)
-    return text
+    """The code without comments and with empty strings and chars, in one pass (a "//" inside a
+    string is not a comment, a quote inside a comment is not a string)."""
+    def repl(m):
+        t = m.group(0)
+        if t.startswith("/*"):
+            return "\n" * t.count("\n")
+        if t.startswith("//"):
+            return ""
+        return '""' if t[0] == '"' else "''"
+    return TOKEN_RE.sub(repl, text)
 
 
 def definitions(code, statics=False):
