@@ -8,6 +8,7 @@
  * 3 any other error (render, YAML, cluster), like kubectl diff's ">1 means error".
  */
 #include "cli/commands.h"
+#include "cli/release_cli.h"
 #include "core/diff/diff.h"
 #include "core/kube/kube.h"
 #include "core/base/options.h"
@@ -22,14 +23,10 @@
 
 enum { EXIT_SAME = 0, EXIT_CHANGED = 1, EXIT_USAGE = 2, EXIT_ERROR = 3 };
 
-/* A renderer flag as given (--set, --set-string, -f, ...), kept in command-line order. */
-struct render_flag {
-	const char *flag, *val;
-};
 
 struct diff_args {
 	const char *chart, *release_name;
-	struct render_flag *rflags;
+	struct val_flag *rflags;    /* renderer flags as given, in command-line order */
 	size_t nrflags;
 	const char *manifests;   /* --manifests FILE */
 	const char *manager;     /* --field-manager NAME (NULL: any Apply entry) */
@@ -92,7 +89,7 @@ static void take_value_flag(struct diff_args *a, const char *flag, const char *v
 		return;
 	}
 	a->rflags = xrealloc(a->rflags, (a->nrflags + 1) * sizeof *a->rflags);
-	a->rflags[a->nrflags++] = (struct render_flag){flag, val};
+	a->rflags[a->nrflags++] = (struct val_flag){flag, val};
 }
 
 static int take_positional(struct diff_args *a, const char *arg)
@@ -137,34 +134,6 @@ static int parse_args(int argc, char **argv, struct diff_args *a)
 
 /* The user values as `helm template` builds them: -f files in order, then --set-json, --set,
  * --set-string, --set-file and --set-literal (Helm's fixed order). New map or NULL with err. */
-static struct value *user_values(const struct diff_args *a, struct tops_err *err)
-{
-	static const struct { const char *flag; enum strvals_kind kind; } order[] = {
-		{"--set-json", STRVALS_JSON}, {"--set", STRVALS_SET},
-		{"--set-string", STRVALS_STRING}, {"--set-file", STRVALS_FILE},
-		{"--set-literal", STRVALS_LITERAL},
-	};
-	const char **files = xcalloc(a->nrflags + 1, sizeof *files);
-	size_t nfiles = 0;
-	for (size_t i = 0; i < a->nrflags; i++)
-		if (!strcmp(a->rflags[i].flag, "-f") || !strcmp(a->rflags[i].flag, "--values"))
-			files[nfiles++] = a->rflags[i].val;
-	struct value *user = values_merge_files(files, nfiles, err);
-	free(files);
-	if (!user)
-		return NULL;
-	for (size_t k = 0; k < ARRAY_LEN(order); k++)
-		for (size_t i = 0; i < a->nrflags; i++)
-			if (strcmp(a->rflags[i].flag, order[k].flag) == 0 &&
-			    strvals_parse_into(order[k].kind, a->rflags[i].val, user, NULL, NULL,
-					       err) < 0) {
-				tops_err_prefix(err, "%s %s", order[k].flag, a->rflags[i].val);
-				value_unref(user);
-				return NULL;
-			}
-	return user;
-}
-
 /* --kube-version and --api-versions for the renderer. */
 static void capability_flags(const struct diff_args *a, struct render_opts *o, const char **apis)
 {
@@ -188,7 +157,7 @@ static int render_to_text(const struct diff_args *a, const char *ns, char **text
 	int rc = chart_load(a->chart, &c, err);
 	if (rc < 0)
 		goto done;
-	user = user_values(a, err);
+	user = rel_values_of(a->rflags, a->nrflags, err);
 	rc = user ? 0 : -TOPS_EINVAL;
 	if (rc < 0)
 		goto done;

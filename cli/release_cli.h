@@ -44,6 +44,8 @@ void rel_usage(enum rel_cmd cmd, FILE *f);
 
 /* The user values of -f/--set/... (merged as helm merges them). New reference or NULL with err. */
 struct value *rel_user_values(const struct rel_args *a, struct tops_err *err);
+/* The same from a list of flags as given (-f or --values, --set, ...; others are ignored). */
+struct value *rel_values_of(const struct val_flag *f, size_t n, struct tops_err *err);
 
 /* "tops: read-only mode: ACTION refused" (exit 1) when --readonly or `readonly: true` in the
  * config file; checked before contacting the cluster. */

@@ -106,6 +106,21 @@ int ctrl_create(int kind, struct value *obj)
 	return rc;
 }
 
+struct value *ctrl_pod_of(int owner_kind, const struct value *owner)
+{
+	struct value *tmpl = value_map_path(owner, "spec.template");
+	struct value *pod = value_copy(tmpl ? tmpl : value_null());
+	if (pod->type != V_MAP) {
+		value_unref(pod);
+		pod = value_map();
+	}
+	struct value *md = vmap(pod, "metadata");
+	value_map_set(md, "generateName", value_strf("%s-", vstr(owner, "metadata.name")));
+	vset_str(md, "namespace", vstr(owner, "metadata.namespace"));
+	ctrl_set_owner(pod, owner_kind, owner);
+	return pod;
+}
+
 void ctrl_set_owner(struct value *obj, int owner_kind, const struct value *owner)
 {
 	struct value *refs = value_list(), *r = value_map();

@@ -12,6 +12,9 @@ void ctrl_after(double delay, int kind, const char *ns, const char *name);
 void ctrl_save(int kind, struct value *obj);
 /* Creates obj (borrowed); returns 0 or a negative code. */
 int ctrl_create(int kind, struct value *obj);
+/* A new pod from owner's spec.template: generateName "NAME-", the owner's namespace and a
+ * controller ownerReference to it. New reference. */
+struct value *ctrl_pod_of(int owner_kind, const struct value *owner);
 /* Sets a controller ownerReference to owner on obj. */
 void ctrl_set_owner(struct value *obj, int owner_kind, const struct value *owner);
 /* Condition list helper: sets type's status/reason/message; time changes only with status. */

@@ -30,20 +30,12 @@ static struct job_counts count(const char *ns, const char *uid)
 
 static void create_pod(const struct value *job)
 {
-	struct value *tmpl = value_map_path(job, "spec.template");
-	struct value *pod = value_copy(tmpl ? tmpl : value_null());
-	if (pod->type != V_MAP) {
-		value_unref(pod);
-		pod = value_map();
-	}
+	struct value *pod = ctrl_pod_of(K_JOB, job);
 	const char *name = vstr(job, "metadata.name"), *uid = vstr(job, "metadata.uid");
-	struct value *md = vmap(pod, "metadata"), *labels = vmap(md, "labels");
-	value_map_set(md, "generateName", value_strf("%s-", name));
-	vset_str(md, "namespace", vstr(job, "metadata.namespace"));
+	struct value *labels = vmap(vmap(pod, "metadata"), "labels");
 	vset_str(labels, "job-name", name);
 	vset_str(labels, "batch.kubernetes.io/job-name", name);
 	vset_str(labels, "controller-uid", uid ? uid : "");
-	ctrl_set_owner(pod, K_JOB, job);
 	if (ctrl_create(K_POD, pod) == 0) {
 		char *msg = xasprintf("Created pod: %s", vstr(pod, "metadata.name"));
 		ctrl_event(job, "Normal", "SuccessfulCreate", msg);

@@ -74,18 +74,8 @@ static void set_annotation(struct value *obj, const char *key, const char *val)
 
 static void rs_create_pods(const struct value *rs, int n)
 {
-	const char *ns = vstr(rs, "metadata.namespace"), *name = vstr(rs, "metadata.name");
 	for (int i = 0; i < n; i++) {
-		struct value *tmpl = value_map_path(rs, "spec.template");
-		struct value *pod = value_copy(tmpl ? tmpl : value_null());
-		if (pod->type != V_MAP) {
-			value_unref(pod);
-			pod = value_map();
-		}
-		struct value *md = vmap(pod, "metadata");
-		value_map_set(md, "generateName", value_strf("%s-", name));
-		vset_str(md, "namespace", ns);
-		ctrl_set_owner(pod, K_RS, rs);
+		struct value *pod = ctrl_pod_of(K_RS, rs);
 		if (ctrl_create(K_POD, pod) == 0) {
 			char *msg = xasprintf("Created pod: %s", vstr(pod, "metadata.name"));
 			ctrl_event(rs, "Normal", "SuccessfulCreate", msg);
