@@ -32,6 +32,7 @@ struct op {
 	int64_t started_ms;
 	char values_sha[65];
 	int from_revision;
+	bool rolling_back;            /* SIGINT/SIGTERM no longer stop anything: the restore must end */
 };
 
 static const char *const action_names[] = {"install", "upgrade", "rollback", "uninstall"};
@@ -68,7 +69,7 @@ static void emit(struct op *op, enum engine_event_kind k, const char *key, const
 
 static bool aborted(const struct op *op)
 {
-	return op->o->abort && *op->o->abort;
+	return !op->rolling_back && op->o->abort && *op->o->abort;
 }
 
 bool engine_valid_name(const char *n)
@@ -367,7 +368,8 @@ static int wait_objects(struct op *op, struct value *const *objs, size_t n, int6
 	     (op->o->timeout_ms > 0 ? op->o->timeout_ms : 300000) / 1000);
 	struct wait_opts wo = {.namespace_ = op->o->namespace_, .timeout_ms = op->o->timeout_ms,
 			       .grace_ms = op->o->grace_ms, .restarts_per_replica = op->o->restarts_per_replica,
-			       .started = started, .cancel = op->o->abort, .on_progress = on_progress, .ud = op};
+			       .started = started, .cancel = op->rolling_back ? NULL : op->o->abort,
+			       .on_progress = on_progress, .ud = op};
 	struct wait_result wr;
 	int rc = wait_ready(op->kc, t, nt, &wo, &wr, err);
 	wait_targets_free(t, nt);
@@ -504,6 +506,7 @@ static int fail_release(struct op *op, struct release *prev, struct value *const
 	tops_err_clear(&e);
 	const char *how = NULL;
 	int rc = 0;
+	op->rolling_back = true;
 	if (op->o->atomic && prev) {
 		rc = restore(op, prev, objs, n, &e);
 		if (rc == 0)

@@ -122,6 +122,23 @@ kill -HUP $ph 2>/dev/null
 wait $ph; rh=$?
 check_eq "SIGHUP mid-wait: the upgrade still completes" "0 STATUS: deployed" "$rh $(grep '^STATUS:' "$TEST_TMP/h.o")"
 
+# ---- SIGINT mid-wait with --atomic: the rollback runs; a second SIGINT is refused with words ----
+tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.image.digest=$BAD_DIGEST --atomic --grace 5m >"$TEST_TMP/i.o" 2>"$TEST_TMP/i.e" & pi=$!
+wait_until 20 grep -q '^waiting for' "$TEST_TMP/i.e"
+kill -INT $pi; wait_until 10 grep -q '^rolling back to revision' "$TEST_TMP/i.e"; kill -INT $pi 2>/dev/null
+wait $pi; ri=$?
+check_eq "SIGINT with --atomic: exit 1, rolled back" "1 yes" "$ri $(grep -q 'has been rolled back due to atomic being set: interrupted' "$TEST_TMP/i.e" && echo yes)"
+check "a second SIGINT during the rollback is refused with a message" grep -q 'already stopping (rolling back when --atomic)' "$TEST_TMP/i.e"
+check_eq "after the interrupted upgrade the pinned digest runs again" "registry.local:5000/testops/runner@$RUNNER_DIGEST" "$(runner_image)"
+
+# ---- the API drops every watch mid-wait: the wait reconnects and the upgrade completes ----
+tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.replicas=3 --wait >"$TEST_TMP/w.o" 2>"$TEST_TMP/w.e" & pw=$!
+wait_until 20 grep -q '^waiting for' "$TEST_TMP/w.e"
+sim_fault '{"drop_watches":true}'
+wait $pw; rw=$?
+sim_fault '{"clear":true}'
+check_eq "dropped watches mid-wait: the upgrade completes" "0 STATUS: deployed" "$rw $(grep '^STATUS:' "$TEST_TMP/w.o")"
+
 # ---- SIGKILL mid-wait: the next operation takes over once the lease expires ----
 export TOPS_LEASE_DURATION=3
 tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.image.digest=$BAD_DIGEST --wait --grace 5m >"$TEST_TMP/k.o" 2>"$TEST_TMP/k.e" & pk=$!
@@ -147,7 +164,7 @@ check_eq "read-only: exit 1 with the words" "1 tops: read-only mode: upgrade ref
 # ---- audit ----
 check "audit: one JSON line per action, mode 0600" test "$(stat -c %a "$XDG_STATE_HOME/tops/audit.jsonl")" = 600
 # every action that took (or asked for) the lease, the killed one excepted: it never got to write
-check_eq "audit: the actions in order" "install upgrade rollback rollback upgrade upgrade upgrade upgrade upgrade upgrade upgrade" \
+check_eq "audit: the actions in order" "install upgrade rollback rollback upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade" \
   "$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["action"] for l in open(sys.argv[1])))' "$XDG_STATE_HOME/tops/audit.jsonl")"
 check_eq "audit: the atomic upgrade is recorded as rolled back, from 3 to 4, with its cause" "rolled back 3 4 True" \
   "$(python3 -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])][4]; print(e["result"], e["fromRevision"], e["toRevision"] - 1, "ImagePull" in e["error"] or "ErrImagePull" in e["error"])' "$XDG_STATE_HOME/tops/audit.jsonl")"
