@@ -157,6 +157,30 @@ check_eq "SIGKILL: the abandoned revision is failed, saying whose heartbeat stop
   "$(record_field "$killed" 'r["info"]["status"], r["info"]["description"].startswith("abandoned: no heartbeat from ")')"
 unset TOPS_LEASE_DURATION
 
+# ---- prune: what the new revision no longer has is deleted after it is ready ----
+trel upgrade testops "$CHART" -n testops -f "$OFFLINE" --set ingress.enabled=false --wait
+check_eq "prune: an object the new revision dropped (the Ingress) is deleted" "0 NotFound" \
+  "$rc $(kctl get ingress testops-runner -n testops 2>&1 | grep -o NotFound | head -1)"
+check "prune: says so" grep -q 'deleted 1 object the new revision no longer has' "$TEST_TMP/e"
+trel upgrade testops "$CHART" -n testops -f "$OFFLINE" --wait
+check_eq "prune: it comes back with the next revision" "0 testops-runner" "$rc $(kctl get ingress testops-runner -n testops -o jsonpath='{.metadata.name}')"
+
+# ---- Leases forbidden: the same lock in a ConfigMap ----
+sim_fault '{"forbid":"/apis/coordination.k8s.io/"}'
+trel upgrade testops "$CHART" -n testops -f "$OFFLINE" --wait
+check_eq "Leases forbidden: the upgrade proceeds, saying it locked with a ConfigMap" "0 yes" \
+  "$rc $(grep -q 'Leases are forbidden here: the release is locked with ConfigMap testops/tops-release-testops-lock instead' "$TEST_TMP/e" && echo yes)"
+check_eq "Leases forbidden: the lock is released at the end" NotFound "$(kctl get cm tops-release-testops-lock -n testops 2>&1 | grep -o NotFound | head -1)"
+now=$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)
+kctl create configmap tops-release-testops-lock -n testops >/dev/null
+kctl annotate cm tops-release-testops-lock -n testops tops/holderIdentity=carol@other:7 tops/leaseDurationSeconds=30 \
+  "tops/renewTime=$now" "tops/acquireTime=$now" tops/operation=upgrade >/dev/null
+trel upgrade testops "$CHART" -n testops -f "$OFFLINE"
+check_eq "Leases forbidden: a held ConfigMap lock refuses a second operation, naming its holder" "1 yes" \
+  "$rc $(grep -q 'another operation (install/upgrade/rollback) is in progress: upgrade by carol@other:7 .*(ConfigMap testops/tops-release-testops-lock' "$TEST_TMP/e" && echo yes)"
+kctl delete cm tops-release-testops-lock -n testops >/dev/null
+sim_fault '{"clear":true}'
+
 # ---- read-only: refused before contacting the cluster ----
 trel --readonly --server http://127.0.0.1:1 upgrade testops "$CHART"
 check_eq "read-only: exit 1 with the words" "1 tops: read-only mode: upgrade refused" "$rc $(cat "$TEST_TMP/e")"
@@ -164,7 +188,7 @@ check_eq "read-only: exit 1 with the words" "1 tops: read-only mode: upgrade ref
 # ---- audit ----
 check "audit: one JSON line per action, mode 0600" test "$(stat -c %a "$XDG_STATE_HOME/tops/audit.jsonl")" = 600
 # every action that took (or asked for) the lease, the killed one excepted: it never got to write
-check_eq "audit: the actions in order" "install upgrade rollback rollback upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade" \
+check_eq "audit: the actions in order" "install upgrade rollback rollback upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade" \
   "$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["action"] for l in open(sys.argv[1])))' "$XDG_STATE_HOME/tops/audit.jsonl")"
 check_eq "audit: the atomic upgrade is recorded as rolled back, from 3 to 4, with its cause" "rolled back 3 4 True" \
   "$(python3 -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])][4]; print(e["result"], e["fromRevision"], e["toRevision"] - 1, "ImagePull" in e["error"] or "ErrImagePull" in e["error"])' "$XDG_STATE_HOME/tops/audit.jsonl")"
@@ -335,5 +359,8 @@ trel uninstall testops -n testops
 check_eq "uninstall: exit 0, helm's words" '0 release "testops" uninstalled' "$rc $(cat "$TEST_TMP/o")"
 check_eq "uninstall: the objects are gone" "" "$(kctl get deploy -n testops -l app.kubernetes.io/instance=testops -o name 2>/dev/null)"
 check_eq "uninstall: the records are gone" 0 "$(kctl get secrets -n testops -l owner=helm,name=testops -o name | wc -l)"
+check_eq "uninstall: claims annotated helm.sh/resource-policy: keep stay" 2 \
+  "$(kctl get pvc -n testops -o name | grep -c 'testops-\(snapshots\|reports\)')"
+check "uninstall: says what it kept" grep -q '2 objects kept (helm.sh/resource-policy: keep)' "$TEST_TMP/e"
 trel uninstall testops -n testops
 check_eq "uninstall of a release that does not exist: exit 1" "1 1" "$rc $(grep -c 'release: not found' "$TEST_TMP/e")"

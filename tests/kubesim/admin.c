@@ -30,6 +30,7 @@ static struct value *faults_value(void)
 	vset_int(f, "status", sim_faults.status ? sim_faults.status : 500);
 	vset_int(f, "latency_ms", sim_faults.latency_ms);
 	value_map_set(f, "expire", value_bool(sim_faults.expire));
+	vset_str(f, "forbid", sim_faults.forbid);
 	return f;
 }
 
@@ -54,6 +55,9 @@ static void do_faults(struct srv_conn *c, const struct srv_req *r)
 		sim_faults.expire = true;
 	if (flag(v, "drop_watches"))
 		watch_drop_all();
+	struct value *fb = value_map_get(v, "forbid");
+	if (fb && fb->type == V_STRING)
+		snprintf(sim_faults.forbid, sizeof sim_faults.forbid, "%s", fb->u.str.s);
 	value_unref(v);
 	struct value *f = faults_value();
 	api_reply_value(c, 200, f);

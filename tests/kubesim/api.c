@@ -883,8 +883,22 @@ unsigned api_delay(const struct srv_req *r)
 	return str_has_prefix(r->path, "/sim/") ? 0 : sim_faults.latency_ms;
 }
 
+/* The "forbid" fault: what RBAC would answer for a resource the user may not touch. */
+static bool inject_forbidden(struct srv_conn *c, const struct srv_req *r)
+{
+	if (!sim_faults.forbid[0] || !str_has_prefix(r->path, sim_faults.forbid))
+		return false;
+	char *msg = xasprintf("%s is forbidden: User \"sim\" cannot %s this resource", r->path,
+			      r->method == HTTP_GET ? "get" : r->method == HTTP_DELETE ? "delete" : "write");
+	api_reply_status(c, 403, "Forbidden", msg);
+	free(msg);
+	return true;
+}
+
 static bool inject_error(struct srv_conn *c, const struct srv_req *r)
 {
+	if (inject_forbidden(c, r))
+		return true;
 	if (sim_faults.error_rate <= 0 || str_has_prefix(r->path, "/sim/"))
 		return false;
 	if (sim_randf() >= sim_faults.error_rate)

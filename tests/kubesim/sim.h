@@ -80,6 +80,7 @@ struct sim_faults {
 	int status;
 	unsigned latency_ms;
 	bool expire;
+	char forbid[256];   /* requests whose path starts with this are 403 Forbidden ("" none) */
 };
 extern struct sim_faults sim_faults;
 
