@@ -14,6 +14,7 @@
 #include "tests/kubesim/pb.h"
 #include "tests/kubesim/select.h"
 #include "tests/kubesim/table.h"
+#include "tests/kubesim/valid.h"
 #include "tests/kubesim/watch.h"
 
 struct route {
@@ -417,7 +418,65 @@ static int check_body(const struct route *rt, struct value *v, struct tops_err *
 		vset_str(md, "namespace", rt->ns);
 	if (rt->ns && !db_find(K_NS, "", rt->ns))
 		return tops_err_set(err, TOPS_ENOENT, "namespaces \"%s\" not found", rt->ns);
-	return ctrl_validate(rt->kind, v, err);
+	return 0;
+}
+
+static bool strict(const struct srv_req *r)
+{
+	char *fv = srv_query_get(r->query, "fieldValidation");
+	bool yes = fv && !strcmp(fv, "Strict");
+	free(fv);
+	return yes;
+}
+
+/* Unknown fields: with fieldValidation=Strict a 400 (the decoder's words), else dropped as
+ * the server's typed decoder drops them. 0, or -1 with the reply sent. */
+static int unknown_fields(struct srv_conn *c, const struct srv_req *r, const struct route *rt,
+			  struct value *v)
+{
+	if (!strict(r)) {
+		valid_drop_unknown(rt->kind, v);
+		return 0;
+	}
+	struct value *u = valid_unknown_fields(rt->kind, v);
+	if (!u)
+		return 0;
+	struct strbuf msg = STRBUF_INIT;
+	sb_adds(&msg, "strict decoding error: ");
+	for (size_t i = 0; i < u->u.list.len; i++)
+		sb_addf(&msg, "%sunknown field \"%s\"", i ? ", " : "", u->u.list.items[i]->u.str.s);
+	api_reply_status(c, 400, "BadRequest", sb_str(&msg));
+	sb_done(&msg);
+	value_unref(u);
+	return -1;
+}
+
+/* The checks of a write before it is stored, in the API server's order: the body's kind and
+ * namespace, its fields, then validation (422 with causes). A Secret's stringData is folded
+ * into data first. 0, or -1 with the reply sent. */
+static int admit(struct srv_conn *c, const struct srv_req *r, const struct route *rt,
+		 struct value *v, bool check_fields)
+{
+	struct tops_err err = {0};
+	if (check_body(rt, v, &err) == 0 && check_fields && unknown_fields(c, r, rt, v))
+		return -1;
+	if (!err.code) {
+		valid_normalise(rt->kind, v);
+		struct value *causes = valid_causes(rt->kind, v);
+		if (causes) {
+			const char *name = vstr(v, "metadata.name");
+			struct value *st = valid_status(rt->kind, name ? name : rt->name, causes);
+			api_reply_value(c, 422, st);
+			value_unref(st), value_unref(causes);
+			return -1;
+		}
+		ctrl_validate(rt->kind, v, &err);
+	}
+	if (!err.code)
+		return 0;
+	api_reply_err(c, &err, rt->kind, v && v->type == V_MAP ? vstr(v, "metadata.name") : rt->name);
+	tops_err_clear(&err);
+	return -1;
 }
 
 static bool dry_run(const struct srv_req *r)
@@ -464,50 +523,65 @@ static void do_create(struct srv_conn *c, const struct srv_req *r, const struct 
 {
 	struct tops_err err = {0};
 	struct value *v = api_parse_body(r, &err);
-	if (!v || check_body(rt, v, &err))
-		goto fail;
-	ctrl_defaults(rt->kind, v);
-	record_update(v, NULL, r, rt->kind);
-	if (dry_run(r)) {
-		reply_object(c, r, 201, rt->kind, v);
-		value_unref(v);
+	if (!v) {
+		api_reply_err(c, &err, rt->kind, NULL);
+		tops_err_clear(&err);
 		return;
 	}
-	if (db_create(rt->kind, v, &err))
-		goto fail;
-	reply_object(c, r, 201, rt->kind, v);
-	value_unref(v);
-	return;
-fail:
-	api_reply_err(c, &err, rt->kind, v ? vstr(v, "metadata.name") : NULL);
+	if (admit(c, r, rt, v, true) == 0) {
+		ctrl_defaults(rt->kind, v);
+		record_update(v, NULL, r, rt->kind);
+		if (!dry_run(r) && db_create(rt->kind, v, &err))
+			api_reply_err(c, &err, rt->kind, vstr(v, "metadata.name"));
+		else
+			reply_object(c, r, 201, rt->kind, v);
+	}
 	tops_err_clear(&err);
 	value_unref(v);
 }
 
 static bool is_status(const struct route *rt) { return rt->sub && strcmp(rt->sub, "status") == 0; }
 
-/* Stores v as the new version of the object named by rt; replies. Consumes v. */
+static bool has_finalizers(const struct value *v)
+{
+	const struct value *f = value_map_path(v, "metadata.finalizers");
+	return f && f->type == V_LIST && f->u.list.len;
+}
+
+/* The status subresource: only status (and the resourceVersion to check) come from v. */
+static struct value *status_write(const struct route *rt, struct value *v)
+{
+	struct value *old = db_get(rt->kind, rt->ns, rt->name);
+	if (!old)
+		return v;
+	value_map_set(old, "status", value_ref(value_map_get(v, "status") ?: value_null()));
+	value_map_set(vmap(old, "metadata"), "resourceVersion",
+		      value_ref(value_map_path(v, "metadata.resourceVersion") ?: value_str("")));
+	value_unref(v);
+	return old;
+}
+
+/* Stores v as the new version of the object named by rt; replies. Consumes v. An object
+ * marked for deletion goes when its last finalizer is removed. */
 static void finish_update(struct srv_conn *c, const struct srv_req *r, const struct route *rt,
 			  struct value *v, bool check_rv, const struct value *old, bool applied)
 {
 	struct tops_err err = {0};
-	if (check_body(rt, v, &err))
-		goto fail;
-	const char *name = vstr(v, "metadata.name");
+	const char *name = v && v->type == V_MAP ? vstr(v, "metadata.name") : NULL;
 	if (!name || strcmp(name, rt->name) != 0) {
 		tops_err_set(&err, SIM_EBADREQ, "the name of the object (%s) does not match the name on the URL (%s)",
 			     name ? name : "", rt->name);
 		goto fail;
 	}
+	if (admit(c, r, rt, v, !applied) < 0) {
+		value_unref(v);
+		return;
+	}
+	const char *del = old ? vstr(old, "metadata.deletionTimestamp") : NULL;
+	if (del) /* set by the server only, and kept */
+		vset_str(vmap(v, "metadata"), "deletionTimestamp", del);
 	if (is_status(rt)) {
-		struct value *old = db_get(rt->kind, rt->ns, rt->name);
-		if (old) {
-			value_map_set(old, "status", value_ref(value_map_get(v, "status") ?: value_null()));
-			value_map_set(vmap(old, "metadata"), "resourceVersion",
-				      value_ref(value_map_path(v, "metadata.resourceVersion") ?: value_str("")));
-			value_unref(v);
-			v = old;
-		}
+		v = status_write(rt, v);
 	} else {
 		ctrl_defaults(rt->kind, v);
 		if (!applied)
@@ -515,6 +589,8 @@ static void finish_update(struct srv_conn *c, const struct srv_req *r, const str
 	}
 	if (!dry_run(r) && db_update(rt->kind, v, check_rv, !is_status(rt), &err))
 		goto fail;
+	if (!dry_run(r) && del && !has_finalizers(v))
+		db_delete(rt->kind, rt->ns, rt->name, NULL, NULL);
 	reply_object(c, r, 200, rt->kind, v);
 	value_unref(v);
 	return;
@@ -559,11 +635,62 @@ static void reply_conflicts(struct srv_conn *c, const struct route *rt, const st
 	struct value *st = api_status_value(409, "Conflict", sb_str(&msg));
 	struct value *d = vmap(st, "details");
 	vset_str(d, "name", rt->name);
+	if (*kinds[rt->kind].group)
+		vset_str(d, "group", kinds[rt->kind].group);
 	vset_str(d, "kind", kinds[rt->kind].resource);
 	value_map_set(d, "causes", causes);
 	api_reply_value(c, 409, st);
 	value_unref(st);
 	sb_done(&msg);
+}
+
+/* PatchOptions are checked before anything else: an apply needs a fieldManager, force is
+ * for applies only. 422 as the server answers (PatchOptions.meta.k8s.io). 0 or -1, replied. */
+static int patch_options(struct srv_conn *c, const struct srv_req *r, enum patch_type pt)
+{
+	char *mgr = srv_query_get(r->query, "fieldManager"), *force = srv_query_get(r->query, "force");
+	const char *field = NULL, *msg = NULL, *reason = NULL;
+	if (pt == PATCH_APPLY && (!mgr || !*mgr))
+		field = "fieldManager", msg = "Required value: is required for apply patch", reason = "FieldValueRequired";
+	else if (pt != PATCH_APPLY && force)
+		field = "force", msg = "Forbidden: may not be specified for non-apply patch", reason = "FieldValueForbidden";
+	free(mgr), free(force);
+	if (!field)
+		return 0;
+	char *text = xasprintf("PatchOptions.meta.k8s.io \"\" is invalid: %s: %s", field, msg);
+	struct value *st = api_status_value(422, "Invalid", text), *d = vmap(st, "details");
+	struct value *causes = value_list(), *cause = value_map();
+	vset_str(d, "group", "meta.k8s.io");
+	vset_str(d, "kind", "PatchOptions");
+	vset_str(cause, "reason", reason);
+	vset_str(cause, "message", msg);
+	vset_str(cause, "field", field);
+	value_list_push(causes, cause);
+	value_map_set(d, "causes", causes);
+	api_reply_value(c, 422, st);
+	value_unref(st);
+	free(text);
+	return -1;
+}
+
+/* An apply configuration with fields the kind does not have: the structured merge refuses it
+ * (whatever fieldValidation says), as a 500 with the field manager's words. 0 or -1, replied. */
+static int apply_unknown(struct srv_conn *c, const struct route *rt, const struct value *doc)
+{
+	struct value *u = valid_unknown_fields(rt->kind, doc);
+	if (!u)
+		return 0;
+	struct strbuf msg = STRBUF_INIT;
+	sb_addf(&msg, "failed to create typed patch object (%s/%s; %s/%s, Kind=%s): ", rt->ns ? rt->ns : "",
+		rt->name, kinds[rt->kind].group, kinds[rt->kind].version, kinds[rt->kind].kind);
+	for (size_t i = 0; i < u->u.list.len; i++)
+		sb_addf(&msg, "%s.%s: field not declared in schema", i ? "\n" : "", u->u.list.items[i]->u.str.s);
+	struct value *st = api_status_value(500, "", sb_str(&msg));
+	value_map_del(st, "reason");
+	api_reply_value(c, 500, st);
+	value_unref(st), value_unref(u);
+	sb_done(&msg);
+	return -1;
 }
 
 /* Server-side apply over cur (NULL: create): 0 with *out, or a reply already sent. */
@@ -574,14 +701,8 @@ static int apply_fields(struct srv_conn *c, const struct srv_req *r, const struc
 	char *mgr = srv_query_get(r->query, "fieldManager"), *force = srv_query_get(r->query, "force");
 	struct value *t = value_str_own(sim_timestamp(sim_wall()), 20), *conf = NULL;
 	int rc = 0;
-	if (!mgr || !*mgr) {
-		struct tops_err err = {0};
-		tops_err_set(&err, SIM_EBADREQ, "PATCH, application/apply-patch+yaml requires fieldManager to be set");
-		api_reply_err(c, &err, rt->kind, rt->name);
-		tops_err_clear(&err);
-		rc = -1;
-	} else if (ssa_apply(cur, merged, doc, mgr, kind_api_version(rt->kind), t->u.str.s,
-			     query_bool(force), out, &conf)) {
+	if (ssa_apply(cur, merged, doc, mgr, kind_api_version(rt->kind), t->u.str.s,
+		      query_bool(force), out, &conf)) {
 		reply_conflicts(c, rt, conf);
 		rc = -1;
 	}
@@ -597,14 +718,34 @@ static void apply_create(struct srv_conn *c, const struct srv_req *r, const stru
 	if (doc->type != V_MAP || apply_fields(c, r, rt, NULL, doc, doc, &v) < 0)
 		return;
 	struct tops_err err = {0};
-	if (check_body(rt, v, &err) || (ctrl_defaults(rt->kind, v), 0) ||
-	    (!dry_run(r) && db_create(rt->kind, v, &err))) {
-		api_reply_err(c, &err, rt->kind, rt->name);
-		tops_err_clear(&err);
-	} else {
-		reply_object(c, r, 201, rt->kind, v);
+	if (admit(c, r, rt, v, false) == 0) {
+		ctrl_defaults(rt->kind, v);
+		if (!dry_run(r) && db_create(rt->kind, v, &err))
+			api_reply_err(c, &err, rt->kind, rt->name);
+		else
+			reply_object(c, r, 201, rt->kind, v);
 	}
+	tops_err_clear(&err);
 	value_unref(v);
+}
+
+/* An apply over cur: the merged object, or NULL with the reply sent (a conflict, or nothing
+ * changed: then cur is the answer and no new version is written). */
+static struct value *apply_over(struct srv_conn *c, const struct srv_req *r, const struct route *rt,
+				const struct value *cur, struct value *merged, const struct value *doc)
+{
+	struct value *applied = NULL;
+	int rc = apply_fields(c, r, rt, cur, merged, doc, &applied);
+	value_unref(merged);
+	if (rc < 0)
+		return NULL;
+	valid_normalise(rt->kind, applied);
+	if (value_equal_json(applied, cur)) {
+		reply_object(c, r, 200, rt->kind, cur);
+		value_unref(applied);
+		return NULL;
+	}
+	return applied;
 }
 
 static void do_patch(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
@@ -616,42 +757,31 @@ static void do_patch(struct srv_conn *c, const struct srv_req *r, const struct r
 		tops_err_set(&err, TOPS_EHTTP, "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
 		goto fail;
 	}
+	if (patch_options(c, r, pt) < 0)
+		return;
 	if (!(doc = api_parse_body(r, &err)))
 		goto fail;
+	if (pt == PATCH_APPLY && apply_unknown(c, rt, doc) < 0)
+		goto done;
 	cur = db_get(rt->kind, rt->ns, rt->name);
 	if (!cur && pt == PATCH_APPLY) {
 		apply_create(c, r, rt, doc);
-		value_unref(doc);
-		return;
+		goto done;
 	}
 	if (!cur) {
-		value_unref(doc);
 		not_found(c, rt->kind, rt->name);
-		return;
+		goto done;
 	}
 	if (!(v = patch_apply(pt, cur, doc, &err)))
 		goto fail;
-	if (pt == PATCH_APPLY) {
-		struct value *applied = NULL;
-		int rc = apply_fields(c, r, rt, cur, v, doc, &applied);
-		value_unref(v);
-		v = applied;
-		if (rc == 0 && value_equal_json(v, cur)) { /* nothing changed: no new version */
-			reply_object(c, r, 200, rt->kind, cur);
-			rc = -1;
-		}
-		if (rc < 0) {
-			value_unref(v), value_unref(doc), value_unref(cur);
-			return;
-		}
-	}
-	value_unref(doc);
+	if (pt == PATCH_APPLY && !(v = apply_over(c, r, rt, cur, v, doc)))
+		goto done;
 	finish_update(c, r, rt, v, pt != PATCH_APPLY, cur, pt == PATCH_APPLY);
-	value_unref(cur);
-	return;
+	goto done;
 fail:
 	api_reply_err(c, &err, rt->kind, rt->name);
 	tops_err_clear(&err);
+done:
 	value_unref(doc);
 	value_unref(cur);
 }
