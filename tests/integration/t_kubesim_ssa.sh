@@ -85,7 +85,7 @@ check "the conflict names .spec.replicas" grep -q '.spec.replicas' "$TEST_TMP/s.
 
 code=$(curl -s -o /dev/null -w '%{http_code}' -X PATCH -H 'Content-Type: application/apply-patch+yaml' \
   --data-binary @"$TEST_TMP/v3.yaml" "$KUBESIM_URL/api/v1/namespaces/default/configmaps/ssa")
-check_eq "apply without fieldManager: 400" 400 "$code"
+check_eq "apply without fieldManager: 422 (PatchOptions invalid)" 422 "$code"
 
 # Leases: optimistic concurrency
 lease() { printf '{"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"l","namespace":"default"%s},"spec":{"holderIdentity":"%s"}}' "$1" "$2"; }
