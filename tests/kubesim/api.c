@@ -7,6 +7,7 @@
 
 #include "core/base/yaml.h"
 #include "tests/kubesim/ctrl.h"
+#include "tests/kubesim/delete.h"
 #include "tests/kubesim/logs.h"
 #include "tests/kubesim/metrics.h"
 #include "tests/kubesim/patch.h"
@@ -589,8 +590,10 @@ static void finish_update(struct srv_conn *c, const struct srv_req *r, const str
 	}
 	if (!dry_run(r) && db_update(rt->kind, v, check_rv, !is_status(rt), &err))
 		goto fail;
-	if (!dry_run(r) && del && !has_finalizers(v))
-		db_delete(rt->kind, rt->ns, rt->name, NULL, NULL);
+	if (!dry_run(r) && del && !has_finalizers(v)) {
+		ctrl_delete(rt->kind, rt->ns ? rt->ns : "", rt->name, "Background", NULL, NULL);
+		delete_owner_check(rt->kind, v);
+	}
 	reply_object(c, r, 200, rt->kind, v);
 	value_unref(v);
 	return;
@@ -788,56 +791,22 @@ done:
 
 static void do_delete(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
 {
-	struct tops_err err = {0};
-	struct value *out = NULL, *opts = NULL;
-	char *policy = srv_query_get(r->query, "propagationPolicy");
-	if (!policy && r->body_len && (opts = value_from_json(r->body, r->body_len, NULL)))
-		policy = vstr(opts, "propagationPolicy") ? xstrdup(vstr(opts, "propagationPolicy")) : NULL;
-	value_unref(opts);
-	if (dry_run(r)) {
-		out = db_get(rt->kind, rt->ns, rt->name);
-		if (!out)
-			tops_err_set(&err, TOPS_ENOENT, "%s \"%s\" not found", kinds[rt->kind].resource, rt->name);
-	} else {
-		ctrl_delete(rt->kind, rt->ns, rt->name, policy, &out, &err);
-	}
-	free(policy);
-	if (!out) {
-		api_reply_err(c, &err, rt->kind, rt->name);
-		tops_err_clear(&err);
-		return;
-	}
-	api_reply_value(c, 200, out);
-	value_unref(out);
+	delete_handle(c, r, rt->kind, rt->ns, rt->name);
 }
 
 static void do_delete_collection(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
 {
 	struct tops_err err = {0};
-	char *ls_s = srv_query_get(r->query, "labelSelector");
-	struct selector *sel = selector_parse(ls_s, NULL, &err);
-	free(ls_s);
+	char *ls_s = srv_query_get(r->query, "labelSelector"), *fs_s = srv_query_get(r->query, "fieldSelector");
+	struct selector *sel = selector_parse(ls_s, fs_s, &err);
+	free(ls_s), free(fs_s);
 	if (!sel) {
 		api_reply_err(c, &err, rt->kind, NULL);
 		tops_err_clear(&err);
 		return;
 	}
-	size_t i = rt->ns ? db_ns_start(rt->kind, rt->ns) : 0;
-	struct obj *o;
-	while ((o = db_at(rt->kind, i)) != NULL && (!rt->ns || strcmp(o->ns, rt->ns) == 0)) {
-		if (!selector_match(sel, o->ns, o->name, o->labels, NULL)) {
-			i++;
-			continue;
-		}
-		char *ns = xstrdup(o->ns), *name = xstrdup(o->name);
-		ctrl_delete(rt->kind, ns, name, NULL, NULL, NULL);
-		free(ns); free(name);
-		i = rt->ns ? db_ns_start(rt->kind, rt->ns) : 0;
-	}
+	delete_collection(c, r, rt->kind, rt->ns, sel);
 	selector_free(sel);
-	struct value *s = api_status_value(200, "", "");
-	api_reply_value(c, 200, s);
-	value_unref(s);
 }
 
 /* ---- /scale ---- */
