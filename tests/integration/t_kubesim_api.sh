@@ -193,13 +193,28 @@ check_eq "delete: foreground: the dependent is being deleted" "True" "$(req GET 
 req PATCH "$CMS/child" "${MERGE[@]}" -d '{"metadata":{"finalizers":null}}' >/dev/null
 check_eq "delete: foreground: once the dependent is gone the owner goes" "404 404" "$(req GET "$CMS/child") $(req GET "$CMS/parent")"
 
-kctl create deploy fg -n $NS --image=registry.local:5000/web:1 --replicas=2 >/dev/null
-wait_until 10 bash -c "[ \"\$(kubectl get pods -n $NS -l app=fg -o name | wc -l)\" = 2 ]"
+mkdep() { # name replicas: a Deployment labelled app=NAME, applied server-side (JSON on the wire)
+  kctl apply --server-side --field-manager test -f - >/dev/null <<EOD
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: $1, namespace: $NS, labels: {app: $1}}
+spec:
+  replicas: $2
+  selector: {matchLabels: {app: $1}}
+  template:
+    metadata: {labels: {app: $1}}
+    spec: {containers: [{name: c, image: "registry.local:5000/web:1"}]}
+EOD
+}
+mkdep fg 2
+check "delete: the Deployment to delete in foreground has its 2 pods" \
+  wait_until 10 bash -c "[ \"\$(kubectl get pods -n $NS -l app=fg -o name | wc -l)\" = 2 ]"
 check "delete: kubectl delete deploy --cascade=foreground waits and succeeds" timeout 20 kubectl delete deploy fg -n $NS --cascade=foreground
-check_eq "delete: foreground took the ReplicaSets and pods with it" "0 0" \
-  "$(kctl get rs -n $NS -l app=fg -o name | wc -l) $(kctl get pods -n $NS -l app=fg -o name | wc -l)"
-kctl create deploy orph -n $NS --image=registry.local:5000/web:1 >/dev/null
-wait_until 10 bash -c "[ \"\$(kubectl get rs -n $NS -l app=orph -o name | wc -l)\" = 1 ]"
+check_eq "delete: foreground took the Deployment, ReplicaSets and pods with it" "404 0 0" \
+  "$(req GET "$DEPS/fg") $(kctl get rs -n $NS -l app=fg -o name | wc -l) $(kctl get pods -n $NS -l app=fg -o name | wc -l)"
+mkdep orph 1
+check "delete: the Deployment to orphan has its ReplicaSet" \
+  wait_until 10 bash -c "[ \"\$(kubectl get rs -n $NS -l app=orph -o name | wc -l)\" = 1 ]"
 kctl delete deploy orph -n $NS --cascade=orphan >/dev/null 2>&1
 check_eq "delete: --cascade=orphan keeps the ReplicaSet without its ownerReference" "1 " \
   "$(kctl get rs -n $NS -l app=orph -o name | wc -l) $(kctl get rs -n $NS -l app=orph -o jsonpath='{.items[0].metadata.ownerReferences}')"
@@ -239,7 +254,7 @@ for n in p1 p2 p3; do kctl create cm pg-$n -n $NS --from-literal=a=1 >/dev/null;
 req GET "$CMS?limit=2" >/dev/null
 rv1=$(jget "$T/r.json" 'j["metadata"]["resourceVersion"]'); cont=$(jget "$T/r.json" 'j["metadata"]["continue"]')
 kctl create cm pg-p4 -n $NS --from-literal=a=1 >/dev/null
-req GET "$CMS?limit=2&continue=$cont" >/dev/null
+curl -s -o "$T/r.json" -G --data-urlencode "continue=$cont" "$CMS?limit=2"
 check_eq "list: every page of a paged list carries the first page's resourceVersion" "$rv1" "$(jget "$T/r.json" 'j["metadata"]["resourceVersion"]')"
 check "list: the snapshot moved on after the write (a fresh list has a newer resourceVersion)" \
   bash -c "[ \"\$(curl -s '$CMS' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"metadata\"][\"resourceVersion\"])')\" -gt $rv1 ]"

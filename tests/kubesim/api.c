@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/base64.h"
 #include "core/base/yaml.h"
 #include "tests/kubesim/ctrl.h"
 #include "tests/kubesim/delete.h"
@@ -199,40 +200,42 @@ static void do_get(struct srv_conn *c, const struct srv_req *r, const struct rou
 	value_unref(v);
 }
 
-static char *cont_encode(const struct obj *o)
+/* The continue token as the API server makes it: base64 of {"v":"meta.k8s.io/v1","rv":RV,
+ * "start":"NS/NAME\u0000"} (the key to go on after, and the list's resourceVersion). */
+static char *cont_encode(const struct obj *o, uint64_t rv)
 {
-	struct strbuf sb = STRBUF_INIT;
-	const char *parts[2] = {o->ns, o->name};
-	for (int p = 0; p < 2; p++) {
-		for (const char *s = parts[p]; *s; s++)
-			sb_addf(&sb, "%02x", (unsigned char)*s);
-		if (!p)
-			sb_adds(&sb, "-");
-	}
-	return sb_detach(&sb, NULL);
+	struct strbuf key = STRBUF_INIT, js = STRBUF_INIT, out = STRBUF_INIT;
+	if (*o->ns)
+		sb_addf(&key, "%s/", o->ns);
+	sb_adds(&key, o->name);
+	sb_addc(&key, '\0');
+	sb_addf(&js, "{\"v\":\"meta.k8s.io/v1\",\"rv\":%llu,\"start\":", (unsigned long long)rv);
+	value_json_string(&js, key.buf, key.len, false);
+	sb_addc(&js, '}');
+	base64_encode(&out, js.buf, js.len);
+	sb_done(&key), sb_done(&js);
+	return sb_detach(&out, NULL);
 }
 
-static char *hex_part(const char *s, size_t n)
+static bool cont_decode(const char *tok, char **ns, char **name, uint64_t *rv)
 {
-	char *out = xmalloc(n / 2 + 1);
-	size_t i;
-	for (i = 0; i + 1 < n; i += 2) {
-		unsigned v;
-		sscanf(s + i, "%2x", &v);
-		out[i / 2] = (char)v;
-	}
-	out[i / 2] = 0;
-	return out;
-}
-
-static bool cont_decode(const char *tok, char **ns, char **name)
-{
-	const char *dash = strchr(tok, '-');
-	if (!dash || strspn(tok, "0123456789abcdef-") != strlen(tok))
+	char *text = NULL;
+	size_t n = 0;
+	if (base64_decode(tok, strlen(tok), &text, &n) < 0)
 		return false;
-	*ns = hex_part(tok, (size_t)(dash - tok));
-	*name = hex_part(dash + 1, strlen(dash + 1));
-	return true;
+	struct value *v = value_from_json(text, n, NULL);
+	const char *start = v ? vstr(v, "start") : NULL;
+	struct value *r = v ? value_map_get(v, "rv") : NULL;
+	bool ok = start && r && r->type == V_INT;
+	if (ok) {
+		const char *slash = strchr(start, '/');
+		*ns = slash ? xstrndup(start, (size_t)(slash - start)) : xstrdup("");
+		*name = xstrndup(slash ? slash + 1 : start, strcspn(slash ? slash + 1 : start, ""));
+		*rv = (uint64_t)r->u.i;
+	}
+	value_unref(v);
+	free(text);
+	return ok;
 }
 
 struct list_state {
@@ -241,6 +244,7 @@ struct list_state {
 	struct selector *sel;
 	long limit;
 	size_t start;
+	uint64_t rv;              /* the snapshot: the first page's resourceVersion */
 	bool table;
 };
 
@@ -280,7 +284,7 @@ static void list_collect(struct list_state *ls, struct page *pg)
 		if (ns && strcmp(o->ns, ns) != 0)
 			break;
 		if (ls->limit > 0 && (long)pg->len >= ls->limit) {
-			pg->cont = pg->len ? cont_encode(pg->v[pg->len - 1]) : NULL;
+			pg->cont = pg->len ? cont_encode(pg->v[pg->len - 1], ls->rv) : NULL;
 			return;
 		}
 		if (list_match(ls, o))
@@ -294,8 +298,9 @@ static int list_start(struct list_state *ls, struct tops_err *err)
 	char *cns = NULL, *cname = NULL;
 	const char *ns = ls->rt->ns;
 	ls->start = ns ? db_ns_start(ls->rt->kind, ns) : 0;
+	ls->rv = db_rv();
 	if (cont && *cont) {
-		if (!cont_decode(cont, &cns, &cname)) {
+		if (!cont_decode(cont, &cns, &cname, &ls->rv)) {
 			free(cont);
 			return tops_err_set(err, SIM_EBADREQ, "continue key is not valid: illegal base64 data");
 		}
@@ -311,7 +316,7 @@ static void send_json_list(struct srv_conn *c, struct list_state *ls, struct pag
 	struct strbuf out = STRBUF_INIT;
 	sb_grow(&out, pg->bytes + 256 + (pg->cont ? strlen(pg->cont) : 0));
 	sb_addf(&out, "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%llu\"",
-		kinds[ls->rt->kind].kind, kind_api_version(ls->rt->kind), (unsigned long long)db_rv());
+		kinds[ls->rt->kind].kind, kind_api_version(ls->rt->kind), (unsigned long long)ls->rv);
 	if (pg->cont)
 		sb_addf(&out, ",\"continue\":\"%s\"", pg->cont);
 	sb_adds(&out, "},\"items\":[");
@@ -330,7 +335,7 @@ static void send_table_list(struct srv_conn *c, struct list_state *ls, struct pa
 {
 	struct value *table = table_new(ls->rt->kind);
 	struct value *md = vmap(table, "metadata");
-	value_map_set(md, "resourceVersion", value_strf("%llu", (unsigned long long)db_rv()));
+	value_map_set(md, "resourceVersion", value_strf("%llu", (unsigned long long)ls->rv));
 	if (pg->cont)
 		vset_str(md, "continue", pg->cont);
 	char *head = value_to_json(table, false, false);
@@ -367,10 +372,20 @@ static void send_list(struct srv_conn *c, struct list_state *ls)
 	free(pg.cont);
 }
 
+/* A boolean query parameter as the API reads it (Go's strconv.ParseBool). */
+static bool query_bool(const char *s)
+{
+	static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True"};
+	for (size_t i = 0; s && i < ARRAY_LEN(yes); i++)
+		if (!strcmp(s, yes[i]))
+			return true;
+	return false;
+}
+
 static bool param_true(const char *query, const char *name)
 {
 	char *v = srv_query_get(query, name);
-	bool t = v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+	bool t = query_bool(v);
 	free(v);
 	return t;
 }
@@ -488,15 +503,6 @@ static bool dry_run(const struct srv_req *r)
 	return yes;
 }
 
-/* A boolean query parameter as the API reads it (Go's strconv.ParseBool). */
-static bool query_bool(const char *s)
-{
-	static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True"};
-	for (size_t i = 0; s && i < ARRAY_LEN(yes); i++)
-		if (!strcmp(s, yes[i]))
-			return true;
-	return false;
-}
 
 /* The manager of a write: the fieldManager parameter, else the client's User-Agent up to the
  * first '/', as the API server names it ("kubectl-client-side-apply", "kubectl-edit", "tops"). */
