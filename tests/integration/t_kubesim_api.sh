@@ -260,3 +260,6 @@ check "list: the snapshot moved on after the write (a fresh list has a newer res
   bash -c "[ \"\$(curl -s '$CMS' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"metadata\"][\"resourceVersion\"])')\" -gt $rv1 ]"
 code=$(curl -s -o "$T/wt.out" -w '%{http_code}' --max-time 3 "$CMS?watch=t&timeoutSeconds=1&fieldSelector=metadata.name%3Dw1")
 check_eq "watch: watch=t is a watch (Go's ParseBool)" "200 ADDED" "$code $(head -1 "$T/wt.out" | py 'import json,sys; print(json.load(sys.stdin)["type"])')"
+head -c 3145729 /dev/zero | tr '\0' ' ' >"$T/huge.json"
+code=$(req POST "$CMS" "${JSON[@]}" --data-binary @"$T/huge.json")
+check_eq "size: a request body over 3 MiB: 413 RequestEntityTooLarge" "413 RequestEntityTooLarge" "$code $(jget "$T/r.json" 'j["reason"]')"

@@ -19,6 +19,8 @@
 #include "tests/kubesim/valid.h"
 #include "tests/kubesim/watch.h"
 
+#define MAX_REQUEST_BODY 3145728
+
 struct route {
 	int kind;
 	char *ns, *name, *sub;
@@ -954,6 +956,10 @@ void api_handle(struct srv_conn *c, const struct srv_req *r)
 		return;
 	if (strcmp(r->path, "/metrics") == 0) {
 		metrics_handle(c, r);
+		return;
+	}
+	if (r->body_len > MAX_REQUEST_BODY) { /* the API server's limit on a request body */
+		api_reply_status(c, 413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728");
 		return;
 	}
 	struct route rt;
