@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/base64.h"
 #include "core/base/yaml.h"
 #include "tests/kubesim/ctrl.h"
+#include "tests/kubesim/delete.h"
 #include "tests/kubesim/logs.h"
 #include "tests/kubesim/metrics.h"
 #include "tests/kubesim/patch.h"
@@ -14,7 +16,10 @@
 #include "tests/kubesim/pb.h"
 #include "tests/kubesim/select.h"
 #include "tests/kubesim/table.h"
+#include "tests/kubesim/valid.h"
 #include "tests/kubesim/watch.h"
+
+#define MAX_REQUEST_BODY 3145728
 
 struct route {
 	int kind;
@@ -228,40 +233,42 @@ static void do_get(struct srv_conn *c, const struct srv_req *r, const struct rou
 	value_unref(v);
 }
 
-static char *cont_encode(const struct obj *o)
+/* The continue token as the API server makes it: base64 of {"v":"meta.k8s.io/v1","rv":RV,
+ * "start":"NS/NAME\u0000"} (the key to go on after, and the list's resourceVersion). */
+static char *cont_encode(const struct obj *o, uint64_t rv)
 {
-	struct strbuf sb = STRBUF_INIT;
-	const char *parts[2] = {o->ns, o->name};
-	for (int p = 0; p < 2; p++) {
-		for (const char *s = parts[p]; *s; s++)
-			sb_addf(&sb, "%02x", (unsigned char)*s);
-		if (!p)
-			sb_adds(&sb, "-");
-	}
-	return sb_detach(&sb, NULL);
+	struct strbuf key = STRBUF_INIT, js = STRBUF_INIT, out = STRBUF_INIT;
+	if (*o->ns)
+		sb_addf(&key, "%s/", o->ns);
+	sb_adds(&key, o->name);
+	sb_addc(&key, '\0');
+	sb_addf(&js, "{\"v\":\"meta.k8s.io/v1\",\"rv\":%llu,\"start\":", (unsigned long long)rv);
+	value_json_string(&js, key.buf, key.len, false);
+	sb_addc(&js, '}');
+	base64_encode(&out, js.buf, js.len);
+	sb_done(&key), sb_done(&js);
+	return sb_detach(&out, NULL);
 }
 
-static char *hex_part(const char *s, size_t n)
+static bool cont_decode(const char *tok, char **ns, char **name, uint64_t *rv)
 {
-	char *out = xmalloc(n / 2 + 1);
-	size_t i;
-	for (i = 0; i + 1 < n; i += 2) {
-		unsigned v;
-		sscanf(s + i, "%2x", &v);
-		out[i / 2] = (char)v;
-	}
-	out[i / 2] = 0;
-	return out;
-}
-
-static bool cont_decode(const char *tok, char **ns, char **name)
-{
-	const char *dash = strchr(tok, '-');
-	if (!dash || strspn(tok, "0123456789abcdef-") != strlen(tok))
+	char *text = NULL;
+	size_t n = 0;
+	if (base64_decode(tok, strlen(tok), &text, &n) < 0)
 		return false;
-	*ns = hex_part(tok, (size_t)(dash - tok));
-	*name = hex_part(dash + 1, strlen(dash + 1));
-	return true;
+	struct value *v = value_from_json(text, n, NULL);
+	const char *start = v ? vstr(v, "start") : NULL;
+	struct value *r = v ? value_map_get(v, "rv") : NULL;
+	bool ok = start && r && r->type == V_INT;
+	if (ok) {
+		const char *slash = strchr(start, '/');
+		*ns = slash ? xstrndup(start, (size_t)(slash - start)) : xstrdup("");
+		*name = xstrndup(slash ? slash + 1 : start, strcspn(slash ? slash + 1 : start, ""));
+		*rv = (uint64_t)r->u.i;
+	}
+	value_unref(v);
+	free(text);
+	return ok;
 }
 
 struct list_state {
@@ -270,6 +277,7 @@ struct list_state {
 	struct selector *sel;
 	long limit;
 	size_t start;
+	uint64_t rv;              /* the snapshot: the first page's resourceVersion */
 	bool table;
 };
 
@@ -309,7 +317,7 @@ static void list_collect(struct list_state *ls, struct page *pg)
 		if (ns && strcmp(o->ns, ns) != 0)
 			break;
 		if (ls->limit > 0 && (long)pg->len >= ls->limit) {
-			pg->cont = pg->len ? cont_encode(pg->v[pg->len - 1]) : NULL;
+			pg->cont = pg->len ? cont_encode(pg->v[pg->len - 1], ls->rv) : NULL;
 			return;
 		}
 		if (list_match(ls, o))
@@ -323,8 +331,9 @@ static int list_start(struct list_state *ls, struct tops_err *err)
 	char *cns = NULL, *cname = NULL;
 	const char *ns = ls->rt->ns;
 	ls->start = ns ? db_ns_start(ls->rt->kind, ns) : 0;
+	ls->rv = db_rv();
 	if (cont && *cont) {
-		if (!cont_decode(cont, &cns, &cname)) {
+		if (!cont_decode(cont, &cns, &cname, &ls->rv)) {
 			free(cont);
 			return tops_err_set(err, SIM_EBADREQ, "continue key is not valid: illegal base64 data");
 		}
@@ -340,7 +349,7 @@ static void send_json_list(struct srv_conn *c, struct list_state *ls, struct pag
 	struct strbuf out = STRBUF_INIT;
 	sb_grow(&out, pg->bytes + 256 + (pg->cont ? strlen(pg->cont) : 0));
 	sb_addf(&out, "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%llu\"",
-		kinds[ls->rt->kind].kind, kind_api_version(ls->rt->kind), (unsigned long long)db_rv());
+		kinds[ls->rt->kind].kind, kind_api_version(ls->rt->kind), (unsigned long long)ls->rv);
 	if (pg->cont)
 		sb_addf(&out, ",\"continue\":\"%s\"", pg->cont);
 	sb_adds(&out, "},\"items\":[");
@@ -359,7 +368,7 @@ static void send_table_list(struct srv_conn *c, struct list_state *ls, struct pa
 {
 	struct value *table = table_new(ls->rt->kind);
 	struct value *md = vmap(table, "metadata");
-	value_map_set(md, "resourceVersion", value_strf("%llu", (unsigned long long)db_rv()));
+	value_map_set(md, "resourceVersion", value_strf("%llu", (unsigned long long)ls->rv));
 	if (pg->cont)
 		vset_str(md, "continue", pg->cont);
 	char *head = value_to_json(table, false, false);
@@ -440,7 +449,65 @@ static int check_body(const struct route *rt, struct value *v, struct tops_err *
 		vset_str(md, "namespace", rt->ns);
 	if (rt->ns && !db_find(K_NS, "", rt->ns))
 		return tops_err_set(err, TOPS_ENOENT, "namespaces \"%s\" not found", rt->ns);
-	return ctrl_validate(rt->kind, v, err);
+	return 0;
+}
+
+static bool strict(const struct srv_req *r)
+{
+	char *fv = srv_query_get(r->query, "fieldValidation");
+	bool yes = fv && !strcmp(fv, "Strict");
+	free(fv);
+	return yes;
+}
+
+/* Unknown fields: with fieldValidation=Strict a 400 (the decoder's words), else dropped as
+ * the server's typed decoder drops them. 0, or -1 with the reply sent. */
+static int unknown_fields(struct srv_conn *c, const struct srv_req *r, const struct route *rt,
+			  struct value *v)
+{
+	if (!strict(r)) {
+		valid_drop_unknown(rt->kind, v);
+		return 0;
+	}
+	struct value *u = valid_unknown_fields(rt->kind, v);
+	if (!u)
+		return 0;
+	struct strbuf msg = STRBUF_INIT;
+	sb_adds(&msg, "strict decoding error: ");
+	for (size_t i = 0; i < u->u.list.len; i++)
+		sb_addf(&msg, "%sunknown field \"%s\"", i ? ", " : "", u->u.list.items[i]->u.str.s);
+	api_reply_status(c, 400, "BadRequest", sb_str(&msg));
+	sb_done(&msg);
+	value_unref(u);
+	return -1;
+}
+
+/* The checks of a write before it is stored, in the API server's order: the body's kind and
+ * namespace, its fields, then validation (422 with causes). A Secret's stringData is folded
+ * into data first. 0, or -1 with the reply sent. */
+static int admit(struct srv_conn *c, const struct srv_req *r, const struct route *rt,
+		 struct value *v, bool check_fields)
+{
+	struct tops_err err = {0};
+	if (check_body(rt, v, &err) == 0 && check_fields && unknown_fields(c, r, rt, v))
+		return -1;
+	if (!err.code) {
+		valid_normalise(rt->kind, v);
+		struct value *causes = valid_causes(rt->kind, v);
+		if (causes) {
+			const char *name = vstr(v, "metadata.name");
+			struct value *st = valid_status(rt->kind, name ? name : rt->name, causes);
+			api_reply_value(c, 422, st);
+			value_unref(st), value_unref(causes);
+			return -1;
+		}
+		ctrl_validate(rt->kind, v, &err);
+	}
+	if (!err.code)
+		return 0;
+	api_reply_err(c, &err, rt->kind, v && v->type == V_MAP ? vstr(v, "metadata.name") : rt->name);
+	tops_err_clear(&err);
+	return -1;
 }
 
 static bool dry_run(const struct srv_req *r)
@@ -477,50 +544,65 @@ static void do_create(struct srv_conn *c, const struct srv_req *r, const struct 
 {
 	struct tops_err err = {0};
 	struct value *v = api_parse_body(r, &err);
-	if (!v || check_body(rt, v, &err))
-		goto fail;
-	ctrl_defaults(rt->kind, v);
-	record_update(v, NULL, r, rt->kind);
-	if (dry_run(r)) {
-		reply_object(c, r, 201, rt->kind, v);
-		value_unref(v);
+	if (!v) {
+		api_reply_err(c, &err, rt->kind, NULL);
+		tops_err_clear(&err);
 		return;
 	}
-	if (db_create(rt->kind, v, &err))
-		goto fail;
-	reply_object(c, r, 201, rt->kind, v);
-	value_unref(v);
-	return;
-fail:
-	api_reply_err(c, &err, rt->kind, v ? vstr(v, "metadata.name") : NULL);
+	if (admit(c, r, rt, v, true) == 0) {
+		ctrl_defaults(rt->kind, v);
+		record_update(v, NULL, r, rt->kind);
+		if (!dry_run(r) && db_create(rt->kind, v, &err))
+			api_reply_err(c, &err, rt->kind, vstr(v, "metadata.name"));
+		else
+			reply_object(c, r, 201, rt->kind, v);
+	}
 	tops_err_clear(&err);
 	value_unref(v);
 }
 
 static bool is_status(const struct route *rt) { return rt->sub && strcmp(rt->sub, "status") == 0; }
 
-/* Stores v as the new version of the object named by rt; replies. Consumes v. */
+static bool has_finalizers(const struct value *v)
+{
+	const struct value *f = value_map_path(v, "metadata.finalizers");
+	return f && f->type == V_LIST && f->u.list.len;
+}
+
+/* The status subresource: only status (and the resourceVersion to check) come from v. */
+static struct value *status_write(const struct route *rt, struct value *v)
+{
+	struct value *old = db_get(rt->kind, rt->ns, rt->name);
+	if (!old)
+		return v;
+	value_map_set(old, "status", value_ref(value_map_get(v, "status") ?: value_null()));
+	value_map_set(vmap(old, "metadata"), "resourceVersion",
+		      value_ref(value_map_path(v, "metadata.resourceVersion") ?: value_str("")));
+	value_unref(v);
+	return old;
+}
+
+/* Stores v as the new version of the object named by rt; replies. Consumes v. An object
+ * marked for deletion goes when its last finalizer is removed. */
 static void finish_update(struct srv_conn *c, const struct srv_req *r, const struct route *rt,
 			  struct value *v, bool check_rv, const struct value *old, bool applied)
 {
 	struct tops_err err = {0};
-	if (check_body(rt, v, &err))
-		goto fail;
-	const char *name = vstr(v, "metadata.name");
+	const char *name = v && v->type == V_MAP ? vstr(v, "metadata.name") : NULL;
 	if (!name || strcmp(name, rt->name) != 0) {
 		tops_err_set(&err, SIM_EBADREQ, "the name of the object (%s) does not match the name on the URL (%s)",
 			     name ? name : "", rt->name);
 		goto fail;
 	}
+	if (admit(c, r, rt, v, !applied) < 0) {
+		value_unref(v);
+		return;
+	}
+	const char *del = old ? vstr(old, "metadata.deletionTimestamp") : NULL;
+	if (del) /* set by the server only, and kept */
+		vset_str(vmap(v, "metadata"), "deletionTimestamp", del);
 	if (is_status(rt)) {
-		struct value *old = db_get(rt->kind, rt->ns, rt->name);
-		if (old) {
-			value_map_set(old, "status", value_ref(value_map_get(v, "status") ?: value_null()));
-			value_map_set(vmap(old, "metadata"), "resourceVersion",
-				      value_ref(value_map_path(v, "metadata.resourceVersion") ?: value_str("")));
-			value_unref(v);
-			v = old;
-		}
+		v = status_write(rt, v);
 	} else {
 		ctrl_defaults(rt->kind, v);
 		if (!applied)
@@ -528,6 +610,10 @@ static void finish_update(struct srv_conn *c, const struct srv_req *r, const str
 	}
 	if (!dry_run(r) && db_update(rt->kind, v, check_rv, !is_status(rt), &err))
 		goto fail;
+	if (!dry_run(r) && del && !has_finalizers(v)) {
+		ctrl_delete(rt->kind, rt->ns ? rt->ns : "", rt->name, "Background", NULL, NULL);
+		delete_owner_check(rt->kind, v);
+	}
 	reply_object(c, r, 200, rt->kind, v);
 	value_unref(v);
 	return;
@@ -572,11 +658,62 @@ static void reply_conflicts(struct srv_conn *c, const struct route *rt, const st
 	struct value *st = api_status_value(409, "Conflict", sb_str(&msg));
 	struct value *d = vmap(st, "details");
 	vset_str(d, "name", rt->name);
+	if (*kinds[rt->kind].group)
+		vset_str(d, "group", kinds[rt->kind].group);
 	vset_str(d, "kind", kinds[rt->kind].resource);
 	value_map_set(d, "causes", causes);
 	api_reply_value(c, 409, st);
 	value_unref(st);
 	sb_done(&msg);
+}
+
+/* PatchOptions are checked before anything else: an apply needs a fieldManager, force is
+ * for applies only. 422 as the server answers (PatchOptions.meta.k8s.io). 0 or -1, replied. */
+static int patch_options(struct srv_conn *c, const struct srv_req *r, enum patch_type pt)
+{
+	char *mgr = srv_query_get(r->query, "fieldManager"), *force = srv_query_get(r->query, "force");
+	const char *field = NULL, *msg = NULL, *reason = NULL;
+	if (pt == PATCH_APPLY && (!mgr || !*mgr))
+		field = "fieldManager", msg = "Required value: is required for apply patch", reason = "FieldValueRequired";
+	else if (pt != PATCH_APPLY && force)
+		field = "force", msg = "Forbidden: may not be specified for non-apply patch", reason = "FieldValueForbidden";
+	free(mgr), free(force);
+	if (!field)
+		return 0;
+	char *text = xasprintf("PatchOptions.meta.k8s.io \"\" is invalid: %s: %s", field, msg);
+	struct value *st = api_status_value(422, "Invalid", text), *d = vmap(st, "details");
+	struct value *causes = value_list(), *cause = value_map();
+	vset_str(d, "group", "meta.k8s.io");
+	vset_str(d, "kind", "PatchOptions");
+	vset_str(cause, "reason", reason);
+	vset_str(cause, "message", msg);
+	vset_str(cause, "field", field);
+	value_list_push(causes, cause);
+	value_map_set(d, "causes", causes);
+	api_reply_value(c, 422, st);
+	value_unref(st);
+	free(text);
+	return -1;
+}
+
+/* An apply configuration with fields the kind does not have: the structured merge refuses it
+ * (whatever fieldValidation says), as a 500 with the field manager's words. 0 or -1, replied. */
+static int apply_unknown(struct srv_conn *c, const struct route *rt, const struct value *doc)
+{
+	struct value *u = valid_unknown_fields(rt->kind, doc);
+	if (!u)
+		return 0;
+	struct strbuf msg = STRBUF_INIT;
+	sb_addf(&msg, "failed to create typed patch object (%s/%s; %s/%s, Kind=%s): ", rt->ns ? rt->ns : "",
+		rt->name, kinds[rt->kind].group, kinds[rt->kind].version, kinds[rt->kind].kind);
+	for (size_t i = 0; i < u->u.list.len; i++)
+		sb_addf(&msg, "%s.%s: field not declared in schema", i ? "\n" : "", u->u.list.items[i]->u.str.s);
+	struct value *st = api_status_value(500, "", sb_str(&msg));
+	value_map_del(st, "reason");
+	api_reply_value(c, 500, st);
+	value_unref(st), value_unref(u);
+	sb_done(&msg);
+	return -1;
 }
 
 /* Server-side apply over cur (NULL: create): 0 with *out, or a reply already sent. */
@@ -587,15 +724,8 @@ static int apply_fields(struct srv_conn *c, const struct srv_req *r, const struc
 	char *mgr = srv_query_get(r->query, "fieldManager");
 	struct value *t = value_str_own(sim_timestamp(sim_wall()), 20), *conf = NULL;
 	int rc = 0;
-	if (!mgr || !*mgr) {
-		struct tops_err err = {0};
-		tops_err_set(&err, TOPS_EINVAL, "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: "
-			     "Required value: is required for apply patch");
-		api_reply_err(c, &err, rt->kind, rt->name);
-		tops_err_clear(&err);
-		rc = -1;
-	} else if (ssa_apply(cur, merged, doc, mgr, kind_api_version(rt->kind), t->u.str.s,
-			     srv_query_bool(r->query, "force"), out, &conf)) {
+	if (ssa_apply(cur, merged, doc, mgr, kind_api_version(rt->kind), t->u.str.s,
+		      srv_query_bool(r->query, "force"), out, &conf)) {
 		reply_conflicts(c, rt, conf);
 		rc = -1;
 	}
@@ -611,14 +741,34 @@ static void apply_create(struct srv_conn *c, const struct srv_req *r, const stru
 	if (doc->type != V_MAP || apply_fields(c, r, rt, NULL, doc, doc, &v) < 0)
 		return;
 	struct tops_err err = {0};
-	if (check_body(rt, v, &err) || (ctrl_defaults(rt->kind, v), 0) ||
-	    (!dry_run(r) && db_create(rt->kind, v, &err))) {
-		api_reply_err(c, &err, rt->kind, rt->name);
-		tops_err_clear(&err);
-	} else {
-		reply_object(c, r, 201, rt->kind, v);
+	if (admit(c, r, rt, v, false) == 0) {
+		ctrl_defaults(rt->kind, v);
+		if (!dry_run(r) && db_create(rt->kind, v, &err))
+			api_reply_err(c, &err, rt->kind, rt->name);
+		else
+			reply_object(c, r, 201, rt->kind, v);
 	}
+	tops_err_clear(&err);
 	value_unref(v);
+}
+
+/* An apply over cur: the merged object, or NULL with the reply sent (a conflict, or nothing
+ * changed: then cur is the answer and no new version is written). */
+static struct value *apply_over(struct srv_conn *c, const struct srv_req *r, const struct route *rt,
+				const struct value *cur, struct value *merged, const struct value *doc)
+{
+	struct value *applied = NULL;
+	int rc = apply_fields(c, r, rt, cur, merged, doc, &applied);
+	value_unref(merged);
+	if (rc < 0)
+		return NULL;
+	valid_normalise(rt->kind, applied);
+	if (value_equal_json(applied, cur)) {
+		reply_object(c, r, 200, rt->kind, cur);
+		value_unref(applied);
+		return NULL;
+	}
+	return applied;
 }
 
 static void do_patch(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
@@ -630,142 +780,53 @@ static void do_patch(struct srv_conn *c, const struct srv_req *r, const struct r
 		tops_err_set(&err, TOPS_EHTTP, "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
 		goto fail;
 	}
+	if (patch_options(c, r, pt) < 0)
+		return;
 	if (!(doc = api_parse_body(r, &err)))
 		goto fail;
+	if (pt == PATCH_APPLY && apply_unknown(c, rt, doc) < 0)
+		goto done;
 	cur = db_get(rt->kind, rt->ns, rt->name);
 	if (!cur && pt == PATCH_APPLY) {
 		apply_create(c, r, rt, doc);
-		value_unref(doc);
-		return;
+		goto done;
 	}
 	if (!cur) {
-		value_unref(doc);
 		not_found(c, rt->kind, rt->name);
-		return;
+		goto done;
 	}
 	if (!(v = patch_apply(pt, cur, doc, &err)))
 		goto fail;
-	if (pt == PATCH_APPLY) {
-		struct value *applied = NULL;
-		int rc = apply_fields(c, r, rt, cur, v, doc, &applied);
-		value_unref(v);
-		v = applied;
-		if (rc == 0 && value_equal_json(v, cur)) { /* nothing changed: no new version */
-			reply_object(c, r, 200, rt->kind, cur);
-			rc = -1;
-		}
-		if (rc < 0) {
-			value_unref(v), value_unref(doc), value_unref(cur);
-			return;
-		}
-	}
-	value_unref(doc);
+	if (pt == PATCH_APPLY && !(v = apply_over(c, r, rt, cur, v, doc)))
+		goto done;
 	finish_update(c, r, rt, v, pt != PATCH_APPLY, cur, pt == PATCH_APPLY);
-	value_unref(cur);
-	return;
+	goto done;
 fail:
 	api_reply_err(c, &err, rt->kind, rt->name);
 	tops_err_clear(&err);
+done:
 	value_unref(doc);
 	value_unref(cur);
-}
-
-/* DeleteOptions.preconditions: a uid or resourceVersion that is not the object's is a 409. */
-static int check_preconditions(const struct route *rt, const struct value *opts, struct tops_err *err)
-{
-	const char *want_rv = vstr(opts, "preconditions.resourceVersion"), *want_uid = vstr(opts, "preconditions.uid");
-	struct value *cur = (want_rv || want_uid) ? db_get(rt->kind, rt->ns, rt->name) : NULL;
-	const char *rv = vstr(cur, "metadata.resourceVersion"), *uid = vstr(cur, "metadata.uid");
-	int rc = 0;
-	if (cur && want_uid && uid && strcmp(want_uid, uid))
-		rc = tops_err_set(err, TOPS_ECONFLICT, "Operation cannot be fulfilled on %s \"%s\": Precondition "
-				  "failed: UID in precondition: %s, UID in object meta: %s", kinds[rt->kind].resource,
-				  rt->name, want_uid, uid);
-	else if (cur && want_rv && rv && strcmp(want_rv, rv))
-		rc = tops_err_set(err, TOPS_ECONFLICT, "Operation cannot be fulfilled on %s \"%s\": the "
-				  "ResourceVersion in the precondition (%s) does not match the ResourceVersion in "
-				  "record (%s). The object might have been modified", kinds[rt->kind].resource,
-				  rt->name, want_rv, rv);
-	value_unref(cur);
-	return rc;
-}
-
-/* What a delete answers: the object while it is still there (a pod terminating gracefully, an
- * owner waiting for its dependents), else a Status naming what was deleted, as the API does. */
-static void reply_deleted(struct srv_conn *c, const struct route *rt, struct value *out)
-{
-	if (vstr(out, "metadata.deletionTimestamp") || rt->kind == K_POD) {
-		api_reply_value(c, 200, out);
-		return;
-	}
-	struct value *st = api_status_value(200, "", "");
-	value_map_del(st, "reason");
-	value_map_del(st, "message");
-	struct value *d = vmap(st, "details");
-	vset_str(d, "name", rt->name);
-	if (*kinds[rt->kind].group)
-		vset_str(d, "group", kinds[rt->kind].group);
-	vset_str(d, "kind", kinds[rt->kind].resource);
-	if (vstr(out, "metadata.uid"))
-		vset_str(d, "uid", vstr(out, "metadata.uid"));
-	api_reply_value(c, 200, st);
-	value_unref(st);
 }
 
 static void do_delete(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
 {
-	struct tops_err err = {0};
-	struct value *out = NULL, *opts = r->body_len ? value_from_json(r->body, r->body_len, NULL) : NULL;
-	char *policy = srv_query_get(r->query, "propagationPolicy");
-	if (!policy && vstr(opts, "propagationPolicy"))
-		policy = xstrdup(vstr(opts, "propagationPolicy"));
-	if (check_preconditions(rt, opts, &err)) {
-		/* err set: refused */
-	} else if (dry_run(r)) {
-		out = db_get(rt->kind, rt->ns, rt->name);
-		if (!out)
-			tops_err_set(&err, TOPS_ENOENT, "%s \"%s\" not found", kinds[rt->kind].resource, rt->name);
-	} else {
-		ctrl_delete(rt->kind, rt->ns, rt->name, policy, &out, &err);
-	}
-	value_unref(opts);
-	free(policy);
-	if (!out) {
-		api_reply_err(c, &err, rt->kind, rt->name);
-		tops_err_clear(&err);
-		return;
-	}
-	reply_deleted(c, rt, out);
-	value_unref(out);
+	delete_handle(c, r, rt->kind, rt->ns, rt->name);
 }
 
 static void do_delete_collection(struct srv_conn *c, const struct srv_req *r, const struct route *rt)
 {
 	struct tops_err err = {0};
-	char *ls_s = srv_query_get(r->query, "labelSelector");
-	struct selector *sel = selector_parse(ls_s, NULL, &err);
-	free(ls_s);
+	char *ls_s = srv_query_get(r->query, "labelSelector"), *fs_s = srv_query_get(r->query, "fieldSelector");
+	struct selector *sel = selector_parse(ls_s, fs_s, &err);
+	free(ls_s), free(fs_s);
 	if (!sel) {
 		api_reply_err(c, &err, rt->kind, NULL);
 		tops_err_clear(&err);
 		return;
 	}
-	size_t i = rt->ns ? db_ns_start(rt->kind, rt->ns) : 0;
-	struct obj *o;
-	while ((o = db_at(rt->kind, i)) != NULL && (!rt->ns || strcmp(o->ns, rt->ns) == 0)) {
-		if (!selector_match(sel, o->ns, o->name, o->labels, NULL)) {
-			i++;
-			continue;
-		}
-		char *ns = xstrdup(o->ns), *name = xstrdup(o->name);
-		ctrl_delete(rt->kind, ns, name, NULL, NULL, NULL);
-		free(ns); free(name);
-		i = rt->ns ? db_ns_start(rt->kind, rt->ns) : 0;
-	}
+	delete_collection(c, r, rt->kind, rt->ns, sel);
 	selector_free(sel);
-	struct value *s = api_status_value(200, "", "");
-	api_reply_value(c, 200, s);
-	value_unref(s);
 }
 
 /* ---- /scale ---- */
@@ -921,6 +982,10 @@ void api_handle(struct srv_conn *c, const struct srv_req *r)
 		return;
 	if (strcmp(r->path, "/metrics") == 0) {
 		metrics_handle(c, r);
+		return;
+	}
+	if (r->body_len > MAX_REQUEST_BODY) { /* the API server's limit on a request body */
+		api_reply_status(c, 413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728");
 		return;
 	}
 	struct route rt;

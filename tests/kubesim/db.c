@@ -212,12 +212,19 @@ size_t db_ns_end(int kind, const char *ns)
 	return lo;
 }
 
+/* The version a MODIFIED event replaces, while its listeners run (selector watches need it). */
+static struct blob *event_prev;
+
+const struct blob *db_event_prev(void) { return event_prev; }
+
 static void history_add(int kind, const char *type, struct obj *o)
 {
 	struct hist *h;
 	if (ring_len == ring_cap) {
 		h = &ring[ring_head];
 		blob_unref(h->json);
+		if (h->prev)
+			blob_unref(h->prev);
 		free(h->ns);
 		ring_head = (ring_head + 1) % ring_cap;
 		ring_len--;
@@ -229,6 +236,9 @@ static void history_add(int kind, const char *type, struct obj *o)
 	h->type = type;
 	h->json = o->json;
 	o->json->refs++;
+	h->prev = event_prev;
+	if (event_prev)
+		event_prev->refs++;
 	h->ns = xstrdup(o->ns);
 }
 
@@ -241,11 +251,17 @@ void db_history(uint64_t after, void (*fn)(const struct hist *h, void *ctx), voi
 	}
 }
 
-static void emit(int kind, const char *type, struct obj *o)
+/* prev: the version a MODIFIED replaces (NULL otherwise), shown to listeners by db_event_prev. */
+static void emit(int kind, const char *type, struct obj *o, struct blob *prev)
 {
+	struct blob *outer = event_prev;
+	event_prev = prev;
 	history_add(kind, type, o);
-	for (int i = 0; i < nlisteners; i++)
+	for (int i = 0; i < nlisteners; i++) {
+		event_prev = prev; /* a listener's own writes emit in between */
 		listeners[i].fn(kind, type, o, listeners[i].ctx);
+	}
+	event_prev = outer;
 }
 
 static const char *controller_uid(const struct value *v)
@@ -471,7 +487,7 @@ int db_create(int kind, struct value *v, struct tops_err *err)
 		vset_int(md, "generation", 1);
 	obj_fill(o, v);
 	table_insert(t, at, o);
-	emit(kind, "ADDED", o);
+	emit(kind, "ADDED", o, NULL);
 	return 0;
 }
 
@@ -519,8 +535,11 @@ int db_update(int kind, struct value *v, bool check_rv, bool keep_status, struct
 	value_unref(old);
 	o->rv = ++cur_rv;
 	value_map_set(md, "resourceVersion", value_strf("%llu", (unsigned long long)o->rv));
+	struct blob *prev = o->json;
+	prev->refs++;
 	obj_fill(o, v);
-	emit(kind, "MODIFIED", o);
+	emit(kind, "MODIFIED", o, prev);
+	blob_unref(prev);
 	return 0;
 }
 
@@ -550,7 +569,7 @@ int db_delete(int kind, const char *ns, const char *name, struct value **out, st
 	o->json = blob_from(v);
 	free(o->cells);
 	o->cells = table_cells(kind, v, o->json->data, o->json->len);
-	emit(kind, "DELETED", o);
+	emit(kind, "DELETED", o, NULL);
 	if (out)
 		*out = v;
 	else

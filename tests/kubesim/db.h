@@ -36,6 +36,7 @@ struct hist {
 	int kind;
 	const char *type;         /* "ADDED", "MODIFIED", "DELETED" */
 	struct blob *json;
+	struct blob *prev;        /* MODIFIED: the version it replaced; else NULL */
 	char *ns;
 };
 
@@ -44,6 +45,8 @@ typedef void (*db_listener_fn)(int kind, const char *type, const struct obj *o, 
 
 void db_init(size_t history_cap);
 void db_listen(db_listener_fn fn, void *ctx);
+/* During a MODIFIED event's listeners: the JSON text of the version it replaced; else NULL. */
+const struct blob *db_event_prev(void);
 uint64_t db_rv(void);
 /* The oldest resourceVersion a watch may resume from (older gets 410 Expired). */
 uint64_t db_oldest_rv(void);

@@ -350,69 +350,11 @@ static int check_labels(int kind, const struct value *obj, struct tops_err *err)
 	return 0;
 }
 
-static bool dns_name(const char *n, bool label)
-{
-	size_t len = strlen(n);
-	if (!len || len > (label ? 63u : 253u))
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = n[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-		bool inner = c == '-' || (!label && c == '.');
-		if (!alnum && (!inner || i == 0 || i == len - 1 || (c == '.' && (n[i - 1] == '.' || n[i + 1] == '.'))))
-			return false;
-	}
-	return true;
-}
-
-/* metadata.name: required, a DNS-1123 subdomain (a label for Namespaces and Services). */
-static int check_name(int kind, const struct value *obj, struct tops_err *err)
-{
-	const char *name = vstr(obj, "metadata.name");
-	bool label = kind == K_NS || kind == K_SVC;
-	if (!name || !*name)
-		return vstr(obj, "metadata.generateName") ? 0 :
-		       invalid(err, kind, obj, "metadata.name", "Required value: name or generateName is required");
-	if (dns_name(name, label))
-		return 0;
-	char *what = label ?
-		xasprintf("Invalid value: \"%s\": a lowercase RFC 1123 label must consist of lower case alphanumeric "
-			  "characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  "
-			  "or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')", name) :
-		xasprintf("Invalid value: \"%s\": a lowercase RFC 1123 subdomain must consist of lower case "
-			  "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character "
-			  "(e.g. 'example.com', regex used for validation is "
-			  "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')", name);
-	int rc = invalid(err, kind, obj, "metadata.name", what);
-	free(what);
-	return rc;
-}
-
-/* The data of a ConfigMap or Secret is at most 1 MiB (the API's limit). */
-static int check_size(int kind, const struct value *obj, struct tops_err *err)
-{
-	size_t total = 0;
-	static const char *const keys[] = {"data", "binaryData", "stringData"};
-	for (size_t k = 0; k < ARRAY_LEN(keys); k++) {
-		const struct value *m = value_map_get(obj, keys[k]);
-		for (size_t i = 0; m && m->type == V_MAP && i < m->u.map.len; i++) {
-			const struct value *v = m->u.map.e[i].val;
-			total += v && v->type == V_STRING ? (kind == K_SECRET && k == 0 ? v->u.str.len * 3 / 4 : v->u.str.len) : 0;
-		}
-	}
-	return total > 1048576 ? invalid(err, kind, obj, "data", "Too long: must have at most 1048576 bytes") : 0;
-}
-
 int ctrl_validate(int kind, const struct value *obj, struct tops_err *err)
 {
 	if (!is_type(obj, V_MAP) || !is_type(value_map_get(obj, "metadata"), V_MAP))
 		return tops_err_set(err, SIM_EBADREQ, "the object has no metadata");
-	int rc = check_name(kind, obj, err);
-	if (rc == 0 && (kind == K_CM || kind == K_SECRET))
-		rc = check_size(kind, obj, err);
-	if (rc)
-		return rc;
-	rc = check_labels(kind, obj, err);
+	int rc = check_labels(kind, obj, err); /* names, fields and sizes: valid.c */
 	if (rc)
 		return rc;
 	if (kind == K_DEPLOY || kind == K_RS || kind == K_STS)

@@ -145,6 +145,8 @@ struct selector *selector_parse(const char *labels, const char *fields, struct t
 
 bool selector_needs_object(const struct selector *s) { return s && s->needs_object; }
 
+bool selector_empty(const struct selector *s) { return !s || !s->n; }
+
 static bool in_vals(const struct req *r, const char *v)
 {
 	for (int i = 0; i < r->nvals; i++)

@@ -13,6 +13,8 @@ struct selector *selector_parse(const char *labels, const char *fields, struct t
 void selector_free(struct selector *s);
 /* True when matching needs the parsed object (a field other than metadata.name/namespace). */
 bool selector_needs_object(const struct selector *s);
+/* True when the selector has no requirement (it matches everything). */
+bool selector_empty(const struct selector *s);
 /* parsed may be NULL unless selector_needs_object(). labels: map of the object's labels. */
 bool selector_match(const struct selector *s, const char *ns, const char *name,
 		    const struct value *labels, const struct value *parsed);

@@ -55,8 +55,26 @@ static void paths_of_map(const char *prefix, const struct value *m, int depth, s
 	}
 }
 
+/* Lists of scalars that are sets (listType=set): each item is owned on its own, as v:VALUE. */
+static const char *const set_lists[] = {"f:metadata" SEP "f:finalizers"};
+
+static bool paths_of_set(const char *prefix, const struct value *v, struct value *set)
+{
+	if (!v || v->type != V_LIST || !in(prefix, set_lists, ARRAY_LEN(set_lists)))
+		return false;
+	for (size_t i = 0; i < v->u.list.len; i++) {
+		char *j = value_to_json(v->u.list.items[i], false, false);
+		char *p = xasprintf("%s" SEP "v:%s", prefix, j);
+		add_path(set, p);
+		free(j), free(p);
+	}
+	return true;
+}
+
 static void paths_of_value(const char *prefix, const char *field, const struct value *v, struct value *set)
 {
+	if (paths_of_set(prefix, v, set))
+		return;
 	const char *key = v && v->type == V_LIST && v->u.list.len ? patch_merge_key(field, v) : NULL;
 	for (size_t i = 0; key && i < v->u.list.len; i++)
 		if (v->u.list.items[i]->type != V_MAP || !value_map_get(v->u.list.items[i], key))
@@ -144,6 +162,27 @@ static struct value *find_item(const struct value *list, const char *seg, size_t
 	return found;
 }
 
+/* The item of a set list that a "v:VALUE" segment names, and its index. */
+static struct value *find_value(const struct value *list, const char *seg, size_t *at)
+{
+	struct value *want = value_from_json(seg + 2, strlen(seg + 2), NULL), *found = NULL;
+	for (size_t i = 0; want && list && list->type == V_LIST && i < list->u.list.len && !found; i++)
+		if (value_equal_json(list->u.list.items[i], want)) {
+			found = list->u.list.items[i];
+			*at = i;
+		}
+	value_unref(want);
+	return found;
+}
+
+static void list_drop(struct value *list, size_t at)
+{
+	value_unref(list->u.list.items[at]);
+	memmove(list->u.list.items + at, list->u.list.items + at + 1,
+		(list->u.list.len - at - 1) * sizeof *list->u.list.items);
+	list->u.list.len--;
+}
+
 /* Walks to the parent of the path's last segment; returns the parent and the last segment. */
 static struct value *walk(const struct value *obj, const char *path, char **last)
 {
@@ -167,7 +206,8 @@ static const struct value *value_at(const struct value *obj, const char *path)
 	size_t at;
 	if (parent && last)
 		v = last[0] == 'f' ? value_map_get(parent, last + 2) :
-		    last[0] == 'k' ? find_item(parent, last, &at) : parent;
+		    last[0] == 'k' ? find_item(parent, last, &at) :
+		    last[0] == 'v' ? find_value(parent, last, &at) : parent;
 	free(last);
 	return v;
 }
@@ -176,20 +216,18 @@ static void remove_at(struct value *obj, const char *path)
 {
 	char *last = NULL;
 	struct value *parent = walk(obj, path, &last);
+	size_t at;
 	if (parent && last && last[0] == 'f' && parent->type == V_MAP) {
 		value_map_del(parent, last + 2);
+	} else if (parent && last && last[0] == 'v' && find_value(parent, last, &at)) {
+		list_drop(parent, at);
 	} else if (parent && last && last[0] == '.') {
 		/* the item itself: walk to its list and drop it */
 		char *item_path = xstrndup(path, strlen(path) - 2);
 		char *ik = NULL;
 		struct value *list = walk(obj, item_path, &ik);
-		size_t at;
-		if (list && ik && find_item(list, ik, &at)) {
-			value_unref(list->u.list.items[at]);
-			memmove(list->u.list.items + at, list->u.list.items + at + 1,
-				(list->u.list.len - at - 1) * sizeof *list->u.list.items);
-			list->u.list.len--;
-		}
+		if (list && ik && find_item(list, ik, &at))
+			list_drop(list, at);
 		free(item_path), free(ik);
 	}
 	free(last);
@@ -211,6 +249,8 @@ static char *field_name(const char *path)
 				free(j);
 			}
 			value_unref(key);
+		} else if (seg[0] == 'v') {
+			sb_addf(&sb, "[=%s]", seg + 2);
 		}
 	}
 	free(copy);

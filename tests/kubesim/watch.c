@@ -76,6 +76,37 @@ static bool matches(const struct watch *w, int kind, const char *ns, const char 
 	return ok;
 }
 
+/* Did the version json (of the object ns/name) match? Only the labels are parsed unless a
+ * field selector needs the whole object. */
+static bool version_matched(const struct watch *w, int kind, const char *ns, const char *name,
+			    const struct blob *json)
+{
+	size_t ml = 0, ll = 0;
+	const char *md = json_member(json->data, json->len, "metadata", &ml);
+	const char *lt = md ? json_member(md, ml, "labels", &ll) : NULL;
+	struct value *labels = lt ? value_from_json(lt, ll, NULL) : NULL;
+	if (!labels || labels->type != V_MAP) {
+		value_unref(labels);
+		labels = value_map();
+	}
+	bool ok = matches(w, kind, ns, name, labels, json);
+	value_unref(labels);
+	return ok;
+}
+
+/* The event a watch with a selector sees: an object that starts to match is ADDED to it, one
+ * that stops matching is DELETED from it (with its new version), as the API's watch cache does. */
+static const char *selected_type(const struct watch *w, int kind, const char *type, bool now,
+				 const char *ns, const char *name, const struct blob *prev)
+{
+	if (strcmp(type, "MODIFIED") != 0 || !prev || selector_empty(w->sel))
+		return now ? type : NULL;
+	bool before = version_matched(w, kind, ns, name, prev);
+	if (now)
+		return before ? "MODIFIED" : "ADDED";
+	return before ? "DELETED" : NULL;
+}
+
 /* The JSON text of an empty Table of kind up to its rows ("...,"rows":["), made once per kind. */
 static const char *table_head(int kind, size_t *len)
 {
@@ -118,9 +149,14 @@ static void send_event(struct watch *w, const char *type, const struct blob *jso
 
 static void db_cb(int kind, const char *type, const struct obj *o, void *ctx)
 {
-	for (struct watch *w = watches; w; w = w->next)
-		if (matches(w, kind, o->ns, o->name, o->labels, o->json))
-			send_event(w, type, o->json, o->rv, o);
+	for (struct watch *w = watches; w; w = w->next) {
+		if (kind != w->kind || (*w->ns && strcmp(o->ns, w->ns) != 0))
+			continue;
+		bool now = matches(w, kind, o->ns, o->name, o->labels, o->json);
+		const char *t = selected_type(w, kind, type, now, o->ns, o->name, db_event_prev());
+		if (t)
+			send_event(w, t, o->json, o->rv, o);
+	}
 }
 
 void watch_init(void)
@@ -154,10 +190,15 @@ static void replay_cb(const struct hist *h, void *ctx)
 {
 	struct watch *w = ((struct replay *)ctx)->w;
 	struct value *v = value_from_json(h->json->data, h->json->len, NULL);
-	struct value *labels = value_map_path(v, "metadata.labels");
-	if (matches(w, h->kind, h->ns, vstr(v, "metadata.name") ?: "", labels, h->json))
-		send_event(w, h->type, h->json, h->rv, NULL);
-	value_unref(v);
+	struct value *labels = value_map_path(v, "metadata.labels"), *none = value_map();
+	const char *name = vstr(v, "metadata.name") ?: "";
+	if (h->kind == w->kind && (!*w->ns || !strcmp(h->ns, w->ns))) {
+		bool now = matches(w, h->kind, h->ns, name, labels && labels->type == V_MAP ? labels : none, h->json);
+		const char *t = selected_type(w, h->kind, h->type, now, h->ns, name, h->prev);
+		if (t)
+			send_event(w, t, h->json, h->rv, NULL);
+	}
+	value_unref(v), value_unref(none);
 }
 
 static void send_initial(struct watch *w)

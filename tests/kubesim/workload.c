@@ -110,8 +110,10 @@ static void rs_delete_pods(const struct value *rs, const char *uid, int n)
 void rs_reconcile(const char *ns, const char *name)
 {
 	struct value *rs = db_get(K_RS, ns, name);
-	if (!rs)
+	if (!rs || vstr(rs, "metadata.deletionTimestamp")) { /* a set being deleted makes no pods */
+		value_unref(rs);
 		return;
+	}
 	char *uid = xstrdup(vstr(rs, "metadata.uid"));
 	int ready, have = count_pods(ns, uid, &ready);
 	int want = (int)vint(rs, "spec.replicas", 1);
@@ -383,6 +385,10 @@ void deploy_reconcile(const char *ns, const char *name)
 	struct dstate s = {0};
 	if (!(s.d = db_get(K_DEPLOY, ns, name)))
 		return;
+	if (vstr(s.d, "metadata.deletionTimestamp")) { /* waiting in foreground deletion */
+		value_unref(s.d);
+		return;
+	}
 	deploy_prepare(&s);
 	bool paused = value_truthy(value_map_path(s.d, "spec.paused"));
 	if (!paused || !s.new_rs)
@@ -518,8 +524,10 @@ static void sts_pods(const struct value *sts, const char *hash, struct sts_count
 void sts_reconcile(const char *ns, const char *name)
 {
 	struct value *sts = db_get(K_STS, ns, name);
-	if (!sts)
+	if (!sts || vstr(sts, "metadata.deletionTimestamp")) {
+		value_unref(sts);
 		return;
+	}
 	char hash[11], rev[64];
 	struct sts_counts c;
 	template_hash(value_map_path(sts, "spec.template"), hash);
