@@ -35,6 +35,8 @@ s = json.load(sys.stdin)
 r = json.loads(gzip.decompress(base64.b64decode(base64.b64decode(s['data']['release']))))
 print($2)"
 }
+# the newest revision (records beyond --history-max are deleted, so counting them says less)
+count() { kctl get secrets -n testops -l owner=helm,name=testops -o jsonpath='{range .items[*]}{.metadata.labels.version}{"\n"}{end}' | sort -n | tail -1; }
 runner_image() { kctl get deploy testops-runner -n testops -o jsonpath='{.spec.template.spec.containers[0].image}'; }
 
 # ---- install ----
@@ -139,6 +141,37 @@ wait $pw; rw=$?
 sim_fault '{"clear":true}'
 check_eq "dropped watches mid-wait: the upgrade completes" "0 STATUS: deployed" "$rw $(grep '^STATUS:' "$TEST_TMP/w.o")"
 
+# ---- a lost terminal (EPIPE on stdout and stderr): the upgrade still runs to its end ----
+( tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.replicas=3 --wait 2>&1 | head -c 1 >/dev/null ) 
+wait_until 60 bash -c "kubectl --cache-dir '$TEST_TMP/kcache' get secrets -n testops -l owner=helm,name=testops,status=deployed -o jsonpath='{.items[0].metadata.labels.version}' | grep -q ."
+latest=$(count)
+check_eq "EPIPE on the terminal: the revision it started is deployed" deployed \
+  "$(kctl get secret "sh.helm.release.v1.testops.v$latest" -n testops -o jsonpath='{.metadata.labels.status}')"
+check_eq "EPIPE on the terminal: the audit entry is written" "upgrade deployed" \
+  "$(tail -1 "$XDG_STATE_HOME/tops/audit.jsonl" | python3 -c 'import json,sys; e=json.load(sys.stdin); print(e["action"], e["result"])')"
+
+# ---- a pending revision helm left (no tops lease): refused; --take-over proceeds ----
+latest=$(count)
+kctl get secret "sh.helm.release.v1.testops.v$latest" -n testops -o json | python3 -c '
+import base64, gzip, json, sys
+s = json.load(sys.stdin)
+r = json.loads(gzip.decompress(base64.b64decode(base64.b64decode(s["data"]["release"]))))
+r["version"] += 1; r["info"]["status"] = "pending-upgrade"; r["info"]["description"] = "Preparing upgrade"
+enc = base64.b64encode(gzip.compress(json.dumps(r).encode(), 9))
+name = "sh.helm.release.v1.testops.v%d" % r["version"]
+out = {"apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
+       "metadata": {"name": name, "namespace": "testops", "labels": {"name": "testops", "owner": "helm",
+                    "status": "pending-upgrade", "version": str(r["version"])}},
+       "data": {"release": base64.b64encode(enc).decode()}}
+print(json.dumps(out))' >"$TEST_TMP/pending.json"
+kctl create -f "$TEST_TMP/pending.json" >/dev/null
+trel upgrade testops "$CHART" -n testops -f "$OFFLINE"
+check_eq "helm's pending revision: refused as helm does" "1 yes" \
+  "$rc $(grep -q "another operation (install/upgrade/rollback) is in progress: revision $((latest + 1)) is pending-upgrade and no tops holds its lease" "$TEST_TMP/e" && echo yes)"
+trel upgrade testops "$CHART" -n testops -f "$OFFLINE" --take-over --wait
+check_eq "--take-over: proceeds, says what it did, the pending revision is failed" "0 yes failed" \
+  "$rc $(grep -q "revision $((latest + 1)) is pending-upgrade with no tops holder (helm's?): taken over" "$TEST_TMP/e" && echo yes) $(record_field $((latest + 1)) 'r["info"]["status"]')"
+
 # ---- SIGKILL mid-wait: the next operation takes over once the lease expires ----
 export TOPS_LEASE_DURATION=3
 tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.image.digest=$BAD_DIGEST --wait --grace 5m >"$TEST_TMP/k.o" 2>"$TEST_TMP/k.e" & pk=$!
@@ -188,7 +221,7 @@ check_eq "read-only: exit 1 with the words" "1 tops: read-only mode: upgrade ref
 # ---- audit ----
 check "audit: one JSON line per action, mode 0600" test "$(stat -c %a "$XDG_STATE_HOME/tops/audit.jsonl")" = 600
 # every action that took (or asked for) the lease, the killed one excepted: it never got to write
-check_eq "audit: the actions in order" "install upgrade rollback rollback upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade" \
+check_eq "audit: the actions in order" "install upgrade rollback rollback upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade upgrade" \
   "$(python3 -c 'import json,sys; print(" ".join(json.loads(l)["action"] for l in open(sys.argv[1])))' "$XDG_STATE_HOME/tops/audit.jsonl")"
 check_eq "audit: the atomic upgrade is recorded as rolled back, from 3 to 4, with its cause" "rolled back 3 4 True" \
   "$(python3 -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])][4]; print(e["result"], e["fromRevision"], e["toRevision"] - 1, "ImagePull" in e["error"] or "ErrImagePull" in e["error"])' "$XDG_STATE_HOME/tops/audit.jsonl")"
@@ -204,8 +237,6 @@ check "corrupt record: it is named" grep -q 'skipped a corrupt release record: s
 kctl delete secret sh.helm.release.v1.testops.v90 -n testops >/dev/null
 
 # ---- --diff: the plan, then a question (or --yes) ----
-# the newest revision (records beyond --history-max are deleted, so counting them says less)
-count() { kctl get secrets -n testops -l owner=helm,name=testops -o jsonpath='{range .items[*]}{.metadata.labels.version}{"\n"}{end}' | sort -n | tail -1; }
 n0=$(count)
 trel upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.replicas=3 --diff </dev/null
 check_eq "--diff without a terminal and without --yes: refused, nothing written" "1 $n0" "$rc $(count)"
