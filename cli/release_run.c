@@ -35,10 +35,6 @@ static int check_args(const struct rel_args *a, size_t k)
 		fprintf(stderr, "tops: invalid --dry-run %s: client, server or none\n", a->dry_run);
 		return -1;
 	}
-	if (a->wait_for_jobs) {
-		fprintf(stderr, "tops: --wait-for-jobs is not supported yet: Jobs are not waited for\n");
-		return -1;
-	}
 	if (rel_duration_ms(a->timeout, 0) < 0 || rel_duration_ms(a->grace, 0) < 0) {
 		fprintf(stderr, "tops: --timeout and --grace take durations such as 5m0s or 20s\n");
 		return -1;

@@ -393,6 +393,24 @@ static int wait_objects(struct op *op, struct value *const *objs, size_t n, int6
 	return rc;
 }
 
+/* --wait-for-jobs: every Job of the release until Complete (a Failed one fails the wait). */
+static int wait_jobs(struct op *op, struct value *const *objs, size_t n, struct tops_err *err)
+{
+	struct hooks_opts ho = {.namespace_ = op->o->namespace_, .timeout_ms = op->o->timeout_ms,
+				.abort = op->rolling_back ? NULL : op->o->abort};
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const char *kind = obj_str(objs[i], "kind");
+		if (!kind || strcmp(kind, "Job"))
+			continue;
+		char *path = apply_object_path(objs[i], op->o->namespace_);
+		emit(op, EE_PHASE, NULL, "waiting for job/%s to complete", obj_str(objs[i], "metadata.name"));
+		rc = hooks_wait_object(op->kc, kind, obj_str(objs[i], "metadata.name"), path, &ho, err);
+		free(path);
+	}
+	return rc;
+}
+
 /* Applies objs and, when asked, waits for them. */
 static int deploy(struct op *op, struct value *const *objs, size_t n, bool wait, struct tops_err *err)
 {
@@ -406,6 +424,8 @@ static int deploy(struct op *op, struct value *const *objs, size_t n, bool wait,
 		rc = tops_err_set(err, TOPS_EINTERNAL, "interrupted (SIGINT/SIGTERM)");
 	if (rc == 0 && wait)
 		rc = wait_objects(op, objs, n, started, err);
+	if (rc == 0 && wait && op->o->wait_for_jobs)
+		rc = wait_jobs(op, objs, n, err);
 	return rc;
 }
 
@@ -803,6 +823,23 @@ static int delete_records(struct op *op, struct tops_err *err)
 	return 0;
 }
 
+/* uninstall --wait: until the API no longer has the objects (kept ones excepted). */
+static int wait_gone(struct op *op, struct value *const *objs, size_t n, struct tops_err *err)
+{
+	emit(op, EE_PHASE, NULL, "waiting for the objects to be gone");
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct value *ann = value_map_path(objs[i], "metadata.annotations");
+		const struct value *keep = value_map_get(ann, "helm.sh/resource-policy");
+		if (keep && keep->type == V_STRING && !strcmp(keep->u.str.s, "keep"))
+			continue;
+		char *path = apply_object_path(objs[i], op->o->namespace_);
+		rc = hooks_delete_and_wait(op->kc, path, err);
+		free(path);
+	}
+	return rc;
+}
+
 static int uninstall(struct op *op, struct tops_err *err)
 {
 	struct release *last = history_last(&op->h);
@@ -820,6 +857,8 @@ static int uninstall(struct op *op, struct tops_err *err)
 	emit(op, EE_PHASE, NULL, "deleting %zu object%s", n, n == 1 ? "" : "s");
 	if (rc == 0)
 		rc = apply_delete(op->kc, objs, n, &ao, policy, &kept, err);
+	if (rc == 0 && op->o->wait)
+		rc = wait_gone(op, objs, n, err);
 	if (rc == 0)
 		rc = run_hooks(op, last, "post-delete", err);
 	if (rc == 0 && kept)

@@ -136,7 +136,7 @@ static struct release_time now_time(void)
 
 /* ---- running one hook ---- */
 
-static int delete_and_wait(struct kube_client *kc, const char *path, struct tops_err *err)
+int hooks_delete_and_wait(struct kube_client *kc, const char *path, struct tops_err *err)
 {
 	char *del = xasprintf("%s?propagationPolicy=Background", path);
 	long status = 0;
@@ -214,6 +214,16 @@ static int wait_hook(struct kube_client *kc, const char *kind, const char *path,
 	return 1;
 }
 
+int hooks_wait_object(struct kube_client *kc, const char *kind, const char *name, const char *path,
+		      const struct hooks_opts *o, struct tops_err *err)
+{
+	char *why = NULL;
+	int st = wait_hook(kc, kind, path, o, &why, err);
+	int rc = st == 1 ? 0 : st == -1 ? tops_err_set(err, TOPS_EINVAL, "%s %s: %s", kind, name, why ? why : "failed") : st;
+	free(why);
+	return rc;
+}
+
 static bool policy(const struct release_hook *h, const char *p)
 {
 	if (!h->ndelete && !strcmp(p, "before-hook-creation"))
@@ -230,7 +240,7 @@ static int run_one(struct kube_client *kc, struct release_hook *h, const char *e
 	char *path = apply_object_path(obj, o->namespace_), *why = NULL;
 	struct apply_opts ao = {.namespace_ = o->namespace_, .field_manager = "tops"};
 	size_t applied = 0;
-	int rc = policy(h, "before-hook-creation") ? delete_and_wait(kc, path, err) : 0;
+	int rc = policy(h, "before-hook-creation") ? hooks_delete_and_wait(kc, path, err) : 0;
 	say(o, "running %s hook %s (%s/%s)", event, h->path, h->kind, h->name);
 	h->started_at = now_time();
 	free(h->last_phase);
@@ -243,7 +253,7 @@ static int run_one(struct kube_client *kc, struct release_hook *h, const char *e
 	h->last_phase = xstrdup(st == 1 ? "Succeeded" : "Failed");
 	struct tops_err e = {0};
 	if ((st == 1 && policy(h, "hook-succeeded")) || (st != 1 && policy(h, "hook-failed")))
-		delete_and_wait(kc, path, &e);
+		hooks_delete_and_wait(kc, path, &e);
 	tops_err_clear(&e);
 	if (st == -1 && why)
 		rc = tops_err_set(err, TOPS_EINVAL, "%s hook %s failed: %s %s: %s", event, h->path, h->kind,

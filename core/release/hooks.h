@@ -35,4 +35,12 @@ bool hooks_have(const struct release_hook *h, size_t n, const char *event);
 int hooks_run(struct kube_client *kc, struct release_hook *h, size_t n, const char *event,
 	      const struct hooks_opts *o, struct tops_err *err);
 
+/* Waits for one Job (Complete or Failed) or Pod (Succeeded or Failed) at path; other kinds end
+ * at once. 0 done; -TOPS_EINVAL with "Job NAME: REASON: MESSAGE" when it failed or the timeout
+ * passed (helm's --wait-for-jobs uses it too). */
+int hooks_wait_object(struct kube_client *kc, const char *kind, const char *name, const char *path,
+		      const struct hooks_opts *o, struct tops_err *err);
+/* Deletes the object at path and waits (at most 30 s) until the API no longer has it. */
+int hooks_delete_and_wait(struct kube_client *kc, const char *path, struct tops_err *err);
+
 #endif

@@ -326,6 +326,34 @@ check_eq "a failing hook with --atomic: revision 2 failed, 3 rolled back to 1" "
 trel install plain "$H" -n plain --create-namespace --no-hooks --set fail=true
 check_eq "--no-hooks: no hook runs (the failing Job is not even created)" "0 NotFound" \
   "$rc $(kctl get job hooked-migrate -n plain 2>&1 | grep -o NotFound | head -1)"
+# ---- --wait-for-jobs ----
+J="$TEST_TMP/jobs"; mkdir -p "$J/templates"
+printf 'apiVersion: v2\nname: jobs\nversion: 0.1.0\n' >"$J/Chart.yaml"
+printf 'fail: "0"\n' >"$J/values.yaml"
+cat >"$J/templates/job.yaml" <<'EOY'
+apiVersion: batch/v1
+kind: Job
+metadata: {name: jobs-seed}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: s
+        image: registry.local:5000/testops/runner@sha256:64f7857cbe9b728a28fc6f5a07ab327199865d2ece2138ba9edffcd144554308
+        env: [{name: KUBESIM_FAIL, value: "{{ .Values.fail }}"}]
+EOY
+trel install jobs "$J" -n jobs --create-namespace --wait --wait-for-jobs
+check_eq "--wait-for-jobs: the release's Job is waited for until Complete" "0 yes" \
+  "$rc $(grep -q '^waiting for job/jobs-seed to complete' "$TEST_TMP/e" && echo yes)"
+trel uninstall jobs -n jobs --wait
+check_eq "uninstall --wait: the objects are gone when it returns" "0 NotFound" \
+  "$rc $(kctl get job jobs-seed -n jobs 2>&1 | grep -o NotFound | head -1)"
+trel install jobs "$J" -n jobs --wait --wait-for-jobs --set-string fail=1
+check_eq "--wait-for-jobs: a failed Job fails the install, named with its reason" "1 yes" \
+  "$rc $(grep -q 'Job jobs-seed: BackoffLimitExceeded' "$TEST_TMP/e" && echo yes)"
+
 sim_fault '{"error_rate":1,"status":403}'
 trel history testops -n testops
 sim_fault '{"clear":true}'
