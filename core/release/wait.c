@@ -215,17 +215,24 @@ static void check_pod(struct waiter *wt, const struct st_pod *p)
 	}
 }
 
-static void check_workload(struct waiter *wt, const struct wait_target *t)
+char *wait_rule_workload(const struct wait_target *t, const union st_record *r)
 {
-	const union st_record *r = store_get(wt->store, t->kind, wt->o->namespace_, t->name);
 	if (!r || t->kind != KK_DEPLOYMENT)
-		return;
+		return NULL;
 	for (uint32_t i = 0; i < r->wl.nconditions; i++) {
 		const struct st_cond *c = &r->wl.conditions[i];
 		if (!strcmp(c->type, "Progressing") && !strcmp(c->status, "False") &&
 		    !strcmp(c->reason, "ProgressDeadlineExceeded"))
-			fail(wt, xasprintf("deployment/%s: ProgressDeadlineExceeded: %s", t->name, c->message));
+			return xasprintf("deployment/%s: ProgressDeadlineExceeded: %s", t->name, c->message);
 	}
+	return NULL;
+}
+
+static void check_workload(struct waiter *wt, const struct wait_target *t)
+{
+	char *why = wait_rule_workload(t, store_get(wt->store, t->kind, wt->o->namespace_, t->name));
+	if (why)
+		fail(wt, why);
 }
 
 static void check_event(const union st_record *r, void *ud)

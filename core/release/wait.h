@@ -68,6 +68,8 @@ void wait_result_done(struct wait_result *res);
  * does not). age_ms is how long the pod has been judged; *crashed tells a crash loop (whose
  * logs are worth fetching). Caller frees the words. */
 bool wait_rule_ready(const struct wait_target *t, const union st_record *r);
+/* Why a workload fails the wait (a Deployment past its progress deadline), or NULL. */
+char *wait_rule_workload(const struct wait_target *t, const union st_record *r);
 char *wait_rule_container(const struct st_pod *p, const struct st_container *c, int64_t age_ms,
 			  long grace_ms, int restarts_per_replica, bool *crashed);
 

@@ -122,6 +122,24 @@ static void test_failure_rules(void **state)
 	}
 }
 
+static void test_progress_deadline(void **state)
+{
+	(void)state;
+	struct wait_target t = {.kind = KK_DEPLOYMENT, .name = "web"};
+	union st_record *r = project(KK_DEPLOYMENT,
+		"{\"metadata\":{\"name\":\"web\",\"generation\":2},\"spec\":{\"replicas\":2},\"status\":{"
+		"\"observedGeneration\":2,\"conditions\":[{\"type\":\"Progressing\",\"status\":\"False\","
+		"\"reason\":\"ProgressDeadlineExceeded\",\"message\":\"ReplicaSet \\\"web-1\\\" has timed out progressing.\"}]}}");
+	char *why = wait_rule_workload(&t, r);
+	assert_non_null(why);
+	assert_string_equal(why, "deployment/web: ProgressDeadlineExceeded: ReplicaSet \"web-1\" has timed out progressing.");
+	free(why);
+	store_record_free(KK_DEPLOYMENT, r);
+	r = project(KK_DEPLOYMENT, DEPLOY(2, 2, 3, 2, 2)); /* still progressing: no verdict */
+	assert_null(wait_rule_workload(&t, r));
+	store_record_free(KK_DEPLOYMENT, r);
+}
+
 static void test_targets_of(void **state)
 {
 	(void)state;
@@ -151,6 +169,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ready_rules),
 		cmocka_unit_test(test_failure_rules),
+		cmocka_unit_test(test_progress_deadline),
 		cmocka_unit_test(test_targets_of),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
