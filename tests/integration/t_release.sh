@@ -405,10 +405,27 @@ check_eq "apply over a field kubectl changed: a conflict naming the manager and 
   "$rc $(grep -q 'conflict with "kubectl-patch" using v1: .data.mode' "$TEST_TMP/e" && echo yes)"
 trel apply -f "$TEST_TMP/plain.yaml" -n testops --force-conflicts
 check_eq "apply --force-conflicts takes it back" "0 a" "$rc $(kctl get cm plain-config -n testops -o jsonpath='{.data.mode}')"
+cat >"$TEST_TMP/stuck.yaml" <<'EOY'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: stuck}
+spec:
+  replicas: 1
+  progressDeadlineSeconds: 30
+  selector: {matchLabels: {app: stuck}}
+  template:
+    metadata: {labels: {app: stuck}}
+    spec:
+      containers: [{name: s, image: "unreachable.example:5000/stuck:1"}]
+EOY
+trel apply -f "$TEST_TMP/stuck.yaml" -n testops --wait --grace 10m --timeout 5m
+check_eq "a Deployment past its progress deadline fails the wait early, with the API's condition" "1 yes" \
+  "$rc $(grep -q 'deployment/stuck: ProgressDeadlineExceeded' "$TEST_TMP/e" && echo yes)"
+kctl delete deploy stuck -n testops >/dev/null
 trel --readonly apply -f "$TEST_TMP/plain.yaml"
 check_eq "apply in read-only mode: refused" "1 tops: read-only mode: apply refused" "$rc $(cat "$TEST_TMP/e")"
 trel audit -o json
-check_eq "audit -o json: the applies are recorded" 3 \
+check_eq "audit -o json: the applies are recorded" 4 \
   "$(python3 -c 'import json,sys; print(sum(1 for e in json.load(open(sys.argv[1])) if e["action"] == "apply"))' "$TEST_TMP/o")"
 trel audit
 check_eq "audit: a table" "TIME ACTION NAMESPACE RELEASE REVISION RESULT BY ERROR" "$(head -1 "$TEST_TMP/o" | tr -s ' \t' ' ' | sed 's/ $//')"
