@@ -422,10 +422,18 @@ trel apply -f "$TEST_TMP/stuck.yaml" -n testops --wait --grace 10m --timeout 5m
 check_eq "a Deployment past its progress deadline fails the wait early, with the API's condition" "1 yes" \
   "$rc $(grep -q 'deployment/stuck: ProgressDeadlineExceeded' "$TEST_TMP/e" && echo yes)"
 kctl delete deploy stuck -n testops >/dev/null
+injected() { curl -s "$KUBESIM_URL/sim/v1/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["errors_injected"])'; }
+e0=$(injected)
+sim_fault '{"error_rate":0.3,"status":503}'
+trel apply -f "$TEST_TMP/plain.yaml" -n testops
+e1=$(injected)
+sim_fault '{"clear":true}'
+check_eq "transient 503s: the apply retries and succeeds" "0 2 objects applied" "$rc $(cat "$TEST_TMP/o")"
+check "transient 503s: some of its requests got one" test "$e1" -gt "$e0"
 trel --readonly apply -f "$TEST_TMP/plain.yaml"
 check_eq "apply in read-only mode: refused" "1 tops: read-only mode: apply refused" "$rc $(cat "$TEST_TMP/e")"
 trel audit -o json
-check_eq "audit -o json: the applies are recorded" 4 \
+check_eq "audit -o json: the applies are recorded" 5 \
   "$(python3 -c 'import json,sys; print(sum(1 for e in json.load(open(sys.argv[1])) if e["action"] == "apply"))' "$TEST_TMP/o")"
 trel audit
 check_eq "audit: a table" "TIME ACTION NAMESPACE RELEASE REVISION RESULT BY ERROR" "$(head -1 "$TEST_TMP/o" | tr -s ' \t' ' ' | sed 's/ $//')"
