@@ -31,6 +31,7 @@ static struct value *faults_value(void)
 	vset_int(f, "latency_ms", sim_faults.latency_ms);
 	value_map_set(f, "expire", value_bool(sim_faults.expire));
 	vset_str(f, "forbid", sim_faults.forbid);
+	vset_int(f, "fail_next", sim_faults.fail_next);
 	return f;
 }
 
@@ -55,6 +56,8 @@ static void do_faults(struct srv_conn *c, const struct srv_req *r)
 		sim_faults.expire = true;
 	if (flag(v, "drop_watches"))
 		watch_drop_all();
+	double next = num(v, "fail_next", sim_faults.fail_next);
+	sim_faults.fail_next = next < 0 ? 0 : (unsigned)next;
 	struct value *fb = value_map_get(v, "forbid");
 	if (fb && fb->type == V_STRING)
 		snprintf(sim_faults.forbid, sizeof sim_faults.forbid, "%s", fb->u.str.s);

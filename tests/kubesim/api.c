@@ -960,9 +960,11 @@ static bool inject_error(struct srv_conn *c, const struct srv_req *r)
 {
 	if (inject_forbidden(c, r))
 		return true;
-	if (sim_faults.error_rate <= 0 || str_has_prefix(r->path, "/sim/"))
+	if (str_has_prefix(r->path, "/sim/"))
 		return false;
-	if (sim_randf() >= sim_faults.error_rate)
+	if (sim_faults.fail_next)
+		sim_faults.fail_next--;
+	else if (sim_faults.error_rate <= 0 || sim_randf() >= sim_faults.error_rate)
 		return false;
 	sim_stats.errors_injected++;
 	int code = sim_faults.status ? sim_faults.status : 500;

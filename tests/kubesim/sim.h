@@ -81,6 +81,7 @@ struct sim_faults {
 	unsigned latency_ms;
 	bool expire;
 	char forbid[256];   /* requests whose path starts with this are 403 Forbidden ("" none) */
+	unsigned fail_next; /* the next N API requests fail with status (deterministic error_rate) */
 };
 extern struct sim_faults sim_faults;
 
