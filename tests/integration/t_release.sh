@@ -107,8 +107,10 @@ check "crash loop: the last log lines are shown" grep -q 'last log lines of test
 
 # ---- two upgrades at once: exactly one proceeds ----
 before=$(kctl get secrets -n testops -l owner=helm,name=testops -o name | wc -l)
-tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.replicas=3 --wait >"$TEST_TMP/a.o" 2>"$TEST_TMP/a.e" & pa=$!
-tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.replicas=4 --wait >"$TEST_TMP/b.o" 2>"$TEST_TMP/b.e" & pb=$!
+# (each changes the pod template, so each waits for a rolling update: the first still holds the
+# lease when the second asks)
+tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.logLevel=debug --wait >"$TEST_TMP/a.o" 2>"$TEST_TMP/a.e" & pa=$!
+tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.logLevel=warn --wait >"$TEST_TMP/b.o" 2>"$TEST_TMP/b.e" & pb=$!
 wait $pa; ra=$?; wait $pb; rb=$?
 check_eq "two at once: one succeeds, one is refused" "0 1" "$(printf '%s\n' $ra $rb | sort | tr '\n' ' ' | sed 's/ $//')"
 check "two at once: the refusal names the other operation" grep -qh 'another operation (install/upgrade/rollback) is in progress: upgrade by ' "$TEST_TMP/a.e" "$TEST_TMP/b.e"
