@@ -37,13 +37,16 @@ static bool deploy_ready(const struct st_workload *w, const struct wait_target *
 	       w->available >= w->spec_replicas - t->max_unavailable;
 }
 
+/* helm's rule: all pods ready; with RollingUpdate, the pods from the partition up updated and,
+ * without a partition, the update revision current. OnDelete waits for readiness only. */
 static bool sts_ready(const struct st_workload *w, const struct wait_target *t)
 {
-	(void)t;
-	bool revs = !strcmp(w->strategy, "OnDelete") || !*w->revision ||
+	bool on_delete = t->on_delete || !strcmp(w->strategy, "OnDelete");
+	bool revs = on_delete || t->partition > 0 || !*w->revision ||
 		    !strcmp(w->revision, w->current_revision);
+	bool updated = on_delete || w->updated >= w->spec_replicas - t->partition;
 	return w->observed_generation >= w->meta.generation && w->ready >= w->spec_replicas &&
-	       w->updated >= w->spec_replicas && revs;
+	       updated && revs;
 }
 
 static bool pvc_ready(const union st_record *r, const struct wait_target *t)
@@ -469,9 +472,11 @@ struct wait_target *wait_targets_of(struct value *const *objs, size_t n, size_t 
 		for (size_t k = 0; kind && name && k < ARRAY_LEN(waited); k++) {
 			if (strcmp(kind, waited[k].kind))
 				continue;
-			const char *type = obj_str(objs[i], "spec.type");
+			const char *type = obj_str(objs[i], "spec.type"), *upd = obj_str(objs[i], "spec.updateStrategy.type");
 			t[*count] = (struct wait_target){.kind = waited[k].k, .name = xstrdup(name),
 				.max_unavailable = waited[k].k == KK_DEPLOYMENT ? max_unavailable(objs[i]) : 0,
+				.partition = (int)obj_int(objs[i], "spec.updateStrategy.rollingUpdate.partition", 0),
+				.on_delete = upd && !strcmp(upd, "OnDelete"),
 				.load_balancer = type && !strcmp(type, "LoadBalancer")};
 			(*count)++;
 		}

@@ -25,6 +25,8 @@ struct wait_target {
 	enum kube_kind kind;         /* KK_DEPLOYMENT, KK_STATEFULSET, KK_PVC, KK_SERVICE, KK_POD */
 	char *name;
 	int max_unavailable;         /* Deployments: from spec.strategy (absolute) */
+	int partition;               /* StatefulSets: spec.updateStrategy.rollingUpdate.partition */
+	bool on_delete;              /* StatefulSets: updateStrategy OnDelete (no rollout to wait for) */
 	bool load_balancer;          /* Services: type LoadBalancer */
 };
 

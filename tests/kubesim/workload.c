@@ -506,9 +506,13 @@ static void sts_pods(const struct value *sts, const char *hash, struct sts_count
 			ctrl_delete(K_POD, ns, pn, NULL, NULL, NULL);
 		free(pn);
 	}
-	if (c->ready < want || c->total < want)
+	/* OnDelete: outdated pods are replaced only when someone deletes them; RollingUpdate:
+	 * from the highest ordinal down to the partition, one at a time */
+	const char *strategy = vstr(sts, "spec.updateStrategy.type") ?: "RollingUpdate";
+	int partition = (int)vint(sts, "spec.updateStrategy.rollingUpdate.partition", 0);
+	if (c->ready < want || c->total < want || !strcmp(strategy, "OnDelete"))
 		return;
-	for (int ord = want - 1; ord >= 0; ord--) {
+	for (int ord = want - 1; ord >= partition; ord--) {
 		char *pn = xasprintf("%s-%d", sname, ord);
 		struct obj *o = db_find(K_POD, ns, pn);
 		const char *h = o ? vstr(o->labels, "controller-revision-hash") : NULL;
@@ -539,7 +543,12 @@ void sts_reconcile(const char *ns, const char *name)
 	vset_int(st, "availableReplicas", c.ready);
 	vset_int(st, "currentReplicas", c.current);
 	vset_int(st, "updatedReplicas", c.updated);
-	vset_str(st, "currentRevision", rev);
+	/* the current revision is the one every pod had; it becomes the update revision once all
+	 * pods run it */
+	if (c.updated == c.total && c.total == (int)vint(sts, "spec.replicas", 1))
+		vset_str(st, "currentRevision", rev);
+	else if (!vstr(st, "currentRevision"))
+		vset_str(st, "currentRevision", rev);
 	vset_str(st, "updateRevision", rev);
 	vset_int(st, "observedGeneration", vint(sts, "metadata.generation", 1));
 	vset_int(st, "collisionCount", 0);

@@ -46,6 +46,10 @@ static const struct ready_case {
 	{"statefulset still on the old revision", KK_STATEFULSET, 0, false,
 	 "{\"metadata\":{\"name\":\"s\",\"generation\":2},\"spec\":{\"replicas\":2},\"status\":{\"observedGeneration\":2,"
 	 "\"replicas\":2,\"readyReplicas\":2,\"updatedReplicas\":2,\"currentRevision\":\"s-1\",\"updateRevision\":\"s-2\"}}", false},
+	{"statefulset with a partition: the pods above it updated", KK_STATEFULSET, 0, false,
+	 "{\"metadata\":{\"name\":\"s\",\"generation\":2},\"spec\":{\"replicas\":3,\"updateStrategy\":{\"type\":"
+	 "\"RollingUpdate\",\"rollingUpdate\":{\"partition\":1}}},\"status\":{\"observedGeneration\":2,\"replicas\":3,"
+	 "\"readyReplicas\":3,\"updatedReplicas\":2,\"currentRevision\":\"s-1\",\"updateRevision\":\"s-2\"}}", true},
 	{"pvc bound", KK_PVC, 0, false, "{\"metadata\":{\"name\":\"p\"},\"status\":{\"phase\":\"Bound\"}}", true},
 	{"pvc pending", KK_PVC, 0, false, "{\"metadata\":{\"name\":\"p\"},\"status\":{\"phase\":\"Pending\"}}", false},
 	{"cluster-ip service", KK_SERVICE, 0, false, "{\"metadata\":{\"name\":\"v\"},\"spec\":{\"type\":\"ClusterIP\"}}", true},
@@ -65,7 +69,7 @@ static void test_ready_rules(void **state)
 	for (size_t i = 0; i < sizeof ready_cases / sizeof ready_cases[0]; i++) {
 		const struct ready_case *c = &ready_cases[i];
 		struct wait_target t = {.kind = c->kind, .name = "x", .max_unavailable = c->max_unavailable,
-					.load_balancer = c->load_balancer};
+					.load_balancer = c->load_balancer, .partition = strstr(c->json, "\"partition\":1") ? 1 : 0};
 		union st_record *r = project(c->kind, c->json);
 		if (wait_rule_ready(&t, r) != c->ready)
 			fail_msg("%s: expected %s", c->what, c->ready ? "ready" : "not ready");
