@@ -30,6 +30,10 @@ static int check_args(const struct rel_args *a, size_t k)
 		rel_usage(a->cmd, stderr);
 		return -1;
 	}
+	if (a->cmd == RC_ROLLBACK && a->npos > 1 && strspn(a->pos[1], "0123456789") != strlen(a->pos[1])) {
+		fprintf(stderr, "tops: invalid revision \"%s\": a revision is a number\n", a->pos[1]);
+		return -1;
+	}
 	if (a->dry_run && strcmp(a->dry_run, "client") && strcmp(a->dry_run, "server") &&
 	    strcmp(a->dry_run, "none") && strcmp(a->dry_run, "true") && strcmp(a->dry_run, "false")) {
 		fprintf(stderr, "tops: invalid --dry-run %s: client, server or none\n", a->dry_run);

@@ -168,10 +168,12 @@ int rest_call(struct kube_client *kc, const char *method, const char *path, cons
 	*status = op.status;
 	if (rc == 0 && op.status >= 400)
 		rc = op.err.code ? -op.err.code : -TOPS_EHTTP;
-	if (rc < 0) {
+	if (rc < 0 && op.rc < 0) /* transport: its words already name the URL */
+		tops_err_set(err, op.err.code ? op.err.code : -rc, "%s", op.err.code ? tops_err_msg(&op.err) : "request failed");
+	else if (rc < 0)
 		tops_err_set(err, op.err.code ? op.err.code : -rc, "%s %s: %s", method, path,
 			     op.err.code ? tops_err_msg(&op.err) : "request failed");
-	} else if (out && op.response && *op.response) {
+	else if (out && op.response && *op.response) {
 		*out = value_from_json(op.response, strlen(op.response), err);
 		if (!*out)
 			rc = -TOPS_EINVAL;
