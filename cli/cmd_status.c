@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* "upgrade by alice@bastion:42" when a tops operation holds the release. */
 static void print_holder(struct kube_client *kc, const char *ns, const char *name)
@@ -21,8 +22,12 @@ static void print_holder(struct kube_client *kc, const char *ns, const char *nam
 	if (rest_call(kc, "GET", path, NULL, NULL, NULL, &l, &err) == 0) {
 		const char *h = obj_str(l, "spec.holderIdentity");
 		const struct value *op = value_map_get(value_map_path(l, "metadata.annotations"), "tops/operation");
+		int64_t renewed = obj_time_ms(obj_str(l, "spec.renewTime"));
+		int64_t dur_ms = obj_int(l, "spec.leaseDurationSeconds", 30) * 1000;
+		bool gone = (int64_t)time(NULL) * 1000 - renewed > dur_ms;
 		if (h && *h)
-			printf("OPERATION: %s by %s\n", op && op->type == V_STRING ? op->u.str.s : "operation", h);
+			printf("OPERATION: %s by %s%s\n", op && op->type == V_STRING ? op->u.str.s : "operation", h,
+			       gone ? " (no heartbeat: the holder is gone; the next operation takes over)" : "");
 	}
 	value_unref(l);
 	tops_err_clear(&err);

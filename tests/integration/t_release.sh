@@ -184,6 +184,9 @@ check "SIGKILL: the killed revision is left pending-upgrade" test -n "$killed"
 trel upgrade testops "$CHART" -n testops -f "$OFFLINE" --wait
 check_eq "SIGKILL: a new operation is refused while the lease is fresh" "1 1" "$rc $(grep -c 'another operation' "$TEST_TMP/e")"
 sleep 4
+trel status testops -n testops
+check "status: names the gone holder's operation and says the next one takes over" \
+  grep -qE '^OPERATION: upgrade by .* \(no heartbeat: the holder is gone; the next operation takes over\)$' "$TEST_TMP/o"
 trel upgrade testops "$CHART" -n testops -f "$OFFLINE" --wait
 check_eq "SIGKILL: after the lease expired the next upgrade proceeds" 0 "$rc"
 [ "$rc" = 0 ] || echo "# takeover: $(why)"
