@@ -46,11 +46,15 @@ churn() { # $1 step name; uses $victims (3 pod names) and $doomed (1 pod name)
   kctl delete pod -n testops --wait=false "chaos-$r-1" $doomed >/dev/null 2>&1 || true
 }
 
-# drop_watches: drops the open watches and waits until tops has one open again, so that every
-# drop hits a watch (not a moment when tops is backing off) and forces a reopen
+# drop_watches: drops the open watches and waits until tops has opened a new one, so that every
+# drop hits a watch (not a moment when tops is backing off, nor the dropped watch the server has
+# not closed yet) and forces a reopen
+opened_watches() { curl -s "$KUBESIM_URL/sim/v1/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("watches_opened",0))'; }
+opened_since() { [ "$(opened_watches)" -gt "$1" ]; }
 drop_watches() {
+  local before; before=$(opened_watches)
   sim_fault '{"drop_watches":true}'
-  wait_until 30 sh -c "curl -s $KUBESIM_URL/sim/v1/stats | grep -q '\"open_watches\":[1-9]'"
+  wait_until 30 opened_since "$before"
 }
 
 for round in 1 2 3; do
