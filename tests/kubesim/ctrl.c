@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct qitem {
 	int kind;
@@ -86,6 +87,65 @@ void ctrl_after(double delay, int kind, const char *ns, const char *name)
 }
 
 char *ctrl_now_ts(void) { return sim_timestamp(sim_wall()); }
+
+/* Few objects carry marks (Deployments, Jobs), so a list searched in order is enough. */
+struct mark {
+	char *uid, *name;
+	double t;
+};
+static struct mark *marks;
+static size_t marks_len, marks_cap;
+
+static struct mark *mark_find(const char *uid, const char *name)
+{
+	for (size_t i = 0; i < marks_len; i++)
+		if (!strcmp(marks[i].uid, uid) && !strcmp(marks[i].name, name))
+			return &marks[i];
+	return NULL;
+}
+
+void ctrl_mark_set(const char *uid, const char *mark, double t)
+{
+	if (!uid)
+		return;
+	struct mark *m = mark_find(uid, mark);
+	if (!m) {
+		if (marks_len == marks_cap) {
+			marks_cap = marks_cap ? marks_cap * 2 : 16;
+			marks = xrealloc(marks, marks_cap * sizeof(*marks));
+		}
+		m = &marks[marks_len++];
+		*m = (struct mark){xstrdup(uid), xstrdup(mark), 0};
+	}
+	m->t = t;
+}
+
+double ctrl_mark_get(const char *uid, const char *mark, double fallback)
+{
+	struct mark *m = uid ? mark_find(uid, mark) : NULL;
+	return m ? m->t : fallback;
+}
+
+static void marks_forget(const char *uid)
+{
+	for (size_t i = 0; i < marks_len;) {
+		if (strcmp(marks[i].uid, uid) != 0) {
+			i++;
+			continue;
+		}
+		free(marks[i].uid);
+		free(marks[i].name);
+		marks[i] = marks[--marks_len];
+	}
+}
+
+double ctrl_ts_sim(const char *ts)
+{
+	struct tm tm = {0};
+	if (!ts || !strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm))
+		return 0;
+	return sim_from_wall((double)timegm(&tm));
+}
 
 void ctrl_save(int kind, struct value *obj)
 {
@@ -175,6 +235,7 @@ static const char *component_for(const char *kind)
 	static const struct { const char *kind, *comp; } m[] = {
 		{"Pod", "kubelet"}, {"Deployment", "deployment-controller"},
 		{"ReplicaSet", "replicaset-controller"}, {"StatefulSet", "statefulset-controller"},
+		{"Job", "job-controller"}, {"Namespace", "namespace-controller"},
 		{"PersistentVolumeClaim", "persistentvolume-controller"}, {"Service", "endpoint-controller"}};
 	for (size_t i = 0; i < ARRAY_LEN(m); i++)
 		if (kind && strcmp(kind, m[i].kind) == 0)
@@ -364,6 +425,40 @@ static void ns_purge(const char *ns)
 	}
 }
 
+/* Deleting a namespace marks it: deletionTimestamp, phase Terminating and the "kubernetes"
+ * finalizer in spec.finalizers (it is already so once marked). The namespace controller
+ * (ns_reconcile) then removes its contents and the namespace. */
+static void ns_terminate(const char *name, struct value **out)
+{
+	struct value *v = db_get(K_NS, "", name);
+	if (!vstr(v, "metadata.deletionTimestamp")) {
+		char *now = ctrl_now_ts();
+		vset_str(vmap(v, "metadata"), "deletionTimestamp", now);
+		free(now);
+		value_map_set(vmap(v, "metadata"), "deletionGracePeriodSeconds", value_int(0));
+		struct value *fin = value_list();
+		value_list_push(fin, value_str("kubernetes"));
+		value_map_set(vmap(v, "spec"), "finalizers", fin);
+		vset_str(vmap(v, "status"), "phase", "Terminating");
+		ctrl_save(K_NS, v);
+		ctrl_after(1, K_NS, "", name);   /* a real namespace takes a moment to empty */
+	}
+	if (out)
+		*out = v;
+	else
+		value_unref(v);
+}
+
+static void ns_reconcile(const char *name)
+{
+	struct value *v = db_get(K_NS, "", name);
+	if (v && vstr(v, "metadata.deletionTimestamp")) {
+		ns_purge(name);
+		db_delete(K_NS, "", name, NULL, NULL);
+	}
+	value_unref(v);
+}
+
 int ctrl_delete(int kind, const char *ns, const char *name, const char *policy,
 		struct value **out, struct tops_err *err)
 {
@@ -371,11 +466,13 @@ int ctrl_delete(int kind, const char *ns, const char *name, const char *policy,
 	if (!o)
 		return tops_err_set(err, TOPS_ENOENT, "%s%s%s \"%s\" not found", kinds[kind].resource,
 				    *kinds[kind].group ? "." : "", kinds[kind].group, name);
+	if (kind == K_NS) {
+		ns_terminate(name, out);
+		return 0;
+	}
 	char *uid = xstrdup(o->uid);
 	if (kind == K_POD)
 		pod_killing(o);
-	if (kind == K_NS)
-		ns_purge(name);
 	if (policy && strcmp(policy, "Orphan") == 0)
 		gc_dependents(uid, true);
 	else if (policy && strcmp(policy, "Foreground") == 0)
@@ -427,6 +524,8 @@ static void db_cb(int kind, const char *type, const struct obj *o, void *ctx)
 	bool deleted = strcmp(type, "DELETED") == 0;
 	if (deleted)
 		gc_push(o->uid);
+	if (deleted && marks_len && kind != K_EVENT)
+		marks_forget(o->uid);
 	if (kind == K_POD) {
 		if (strcmp(type, "ADDED") == 0 && o->phase == 'P')
 			ctrl_after(0, K_POD, o->ns, o->name);
@@ -460,6 +559,7 @@ static void reconcile(int kind, const char *ns, const char *name)
 	case K_PVC: pvc_reconcile(ns, name); break;
 	case K_SVC: svc_reconcile(ns, name); break;
 	case K_PV: pv_reconcile(name); break;
+	case K_NS: ns_reconcile(name); break;
 	default: break;
 	}
 }

@@ -14,7 +14,9 @@ void ctrl_defaults(int kind, struct value *obj);
 int ctrl_validate(int kind, const struct value *obj, struct tops_err *err);
 /* Records a core/v1 Event about obj (borrowed). type "Normal" or "Warning". */
 void ctrl_event(const struct value *obj, const char *type, const char *reason, const char *msg);
-/* Delete with propagation policy "Background", "Foreground" or "Orphan" (NULL = default). */
+/* Delete with propagation policy "Background", "Foreground" or "Orphan" (NULL = default).
+ * A Namespace is only marked Terminating (*out gets it so); its contents and then the
+ * namespace itself go a simulated second later. */
 int ctrl_delete(int kind, const char *ns, const char *name, const char *policy,
 		struct value **out, struct tops_err *err);
 /* Changes n pods of namespace testops (delete one, the owner recreates it). */

@@ -21,6 +21,14 @@ void ctrl_set_owner(struct value *obj, int owner_kind, const struct value *owner
 void ctrl_condition(struct value *status, const char *type, const char *st, const char *reason,
 		    const char *msg, bool touch_update);
 char *ctrl_now_ts(void);
+/* Simulated times the controllers measure from (a Deployment's last progress, a Job's start and
+ * last failure). Timestamps hold whole wall-clock seconds, which at a high --speed are many
+ * simulated seconds, so the exact time is kept here by object uid and name of the mark.
+ * ctrl_mark_get returns fallback for a mark never set; marks go with their object. */
+void ctrl_mark_set(const char *uid, const char *mark, double t);
+double ctrl_mark_get(const char *uid, const char *mark, double fallback);
+/* Simulated time of an RFC 3339 timestamp (whole seconds); 0 for NULL or malformed. */
+double ctrl_ts_sim(const char *ts);
 
 void deploy_reconcile(const char *ns, const char *name);
 void rs_reconcile(const char *ns, const char *name);

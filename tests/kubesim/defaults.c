@@ -95,6 +95,11 @@ static void sts_defaults(struct value *obj)
 	dflt_str(spec, "podManagementPolicy", "OrderedReady");
 	struct value *us = vmap(spec, "updateStrategy");
 	dflt_str(us, "type", "RollingUpdate");
+	if (strcmp(vstr(us, "type") ?: "", "RollingUpdate") == 0)
+		dflt_int(vmap(us, "rollingUpdate"), "partition", 0);
+	struct value *ret = vmap(spec, "persistentVolumeClaimRetentionPolicy");
+	dflt_str(ret, "whenDeleted", "Retain");
+	dflt_str(ret, "whenScaled", "Retain");
 	struct value *vcts = value_map_get(spec, "volumeClaimTemplates");
 	for (size_t i = 0; vcts && vcts->type == V_LIST && i < vcts->u.list.len; i++) {
 		struct value *t = vcts->u.list.items[i];
@@ -104,6 +109,32 @@ static void sts_defaults(struct value *obj)
 			dflt_str(vmap(t, "spec"), "volumeMode", "Filesystem");
 		}
 	}
+}
+
+/* A Job's defaults as 1.32 fills them. The API's selector names the Job's uid, which is not
+ * known before the object is stored; the job-name label selects the same pods. */
+static void job_defaults(struct value *obj)
+{
+	struct value *spec = vmap(obj, "spec"), *tmpl = vmap(spec, "template");
+	if (!value_map_get(spec, "completions") && !value_map_get(spec, "parallelism"))
+		vset_int(spec, "completions", 1);
+	dflt_int(spec, "parallelism", 1);
+	dflt_int(spec, "backoffLimit", 6);
+	dflt_str(spec, "completionMode", "NonIndexed");
+	dflt_str(spec, "podReplacementPolicy", "TerminatingOrFailed");
+	if (!value_map_get(spec, "suspend"))
+		value_map_set(spec, "suspend", value_bool(false));
+	if (!value_map_get(spec, "manualSelector"))
+		value_map_set(spec, "manualSelector", value_bool(false));
+	const char *name = vstr(obj, "metadata.name");
+	struct value *labels = vmap(vmap(tmpl, "metadata"), "labels");
+	if (name) {
+		dflt_str(labels, "job-name", name);
+		dflt_str(labels, "batch.kubernetes.io/job-name", name);
+		if (!value_map_get(spec, "selector"))
+			vset_str(vmap(vmap(spec, "selector"), "matchLabels"), "batch.kubernetes.io/job-name", name);
+	}
+	podspec_defaults(vmap(tmpl, "spec"));
 }
 
 static void svc_defaults(struct value *obj)
@@ -172,6 +203,7 @@ void ctrl_defaults(int kind, struct value *obj)
 	case K_PVC: pvc_defaults(obj); break;
 	case K_NS: dflt_str(vmap(obj, "status"), "phase", "Active"); break;
 	case K_SECRET: secret_defaults(obj); break;
+	case K_JOB: job_defaults(obj); break;
 	default: break;
 	}
 }
@@ -350,6 +382,25 @@ static int check_labels(int kind, const struct value *obj, struct tops_err *err)
 	return 0;
 }
 
+/* A Job's pods run to an end: restartPolicy is Never or OnFailure, never the default Always. */
+static int check_job(const struct value *obj, struct tops_err *err)
+{
+	struct value *spec = value_map_path(obj, "spec.template.spec");
+	if (!is_type(spec, V_MAP))
+		return invalid(err, K_JOB, obj, "spec.template.spec", "Required value");
+	const char *rp = vstr(spec, "restartPolicy");
+	if (!rp)
+		return invalid(err, K_JOB, obj, "spec.template.spec.restartPolicy",
+			       "Required value: valid values: \"OnFailure\", \"Never\"");
+	if (strcmp(rp, "Never") && strcmp(rp, "OnFailure")) {
+		char *what = xasprintf("Unsupported value: \"%s\": supported values: \"OnFailure\", \"Never\"", rp);
+		int rc = invalid(err, K_JOB, obj, "spec.template.spec.restartPolicy", what);
+		free(what);
+		return rc;
+	}
+	return check_containers(K_JOB, obj, spec, "spec.template.spec", err);
+}
+
 int ctrl_validate(int kind, const struct value *obj, struct tops_err *err)
 {
 	if (!is_type(obj, V_MAP) || !is_type(value_map_get(obj, "metadata"), V_MAP))
@@ -359,6 +410,8 @@ int ctrl_validate(int kind, const struct value *obj, struct tops_err *err)
 		return rc;
 	if (kind == K_DEPLOY || kind == K_RS || kind == K_STS)
 		return check_workload(kind, obj, err);
+	if (kind == K_JOB)
+		return check_job(obj, err);
 	if (kind == K_POD) {
 		struct value *spec = value_map_get(obj, "spec");
 		if (!is_type(spec, V_MAP))

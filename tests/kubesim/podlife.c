@@ -181,13 +181,33 @@ static double crash_backoff(int64_t restarts)
 	return b > 300 ? 300 : b;
 }
 
+static bool restart_on_failure(const struct value *pod)
+{
+	return strcmp(vstr(pod, "spec.restartPolicy") ?: "", "OnFailure") == 0;
+}
+
+/* Does the container exit with an error and get restarted? KUBESIM_CRASH always; KUBESIM_FAIL
+ * when the pod restarts failed containers (restartPolicy OnFailure: a Job's pod retries in place). */
+static bool crashes(const struct value *pod, const struct value *c)
+{
+	return env_on(c, "KUBESIM_CRASH") || (env_on(c, "KUBESIM_FAIL") && restart_on_failure(pod));
+}
+
+static bool any_crashes(struct value *pod)
+{
+	for (size_t i = 0; i < ncontainers(pod); i++)
+		if (crashes(pod, containers(pod)->u.list.items[i]))
+			return true;
+	return false;
+}
+
 /* Crash-looping containers: running -> terminated/CrashLoopBackOff -> running again. */
 static double pod_crashloop(struct value *pod)
 {
 	double next = -1;
 	for (size_t i = 0; i < ncontainers(pod); i++) {
 		struct value *c = containers(pod)->u.list.items[i], *cs = cstatus(pod, i);
-		if (!env_on(c, "KUBESIM_CRASH"))
+		if (!crashes(pod, c))
 			continue;
 		if (value_map_path(cs, "state.running")) {
 			struct value *last = value_map(), *t = vmap(last, "terminated");
@@ -267,13 +287,13 @@ static double pod_advance(struct value *pod)
 		if (!pod_pull(pod))
 			return 5;
 		pod_start(pod);
-		if (any_env(pod, "KUBESIM_CRASH"))
+		if (any_crashes(pod))
 			return 3;
 		return any_env(pod, "KUBESIM_NEVER_READY") ? -1 : sim_cfg.ready_delay;
 	}
 	if (strcmp(phase, "Running") != 0)
 		return -1;
-	if (any_env(pod, "KUBESIM_CRASH"))
+	if (any_crashes(pod))
 		return pod_crashloop(pod);
 	if (runs_to_end(pod) && !any_env(pod, "KUBESIM_NEVER_READY")) {
 		pod_finish(pod);

@@ -312,6 +312,82 @@ static void ep_row(struct value *cells, const struct value *o)
 	cell_age(cells, o);
 }
 
+static bool has_condition(const struct value *o, const char *type)
+{
+	struct value *conds = list_at(o, "status.conditions");
+	for (size_t i = 0; i < list_len(conds); i++) {
+		const char *t = vstr(conds->u.list.items[i], "type"), *s = vstr(conds->u.list.items[i], "status");
+		if (t && s && !strcmp(t, type) && !strcmp(s, "True"))
+			return true;
+	}
+	return false;
+}
+
+/* The first condition that holds names the status; a Job being deleted is Terminating. */
+static const char *job_status(const struct value *o)
+{
+	if (has_condition(o, "Complete"))
+		return "Complete";
+	if (has_condition(o, "Failed"))
+		return "Failed";
+	if (vstr(o, "metadata.deletionTimestamp"))
+		return "Terminating";
+	if (has_condition(o, "Suspended"))
+		return "Suspended";
+	return has_condition(o, "FailureTarget") ? "FailureTarget" : "Running";
+}
+
+static void job_row(struct value *cells, const struct value *o)
+{
+	long long ok = (long long)vint(o, "status.succeeded", 0), par = (long long)vint(o, "spec.parallelism", 0);
+	const char *start = vstr(o, "status.startTime"), *end = vstr(o, "status.completionTime");
+	cell_str(cells, vstr(o, "metadata.name"));
+	cell_str(cells, job_status(o));
+	if (value_map_path(o, "spec.completions"))
+		cell_own(cells, xasprintf("%lld/%lld", ok, (long long)vint(o, "spec.completions", 1)));
+	else
+		cell_own(cells, par > 1 ? xasprintf("%lld/1 of %lld", ok, par) : xasprintf("%lld/1", ok));
+	if (!start)
+		cell_str(cells, "");
+	else if (!end)
+		cell_own(cells, table_age(start)); /* still running: the time since it started */
+	else
+		cell_own(cells, human_duration(parse_ts(end) - parse_ts(start)));
+	cell_age(cells, o);
+	workload_tail(cells, o, true);
+}
+
+static void lease_row(struct value *cells, const struct value *o)
+{
+	cell_str(cells, vstr(o, "metadata.name"));
+	cell_str(cells, vstr(o, "spec.holderIdentity"));
+	cell_age(cells, o);
+}
+
+/* CONTROLLER is "statefulset.apps/NAME" (the controller ownerReference, lowercased kind.group). */
+static void crev_row(struct value *cells, const struct value *o)
+{
+	struct value *refs = list_at(o, "metadata.ownerReferences");
+	char *ctl = xstrdup("<none>");
+	for (size_t i = 0; i < list_len(refs); i++) {
+		struct value *r = refs->u.list.items[i];
+		if (!value_truthy(value_map_get(r, "controller")))
+			continue;
+		const char *av = vstr(r, "apiVersion") ?: "", *slash = strchr(av, '/');
+		char *kind = xstrdup(vstr(r, "kind") ?: "");
+		for (char *c = kind; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+		free(ctl);
+		ctl = slash ? xasprintf("%s.%.*s/%s", kind, (int)(slash - av), av, vstr(r, "name") ?: "")
+			    : xasprintf("%s/%s", kind, vstr(r, "name") ?: "");
+		free(kind);
+	}
+	cell_str(cells, vstr(o, "metadata.name"));
+	cell_own(cells, ctl);
+	cell_int(cells, vint(o, "revision", 0));
+	cell_age(cells, o);
+}
+
 static void default_row(struct value *cells, const struct value *o)
 {
 	cell_str(cells, vstr(o, "metadata.name"));
@@ -340,6 +416,10 @@ static const struct col event_cols[] = {{"Last Seen", S, 0}, {"Type", S, 0}, {"R
 static const struct col ns_cols[] = {{"Name", S, 0}, {"Status", S, 0}, {"Age", S, 0}};
 static const struct col node_cols[] = {{"Name", S, 0}, {"Status", S, 0}, {"Roles", S, 0}, {"Age", S, 0}, {"Version", S, 0}};
 static const struct col ep_cols[] = {{"Name", S, 0}, {"Endpoints", S, 0}, {"Age", S, 0}};
+static const struct col job_cols[] = {{"Name", S, 0}, {"Status", S, 0}, {"Completions", S, 0},
+	{"Duration", S, 0}, {"Age", S, 0}, {"Containers", S, 1}, {"Images", S, 1}, {"Selector", S, 1}};
+static const struct col lease_cols[] = {{"Name", S, 0}, {"Holder", S, 0}, {"Age", S, 0}};
+static const struct col crev_cols[] = {{"Name", S, 0}, {"Controller", S, 0}, {"Revision", I, 0}, {"Age", S, 0}};
 static const struct col default_cols[] = {{"Name", S, 0}, {"Age", S, 0}};
 #undef S
 #undef I
@@ -349,6 +429,7 @@ static const struct table_def defs[] = {
 	DEF(K_POD, pod_cols, pod_row), DEF(K_DEPLOY, deploy_cols, deploy_row), DEF(K_RS, rs_cols, rs_row),
 	DEF(K_STS, sts_cols, sts_row), DEF(K_PVC, pvc_cols, pvc_row), DEF(K_SVC, svc_cols, svc_row),
 	DEF(K_EVENT, event_cols, event_row), DEF(K_NS, ns_cols, ns_row), DEF(K_NODE, node_cols, node_row), DEF(K_EP, ep_cols, ep_row), DEF(K_PV, pv_cols, pv_row),
+	DEF(K_JOB, job_cols, job_row), DEF(K_LEASE, lease_cols, lease_row), DEF(K_CREV, crev_cols, crev_row),
 };
 static const struct table_def default_def = DEF(-1, default_cols, default_row);
 #undef DEF

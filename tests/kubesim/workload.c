@@ -1,4 +1,4 @@
-/* workload — Deployment, ReplicaSet and StatefulSet controllers (ctrl_int.h). */
+/* workload — Deployment and ReplicaSet controllers (ctrl_int.h); StatefulSets are in sts.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +107,37 @@ static void rs_delete_pods(const struct value *rs, const char *uid, int n)
 	}
 }
 
+/* A ready pod is available once it has been ready for minReadySeconds. The time a pod was
+ * first seen ready is marked (the ReplicaSet reconciles as soon as a pod of it changes); a pod
+ * that is not ready loses its mark. Returns the available pods and sets *next to the seconds
+ * until the next one becomes available (0: none waits). */
+static int rs_available(const char *uid, double min_ready, double *next)
+{
+	size_t n;
+	struct obj *const *owned = db_owned(uid, &n);
+	int avail = 0;
+	*next = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct obj *o = owned[i];
+		if (o->kind != K_POD)
+			continue;
+		double since = ctrl_mark_get(o->uid, "ready", -1);
+		if (!o->ready) {
+			if (since >= 0)
+				ctrl_mark_set(o->uid, "ready", -1);
+			continue;
+		}
+		if (since < 0)
+			ctrl_mark_set(o->uid, "ready", since = sim_now());
+		double left = since + min_ready - sim_now();
+		if (left <= 0)
+			avail++;
+		else if (!*next || left < *next)
+			*next = left;
+	}
+	return avail;
+}
+
 void rs_reconcile(const char *ns, const char *name)
 {
 	struct value *rs = db_get(K_RS, ns, name);
@@ -128,7 +159,10 @@ void rs_reconcile(const char *ns, const char *name)
 	vset_int(st, "replicas", have);
 	vset_int(st, "fullyLabeledReplicas", have);
 	vset_int(st, "readyReplicas", ready);
-	vset_int(st, "availableReplicas", ready);
+	double min_ready = (double)vint(rs, "spec.minReadySeconds", 0), next = 0;
+	vset_int(st, "availableReplicas", min_ready > 0 ? rs_available(uid, min_ready, &next) : ready);
+	if (next > 0)
+		ctrl_after(next, K_RS, ns, name);
 	vset_int(st, "observedGeneration", vint(rs, "metadata.generation", 1));
 	ctrl_save(K_RS, rs);
 	value_unref(rs);
@@ -142,6 +176,7 @@ struct dstate {
 	struct owned rss;
 	struct value *new_rs;        /* borrowed from rss or owned separately */
 	bool new_owned;
+	bool created;                /* the new set was made in this reconcile */
 	int64_t desired, surge, unavail, max_rev;
 };
 
@@ -161,6 +196,8 @@ static struct value *new_rs_for(struct dstate *s, const char *hash)
 	value_map_set(spec, "selector", sel);
 	value_map_set(spec, "template", tmpl);
 	vset_int(spec, "replicas", 0);
+	if (vint(d, "spec.minReadySeconds", 0))
+		vset_int(spec, "minReadySeconds", vint(d, "spec.minReadySeconds", 0));
 	char rev[24];
 	snprintf(rev, sizeof(rev), "%lld", (long long)s->max_rev + 1);
 	set_annotation(rs, REV_ANN, rev);
@@ -201,40 +238,80 @@ static void scale_rs(struct dstate *s, struct value *rs, int64_t to)
 	free(msg);
 }
 
-static int64_t rs_ready(const struct value *rs) { return vint(rs, "status.readyReplicas", 0); }
+static int64_t rs_spec(const struct value *rs) { return vint(rs, "spec.replicas", 0); }
 
+/* Available pods of a set, at most its spec.replicas: pods above that are going away (the set
+ * may not have reconciled its scale-down yet) and must not allow more scale-down. */
+static int64_t rs_avail(const struct value *rs)
+{
+	int64_t a = vint(rs, "status.availableReplicas", 0), n = rs_spec(rs);
+	return a < n ? a : n;
+}
+
+static int64_t spec_total(const struct dstate *s, bool old_only)
+{
+	int64_t n = 0;
+	for (size_t i = 0; i < s->rss.len; i++)
+		if (!old_only || s->rss.v[i] != s->new_rs)
+			n += rs_spec(s->rss.v[i]);
+	return n;
+}
+
+/* The new set grows while all sets together stay within replicas + maxSurge. */
+static bool roll_new(struct dstate *s)
+{
+	int64_t n = rs_spec(s->new_rs);
+	if (n >= s->desired) {
+		if (n > s->desired)
+			scale_rs(s, s->new_rs, s->desired);
+		return n > s->desired;
+	}
+	int64_t room = s->desired + s->surge - spec_total(s, false);
+	if (room <= 0)
+		return false;
+	scale_rs(s, s->new_rs, n + room < s->desired ? n + room : s->desired);
+	return true;
+}
+
+/* Old sets shrink, oldest first, while at least replicas - maxUnavailable pods stay
+ * available: first by their pods that are not available (they count for nothing), then by
+ * available ones. */
+static void roll_old(struct dstate *s)
+{
+	int64_t min_avail = s->desired - s->unavail, avail = 0;
+	int64_t max_down = spec_total(s, false) - min_avail - (rs_spec(s->new_rs) - rs_avail(s->new_rs));
+	if (!spec_total(s, true) || max_down <= 0)
+		return;
+	for (size_t i = 0; i < s->rss.len; i++) {
+		struct value *rs = s->rss.v[i];
+		avail += rs_avail(rs);
+		int64_t sick = rs_spec(rs) - rs_avail(rs), d = sick < max_down ? sick : max_down;
+		if (rs == s->new_rs || d <= 0)
+			continue;
+		scale_rs(s, rs, rs_spec(rs) - d);
+		max_down -= d;
+	}
+	for (size_t i = 0; i < s->rss.len && avail > min_avail; i++) {
+		struct value *rs = s->rss.v[i];
+		int64_t n = rs_spec(rs), d = n < avail - min_avail ? n : avail - min_avail;
+		if (rs == s->new_rs || !n)
+			continue;
+		scale_rs(s, rs, n - d);
+		avail -= d;
+	}
+}
+
+/* One step of a rolling update, as the deployment controller takes it: scale the new set
+ * up within the surge, or else scale old sets down within the unavailability budget; the
+ * next step comes when the sets' pods change. */
 static void rolling(struct dstate *s)
 {
-	int64_t total = 0, old_active = 0;
-	for (size_t i = 0; i < s->rss.len; i++) {
-		total += vint(s->rss.v[i], "spec.replicas", 0);
-		if (s->rss.v[i] != s->new_rs)
-			old_active += vint(s->rss.v[i], "spec.replicas", 0);
-	}
-	int64_t new_spec = vint(s->new_rs, "spec.replicas", 0);
-	if (!old_active) {
+	if (!spec_total(s, true)) {
 		scale_rs(s, s->new_rs, s->desired);
 		return;
 	}
-	int64_t allowed = s->desired + s->surge - total;
-	if (allowed > 0 && new_spec < s->desired) {
-		int64_t to = new_spec + allowed > s->desired ? s->desired : new_spec + allowed;
-		scale_rs(s, s->new_rs, to);
-		total += to - new_spec;
-		new_spec = to;
-	}
-	int64_t min_avail = s->desired - s->unavail;
-	int64_t new_unavail = new_spec - rs_ready(s->new_rs);
-	int64_t down = total - min_avail - new_unavail;
-	for (size_t i = 0; i < s->rss.len && down > 0; i++) {
-		struct value *rs = s->rss.v[i];
-		int64_t n = vint(rs, "spec.replicas", 0);
-		if (rs == s->new_rs || !n)
-			continue;
-		int64_t d = n < down ? n : down;
-		scale_rs(s, rs, n - d);
-		down -= d;
-	}
+	if (!roll_new(s))
+		roll_old(s);
 }
 
 static void recreate(struct dstate *s)
@@ -275,71 +352,121 @@ static void cleanup_history(struct dstate *s)
 	}
 }
 
-static void deploy_conditions(struct dstate *s, struct value *st, bool progressed)
+static const char *cond_reason(const struct value *st, const char *type)
 {
-	int64_t avail = vint(st, "availableReplicas", 0), upd = vint(st, "updatedReplicas", 0);
-	int64_t reps = vint(st, "replicas", 0);
-	const char *rsname = vstr(s->new_rs, "metadata.name");
-	if (avail >= s->desired - s->unavail)
-		ctrl_condition(st, "Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.", false);
-	else
-		ctrl_condition(st, "Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.", false);
-	char *msg;
-	if (upd == s->desired && reps == s->desired && avail == s->desired) {
-		msg = xasprintf("ReplicaSet \"%s\" has successfully progressed.", rsname);
-		ctrl_condition(st, "Progressing", "True", "NewReplicaSetAvailable", msg, progressed);
-	} else {
-		double deadline = (double)vint(s->d, "spec.progressDeadlineSeconds", 600);
-		struct value *conds = value_map_get(st, "conditions");
-		const char *last = NULL, *reason = NULL;
-		for (size_t i = 0; conds && i < conds->u.list.len; i++)
-			if (strcmp(vstr(conds->u.list.items[i], "type") ?: "", "Progressing") == 0) {
-				last = vstr(conds->u.list.items[i], "lastUpdateTime");
-				reason = vstr(conds->u.list.items[i], "reason");
-			}
-		struct tm tm = {0};
-		double since = last && strptime(last, "%Y-%m-%dT%H:%M:%S", &tm) ? (sim_wall() - (double)timegm(&tm)) * sim_cfg.speed : 0;
-		if (!progressed && reason && strcmp(reason, "NewReplicaSetAvailable") != 0 && since > deadline) {
-			msg = xasprintf("ReplicaSet \"%s\" has timed out progressing.", rsname);
-			ctrl_condition(st, "Progressing", "False", "ProgressDeadlineExceeded", msg, false);
-		} else {
-			msg = xasprintf("ReplicaSet \"%s\" is progressing.", rsname);
-			bool exceeded = reason && strcmp(reason, "ProgressDeadlineExceeded") == 0;
-			if (!exceeded || progressed)
-				ctrl_condition(st, "Progressing", "True", "ReplicaSetUpdated", msg, progressed);
-			ctrl_after(deadline + 1, K_DEPLOY, vstr(s->d, "metadata.namespace"), vstr(s->d, "metadata.name"));
-		}
-	}
-	free(msg);
+	struct value *conds = value_map_get(st, "conditions");
+	for (size_t i = 0; conds && conds->type == V_LIST && i < conds->u.list.len; i++)
+		if (strcmp(vstr(conds->u.list.items[i], "type") ?: "", type) == 0)
+			return vstr(conds->u.list.items[i], "reason");
+	return NULL;
 }
 
-static void deploy_status(struct dstate *s)
+static const char *cond_field(const struct value *st, const char *type, const char *field)
 {
-	struct value *st = vmap(s->d, "status");
-	int64_t reps = 0, ready = 0;
+	struct value *conds = value_map_get(st, "conditions");
+	for (size_t i = 0; conds && conds->type == V_LIST && i < conds->u.list.len; i++)
+		if (strcmp(vstr(conds->u.list.items[i], "type") ?: "", type) == 0)
+			return vstr(conds->u.list.items[i], field);
+	return NULL;
+}
+
+/* The controller's test for progress: more updated, ready or available pods, or fewer old ones. */
+static bool progressed(const struct value *was, const struct value *st)
+{
+	int64_t old_before = vint(was, "replicas", 0) - vint(was, "updatedReplicas", 0);
+	int64_t old_now = vint(st, "replicas", 0) - vint(st, "updatedReplicas", 0);
+	return vint(st, "updatedReplicas", 0) > vint(was, "updatedReplicas", 0) || old_now < old_before ||
+	       vint(st, "readyReplicas", 0) > vint(was, "readyReplicas", 0) ||
+	       vint(st, "availableReplicas", 0) > vint(was, "availableReplicas", 0);
+}
+
+static void set_progressing(struct dstate *s, struct value *st, const char *status, const char *reason,
+			    const char *fmt, bool touch)
+{
+	char *msg = xasprintf(fmt, vstr(s->new_rs, "metadata.name"));
+	ctrl_condition(st, "Progressing", status, reason, msg, touch);
+	free(msg);
+	if (touch)
+		ctrl_mark_set(vstr(s->d, "metadata.uid"), "progress", sim_now());
+}
+
+/* Progressing as the controller's rollout status sync sets it: NewReplicaSetAvailable when the
+ * rollout is complete; NewReplicaSetCreated or ReplicaSetUpdated (with a new lastUpdateTime)
+ * when it moved; ProgressDeadlineExceeded when it did not move for progressDeadlineSeconds of
+ * simulated time since then. A timed-out rollout that moves again is progressing again. */
+static void deploy_progress(struct dstate *s, struct value *st, const struct value *was, bool complete)
+{
+	const char *reason = cond_reason(st, "Progressing");
+	const char *uid = vstr(s->d, "metadata.uid");
+	if (complete) {
+		set_progressing(s, st, "True", "NewReplicaSetAvailable", "ReplicaSet \"%s\" has successfully progressed.",
+				!reason || strcmp(reason, "NewReplicaSetAvailable") != 0);
+		return;
+	}
+	if (s->created) {
+		set_progressing(s, st, "True", "NewReplicaSetCreated", "Created new replica set \"%s\"", true);
+	} else if (progressed(was, st) || !reason || !strcmp(reason, "NewReplicaSetAvailable")) {
+		set_progressing(s, st, "True", "ReplicaSetUpdated", "ReplicaSet \"%s\" is progressing.", true);
+	} else if (!strcmp(reason, "ProgressDeadlineExceeded")) {
+		return;
+	}
+	double deadline = (double)vint(s->d, "spec.progressDeadlineSeconds", 600);
+	double last = ctrl_mark_get(uid, "progress", ctrl_ts_sim(cond_field(st, "Progressing", "lastUpdateTime")));
+	if (sim_now() - last > deadline) {
+		set_progressing(s, st, "False", "ProgressDeadlineExceeded", "ReplicaSet \"%s\" has timed out progressing.", false);
+	} else {
+		ctrl_after(last + deadline - sim_now() + 0.01, K_DEPLOY, vstr(s->d, "metadata.namespace"), vstr(s->d, "metadata.name"));
+	}
+}
+
+static void set_count(struct value *st, const char *key, int64_t n)
+{
+	if (n > 0)
+		vset_int(st, key, n);
+	else
+		value_map_del(st, key);   /* omitempty in the API */
+}
+
+/* Status from the sets as stored now (they may have reconciled since deploy_prepare). */
+static void deploy_status(struct dstate *s, bool paused)
+{
+	struct value *st = vmap(s->d, "status"), *was = value_copy(st);
+	int64_t reps = 0, ready = 0, avail = 0, spec = 0, upd = 0;
 	for (size_t i = 0; i < s->rss.len; i++) {
 		struct value *rs = db_get(K_RS, vstr(s->rss.v[i], "metadata.namespace"), vstr(s->rss.v[i], "metadata.name"));
 		if (!rs)
 			continue;
 		reps += vint(rs, "status.replicas", 0);
-		ready += rs_ready(rs);
+		ready += vint(rs, "status.readyReplicas", 0);
+		avail += vint(rs, "status.availableReplicas", 0);
+		spec += rs_spec(rs);
+		if (s->rss.v[i] == s->new_rs)
+			upd = vint(rs, "status.replicas", 0);
 		value_unref(rs);
 	}
-	struct value *nrs = db_get(K_RS, vstr(s->new_rs, "metadata.namespace"), vstr(s->new_rs, "metadata.name"));
-	int64_t upd = nrs ? vint(nrs, "status.replicas", 0) : 0;
-	value_unref(nrs);
-	bool progressed = vint(st, "replicas", -1) != reps || vint(st, "updatedReplicas", -1) != upd ||
-			  vint(st, "readyReplicas", -1) != ready;
-	vset_int(st, "replicas", reps);
-	vset_int(st, "updatedReplicas", upd);
-	vset_int(st, "readyReplicas", ready);
-	vset_int(st, "availableReplicas", ready);
-	if (reps > ready)
-		vset_int(st, "unavailableReplicas", reps - ready);
-	else
-		value_map_del(st, "unavailableReplicas");
+	set_count(st, "replicas", reps);
+	set_count(st, "updatedReplicas", upd);
+	set_count(st, "readyReplicas", ready);
+	set_count(st, "availableReplicas", avail);
+	set_count(st, "unavailableReplicas", spec - avail);
 	vset_int(st, "observedGeneration", vint(s->d, "metadata.generation", 1));
-	deploy_conditions(s, st, progressed);
+	if (avail >= s->desired - s->unavail)
+		ctrl_condition(st, "Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.", false);
+	else
+		ctrl_condition(st, "Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.", false);
+	if (paused)
+		ctrl_condition(st, "Progressing", "Unknown", "DeploymentPaused", "Deployment is paused", false);
+	else
+		deploy_progress(s, st, was, upd == s->desired && reps == s->desired && avail == s->desired);
+	value_unref(was);
+}
+
+/* Oldest set first (creation time, then name), as the controller scales old sets down. */
+static int rs_age_cmp(const void *a, const void *b)
+{
+	const struct value *x = *(struct value *const *)a, *y = *(struct value *const *)b;
+	int c = strcmp(vstr(x, "metadata.creationTimestamp") ?: "", vstr(y, "metadata.creationTimestamp") ?: "");
+	return c ? c : strcmp(vstr(x, "metadata.name") ?: "", vstr(y, "metadata.name") ?: "");
 }
 
 static void deploy_prepare(struct dstate *s)
@@ -351,6 +478,8 @@ static void deploy_prepare(struct dstate *s)
 	if (!s->surge && !s->unavail)
 		s->unavail = 1;
 	s->rss = owned_by(K_RS, vstr(s->d, "metadata.namespace"), vstr(s->d, "metadata.uid"));
+	if (s->rss.len > 1)
+		qsort(s->rss.v, s->rss.len, sizeof(*s->rss.v), rs_age_cmp);
 	find_new_rs(s);
 }
 
@@ -370,11 +499,22 @@ static void ensure_new_rs(struct dstate *s)
 		s->rss.v = xrealloc(s->rss.v, (s->rss.len + 1) * sizeof(*s->rss.v));
 		s->rss.v[s->rss.len++] = rs;
 		s->new_rs = rs;
+		s->created = true;
 		s->max_rev++;
-	} else if (revision_of(s->new_rs) < s->max_rev) {
-		snprintf(rev, sizeof(rev), "%lld", (long long)++s->max_rev);
-		set_annotation(s->new_rs, REV_ANN, rev);
-		ctrl_save(K_RS, s->new_rs);
+	} else {
+		bool save = false;
+		if (revision_of(s->new_rs) < s->max_rev) {
+			snprintf(rev, sizeof(rev), "%lld", (long long)++s->max_rev);
+			set_annotation(s->new_rs, REV_ANN, rev);
+			save = true;
+		}
+		int64_t mrs = vint(s->d, "spec.minReadySeconds", 0);
+		if (vint(s->new_rs, "spec.minReadySeconds", 0) != mrs) { /* the new set follows the Deployment */
+			vset_int(vmap(s->new_rs, "spec"), "minReadySeconds", mrs);
+			save = true;
+		}
+		if (save)
+			ctrl_save(K_RS, s->new_rs);
 	}
 	snprintf(rev, sizeof(rev), "%lld", (long long)revision_of(s->new_rs));
 	set_annotation(s->d, REV_ANN, rev);
@@ -400,158 +540,8 @@ void deploy_reconcile(const char *ns, const char *name)
 			rolling(&s);
 		cleanup_history(&s);
 	}
-	deploy_status(&s);
+	deploy_status(&s, paused);
 	ctrl_save(K_DEPLOY, s.d);
 	owned_done(&s.rss);
 	value_unref(s.d);
-}
-
-/* ---- StatefulSet ---- */
-
-static void sts_claims(const struct value *sts, int ord, struct value *pod)
-{
-	struct value *vcts = value_map_path(sts, "spec.volumeClaimTemplates");
-	const char *ns = vstr(sts, "metadata.namespace"), *sname = vstr(sts, "metadata.name");
-	struct value *vols = value_map_get(value_map_get(pod, "spec"), "volumes");
-	if (!vols || vols->type != V_LIST) {
-		vols = value_list();
-		value_map_set(vmap(pod, "spec"), "volumes", vols);
-	}
-	for (size_t i = 0; vcts && vcts->type == V_LIST && i < vcts->u.list.len; i++) {
-		const char *tn = vstr(vcts->u.list.items[i], "metadata.name");
-		if (!tn)
-			continue;
-		char *claim = xasprintf("%s-%s-%d", tn, sname, ord);
-		if (!db_find(K_PVC, ns, claim)) {
-			struct value *pvc = value_copy(vcts->u.list.items[i]);
-			struct value *md = vmap(pvc, "metadata");
-			vset_str(md, "name", claim);
-			vset_str(md, "namespace", ns);
-			struct value *ml = value_map_path(sts, "spec.selector.matchLabels");
-			if (ml)
-				value_map_set(md, "labels", value_copy(ml));
-			value_map_del(pvc, "status");
-			ctrl_create(K_PVC, pvc);
-			value_unref(pvc);
-		}
-		struct value *vol = value_map();
-		vset_str(vol, "name", tn);
-		vset_str(vmap(vol, "persistentVolumeClaim"), "claimName", claim);
-		value_list_push(vols, vol);
-		free(claim);
-	}
-}
-
-static void sts_create_pod(const struct value *sts, int ord, const char *hash)
-{
-	const char *ns = vstr(sts, "metadata.namespace"), *sname = vstr(sts, "metadata.name");
-	struct value *pod = value_copy(value_map_path(sts, "spec.template") ?: value_null());
-	if (pod->type != V_MAP) {
-		value_unref(pod);
-		pod = value_map();
-	}
-	struct value *md = vmap(pod, "metadata"), *labels = vmap(md, "labels");
-	value_map_set(md, "name", value_strf("%s-%d", sname, ord));
-	vset_str(md, "namespace", ns);
-	vset_str(labels, "controller-revision-hash", hash);
-	value_map_set(labels, "statefulset.kubernetes.io/pod-name", value_strf("%s-%d", sname, ord));
-	value_map_set(labels, "apps.kubernetes.io/pod-index", value_strf("%d", ord));
-	vset_str(vmap(pod, "spec"), "hostname", vstr(md, "name"));
-	if (vstr(sts, "spec.serviceName"))
-		vset_str(vmap(pod, "spec"), "subdomain", vstr(sts, "spec.serviceName"));
-	sts_claims(sts, ord, pod);
-	ctrl_set_owner(pod, K_STS, sts);
-	if (ctrl_create(K_POD, pod) == 0) {
-		char *msg = xasprintf("create Pod %s in StatefulSet %s successful", vstr(md, "name"), sname);
-		ctrl_event(sts, "Normal", "SuccessfulCreate", msg);
-		free(msg);
-	}
-	value_unref(pod);
-}
-
-struct sts_counts {
-	int ready, current, updated, total;
-};
-
-/* Creates missing ordinals (in order, one not-ready at a time for OrderedReady) and rolls
- * outdated pods from the highest ordinal down. */
-static void sts_pods(const struct value *sts, const char *hash, struct sts_counts *c)
-{
-	const char *ns = vstr(sts, "metadata.namespace"), *sname = vstr(sts, "metadata.name");
-	int want = (int)vint(sts, "spec.replicas", 1);
-	bool parallel = strcmp(vstr(sts, "spec.podManagementPolicy") ?: "", "Parallel") == 0;
-	bool blocked = false;
-	memset(c, 0, sizeof(*c));
-	for (int ord = 0; ord < want; ord++) {
-		char *pn = xasprintf("%s-%d", sname, ord);
-		struct obj *o = db_find(K_POD, ns, pn);
-		if (!o && !blocked) {
-			sts_create_pod(sts, ord, hash);
-			blocked = !parallel;
-		} else if (o) {
-			c->total++;
-			c->ready += o->ready;
-			const char *h = vstr(o->labels, "controller-revision-hash");
-			bool upd = h && strcmp(h, hash) == 0;
-			c->updated += upd;
-			c->current += upd;
-			if (!o->ready && !parallel)
-				blocked = true;
-		}
-		free(pn);
-	}
-	for (int ord = want + 32; ord >= want; ord--) {
-		char *pn = xasprintf("%s-%d", sname, ord);
-		if (db_find(K_POD, ns, pn))
-			ctrl_delete(K_POD, ns, pn, NULL, NULL, NULL);
-		free(pn);
-	}
-	/* OnDelete: outdated pods are replaced only when someone deletes them; RollingUpdate:
-	 * from the highest ordinal down to the partition, one at a time */
-	const char *strategy = vstr(sts, "spec.updateStrategy.type") ?: "RollingUpdate";
-	int partition = (int)vint(sts, "spec.updateStrategy.rollingUpdate.partition", 0);
-	if (c->ready < want || c->total < want || !strcmp(strategy, "OnDelete"))
-		return;
-	for (int ord = want - 1; ord >= partition; ord--) {
-		char *pn = xasprintf("%s-%d", sname, ord);
-		struct obj *o = db_find(K_POD, ns, pn);
-		const char *h = o ? vstr(o->labels, "controller-revision-hash") : NULL;
-		bool stale = o && (!h || strcmp(h, hash) != 0);
-		if (stale)
-			ctrl_delete(K_POD, ns, pn, NULL, NULL, NULL);
-		free(pn);
-		if (stale)
-			break;
-	}
-}
-
-void sts_reconcile(const char *ns, const char *name)
-{
-	struct value *sts = db_get(K_STS, ns, name);
-	if (!sts || vstr(sts, "metadata.deletionTimestamp")) {
-		value_unref(sts);
-		return;
-	}
-	char hash[11], rev[64];
-	struct sts_counts c;
-	template_hash(value_map_path(sts, "spec.template"), hash);
-	sts_pods(sts, hash, &c);
-	snprintf(rev, sizeof(rev), "%s-%s", name, hash);
-	struct value *st = vmap(sts, "status");
-	vset_int(st, "replicas", c.total);
-	vset_int(st, "readyReplicas", c.ready);
-	vset_int(st, "availableReplicas", c.ready);
-	vset_int(st, "currentReplicas", c.current);
-	vset_int(st, "updatedReplicas", c.updated);
-	/* the current revision is the one every pod had; it becomes the update revision once all
-	 * pods run it */
-	if (c.updated == c.total && c.total == (int)vint(sts, "spec.replicas", 1))
-		vset_str(st, "currentRevision", rev);
-	else if (!vstr(st, "currentRevision"))
-		vset_str(st, "currentRevision", rev);
-	vset_str(st, "updateRevision", rev);
-	vset_int(st, "observedGeneration", vint(sts, "metadata.generation", 1));
-	vset_int(st, "collisionCount", 0);
-	ctrl_save(K_STS, sts);
-	value_unref(sts);
 }
