@@ -6,7 +6,7 @@
 
 #define TOPS_COMMANDS(X) \
 	X("ui",       cmd_ui,       "open the console (the default when no subcommand is given)") \
-	X("get",      cmd_get,      "list or watch pods, pvc, deployments, replicasets, statefulsets, events, services") \
+	X("get",      cmd_get,      "list or watch pods, pvc, deployments, replicasets, statefulsets, daemonsets, events, services") \
 	X("top",      cmd_top,      "CPU and memory of pods or usage of PVCs, from Prometheus") \
 	X("render",   cmd_render,   "render a chart like `helm template`") \
 	X("eval",     cmd_eval,     "evaluate a template snippet with the chart functions") \
