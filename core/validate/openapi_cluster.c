@@ -375,43 +375,51 @@ static void run_fetches(struct openapi_cluster *oc)
 			break;
 }
 
-int openapi_cluster_prefetch(struct openapi_cluster *oc, const char *const *api_versions, size_t n,
-			     struct tops_err *err)
+/* Loads or fetches the documents of api_versions; 1 when one is not in the listing or failed. */
+static int load_pass(struct openapi_cluster *oc, const char *const *api_versions, size_t n)
 {
+	int again = 0;
 	for (size_t i = 0; i < n; i++) {
 		char *key = openapi_gv_path(api_versions[i]);
 		struct oa_gv *g = gv_find(oc, key);
 		if (g)
 			doc_start(oc, (size_t)(g - oc->gvs));
+		again |= !g;
 		free(key);
 	}
 	run_fetches(oc);
+	for (size_t i = 0; i < oc->ngvs; i++)
+		again |= oc->gvs[i].err != NULL;
+	return again;
+}
+
+int openapi_cluster_prefetch(struct openapi_cluster *oc, const char *const *api_versions, size_t n,
+			     struct tops_err *err)
+{
+	/* A listing from the cache may be stale: a group-version it lacks (a CRD installed since)
+	 * or a document URL that no longer answers (301 to a new hash) means: fetch it again. */
+	if (load_pass(oc, api_versions, n) && oc->root_from_cache) {
+		int rc = root_fetch(oc, err);
+		if (rc < 0)
+			return rc;
+		load_pass(oc, api_versions, n);
+	}
 	for (size_t i = 0; i < oc->ngvs; i++)
 		if (oc->gvs[i].err)
 			return tops_err_set(err, TOPS_ENET, "%s", oc->gvs[i].err);
 	return 0;
 }
 
-/* The document of apiVersion: loaded, fetched, or (when a cached listing lacks it) found
- * after fetching the listing again. NULL with *missing or err. */
+/* The document of apiVersion, loaded or fetched. NULL with *missing (not listed) or err. */
 static struct oa_gv *gv_load(struct openapi_cluster *oc, const char *api_version, bool *missing,
 			     struct tops_err *err)
 {
+	if (openapi_cluster_prefetch(oc, &api_version, 1, err) < 0)
+		return NULL;
 	char *key = openapi_gv_path(api_version);
 	struct oa_gv *g = gv_find(oc, key);
-	if (!g && oc->root_from_cache && root_fetch(oc, err) == 0)
-		g = gv_find(oc, key);
 	free(key);
-	if (!g) {
-		*missing = !err->code;
-		return NULL;
-	}
-	doc_start(oc, (size_t)(g - oc->gvs));
-	run_fetches(oc);
-	if (g->err) {
-		tops_err_set(err, TOPS_ENET, "%s", g->err);
-		return NULL;
-	}
+	*missing = !g;
 	return g;
 }
 
