@@ -74,6 +74,7 @@ def expect(s, t=10):
             except OSError: break
     return s in buf
 ok = expect(b"$ ")
+time.sleep(0.5)  # kubectl sends the first size from its own goroutine
 os.write(fd, b"stty size\r"); ok = ok and expect(b"30 100")
 setsize(fd, 50, 132); os.kill(pid, signal.SIGWINCH); time.sleep(0.3)
 os.write(fd, b"stty size\r"); ok = ok and expect(b"50 132")

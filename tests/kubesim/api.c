@@ -11,6 +11,7 @@
 #include "tests/kubesim/delete.h"
 #include "tests/kubesim/exec.h"
 #include "tests/kubesim/logs.h"
+#include "tests/kubesim/pfwd.h"
 #include "tests/kubesim/metrics.h"
 #include "tests/kubesim/patch.h"
 #include "tests/kubesim/ssa.h"
@@ -905,6 +906,8 @@ static void do_item(struct srv_conn *c, const struct srv_req *r, const struct ro
 		logs_handle(c, r, rt->ns, rt->name);
 	else if (rt->sub && strcmp(rt->sub, "exec") == 0 && rt->kind == K_POD)
 		exec_handle(c, r, rt->ns, rt->name);
+	else if (rt->sub && strcmp(rt->sub, "portforward") == 0 && rt->kind == K_POD)
+		pfwd_handle(c, r, rt->ns, rt->name);
 	else if (rt->sub && strcmp(rt->sub, "scale") == 0 &&
 		 (rt->kind == K_DEPLOY || rt->kind == K_RS || rt->kind == K_STS))
 		do_scale(c, r, rt);
