@@ -22,6 +22,8 @@
 	X("test",     cmd_test,     "run a release's test hooks") \
 	X("apply",    cmd_apply,    "apply plain manifests server-side (-f FILE|DIR|-)") \
 	X("audit",    cmd_audit,    "the actions this tops took (the audit file)") \
+	X("exec",     cmd_exec,     "run a command in a container (the API's exec over WebSocket)") \
+	X("port-forward", cmd_port_forward, "forward local ports to a pod's ports (the API's portforward)") \
 	X("version",  cmd_version,  "print the version")
 
 #define X(name, fn, help) int fn(int argc, char **argv);
