@@ -40,6 +40,7 @@ struct doctor_input {
 	const struct store *store;           /* pods, pvcs, services, events */
 	struct value *storage_classes, *ingress_classes, *ingresses, *pdbs, *leases;
 	struct value *pods_raw;              /* the pods as the API gave them (limits), or NULL */
+	struct value *services;              /* Services as API objects, when the store has none */
 	struct release **records;            /* newest record of each release in the namespace */
 	size_t nrecords;
 	const char *registry;                /* the registry the values configure, or NULL */

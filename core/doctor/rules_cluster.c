@@ -117,8 +117,15 @@ static long ing_port(const struct doctor_input *in, const char *ns, const struct
 	long n = (long)obj_int(svc, "port.number", 0);
 	if (n > 0)
 		return n;
-	const union st_record *r = in->store ? store_get(in->store, KK_SERVICE, ns, doc_str(svc, "name")) : NULL;
-	return r ? strtol(r->svc.ports, NULL, 10) : 0;
+	const char *name = doc_str(svc, "name"), *pname = obj_str(svc, "port.name");
+	const union st_record *r = in->store ? store_get(in->store, KK_SERVICE, ns, name) : NULL;
+	if (r)
+		return strtol(r->svc.ports, NULL, 10);
+	const struct value *ports = value_map_path(doc_find(in->services, ns, name), "spec.ports");
+	for (size_t i = 0; list_has(ports) && i < ports->u.list.len; i++)
+		if (!pname || strcmp(doc_str(ports->u.list.items[i], "name"), pname) == 0)
+			return (long)obj_int(ports->u.list.items[i], "port", 0);
+	return 0;
 }
 
 static char *ing_why(const struct doctor_input *in, const struct value *ing, const char *cls)
