@@ -24,6 +24,7 @@
 	X("audit",    cmd_audit,    "the actions this tops took (the audit file)") \
 	X("exec",     cmd_exec,     "run a command in a container (the API's exec over WebSocket)") \
 	X("port-forward", cmd_port_forward, "forward local ports to a pod's ports (the API's portforward)") \
+	X("doctor",   cmd_doctor,   "find what keeps a release from working: cause and the fixing command") \
 	X("version",  cmd_version,  "print the version")
 
 #define X(name, fn, help) int fn(int argc, char **argv);

@@ -42,12 +42,18 @@ void job_reconcile(const char *ns, const char *name);
 void pvc_reconcile(const char *ns, const char *name);
 void svc_reconcile(const char *ns, const char *name);
 void pv_reconcile(const char *name);
+void pdb_reconcile(const char *ns, const char *name);
+/* Queues every PodDisruptionBudget of ns (a pod there changed). */
+void pdb_enqueue_ns(const char *ns);
 /* Hash of a pod template with the pod-template-hash label removed (10 chars into buf[11]). */
 void template_hash(const struct value *tmpl, char *buf);
 /* Pod template as a Deployment-to-ReplicaSet comparison sees it. New reference. */
 struct value *template_normal(const struct value *tmpl);
 /* Does the image pull succeed under the scenario's registries and mirror? *why gets a reason. */
 bool image_pullable(const char *image, const char **why);
+/* The kubelet's message for a pull of image that fails in pod (pull.c), or NULL when it pulls.
+ * Caller frees. */
+char *image_pull_error(const struct value *pod, const char *image);
 /* Container env var value or NULL. */
 const char *container_env(const struct value *container, const char *name);
 
