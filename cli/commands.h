@@ -25,6 +25,7 @@
 	X("exec",     cmd_exec,     "run a command in a container (the API's exec over WebSocket)") \
 	X("port-forward", cmd_port_forward, "forward local ports to a pod's ports (the API's portforward)") \
 	X("doctor",   cmd_doctor,   "find what keeps a release from working: cause and the fixing command") \
+	X("bluegreen", cmd_bluegreen, "blue/green releases: deploy, promote, abort, status (with Prometheus gates)") \
 	X("version",  cmd_version,  "print the version")
 
 #define X(name, fn, help) int fn(int argc, char **argv);
