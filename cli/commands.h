@@ -22,6 +22,8 @@
 	X("test",     cmd_test,     "run a release's test hooks") \
 	X("apply",    cmd_apply,    "apply plain manifests server-side (-f FILE|DIR|-)") \
 	X("audit",    cmd_audit,    "the actions this tops took (the audit file)") \
+	X("snapshot", cmd_snapshot, "take, list, get, delete, export or import snapshots of a release") \
+	X("snapshot-compare", cmd_snapshot_compare, "compare two snapshots; exit 1 on a regression") \
 	X("version",  cmd_version,  "print the version")
 
 #define X(name, fn, help) int fn(int argc, char **argv);

@@ -255,7 +255,8 @@ static void pvc_changes(struct value *out, const struct value *a, const struct v
 		double ua = pa ? snaprecord_num(pa, "usedBytes") : NAN, ub = snaprecord_num(pb, "usedBytes");
 		const char *pha = snaprecord_str(pa, "phase", NULL), *phb = snaprecord_str(pb, "phase", NULL);
 		const char *ca = snaprecord_str(pa, "capacity", NULL), *cb = snaprecord_str(pb, "capacity", NULL);
-		if (pa && ua == ub && !str_differs(pha, phb) && !str_differs(ca, cb))
+		bool same = (isnan(ua) && isnan(ub)) || ua == ub;
+		if (pa && same && !str_differs(pha, phb) && !str_differs(ca, cb))
 			continue;
 		struct value *e = value_map();
 		set_s(e, "name", name);

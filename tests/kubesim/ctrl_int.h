@@ -45,6 +45,9 @@ struct value *template_normal(const struct value *tmpl);
 /* Does the image pull succeed under the scenario's registries and mirror? *why gets a reason. */
 bool image_pullable(const char *image, const char **why);
 /* Container env var value or NULL. */
+/* A container status's imageID as a runtime reports it: the repository (no tag) @ the digest
+ * that runs — the pinned one for image@sha256:..., else one derived from the image text. */
+struct value *image_id(const char *image);
 const char *container_env(const struct value *container, const char *name);
 
 #endif
