@@ -188,7 +188,8 @@ void snapgolden_collect(struct kube_client *kc, const struct snapshot_take_opts 
 
 static bool store_object(const struct value *d)
 {
-	const char *comp = obj_str(value_map_path(d, "metadata.labels"), "app.kubernetes.io/component");
+	const struct value *cv = value_map_get(value_map_path(d, "metadata.labels"), "app.kubernetes.io/component");
+	const char *comp = cv && cv->type == V_STRING ? cv->u.str.s : NULL;
 	const char *name = obj_str(d, "metadata.name") ?: "";
 	if (comp && (!strcmp(comp, "object-storage") || !strcmp(comp, "objectstore") || !strcmp(comp, "minio") ||
 		     !strcmp(comp, "s3")))

@@ -32,8 +32,9 @@ static const char *const usage_expr[] = {
 };
 static const char *const usage_res[] = {"cpu", "memory"};
 static const char *const reduce_name[] = {"p50", "p95", "max"};
-static const char *const reduce_fmt[] = {"quantile_over_time(0.5, (%s)[%lds:15s])",
-					 "quantile_over_time(0.95, (%s)[%lds:15s])", "max_over_time((%s)[%lds:15s])"};
+/* Subqueries over the window at a twentieth of it (at least 1 s), so that young pods have points. */
+static const char *const reduce_fmt[] = {"quantile_over_time(0.5, (%s)[%lds:%lds])",
+					 "quantile_over_time(0.95, (%s)[%lds:%lds])", "max_over_time((%s)[%lds:%lds])"};
 
 /* One query in flight; its answer goes to target[key] (null when there is no data). */
 struct pq {
@@ -174,7 +175,7 @@ static void workload_queries(struct batch *b, struct value *out, const struct va
 			struct value *fig = value_map();
 			char *expr = expand(usage_expr[r], ns, re, w);
 			for (int k = 0; k < 3; k++)
-				add_q(b, xasprintf(reduce_fmt[k], expr, w), fig, reduce_name[k]);
+				add_q(b, xasprintf(reduce_fmt[k], expr, w, w / 20 > 1 ? w / 20 : 1), fig, reduce_name[k]);
 			free(expr);
 			value_map_set(m, usage_res[r], fig);
 		}

@@ -333,7 +333,9 @@ static struct value *workloads_part(const struct live *lv, struct podsum *ps)
 			const struct value *p = pods->u.list.items[k];
 			if (!labels_match(sel, value_map_path(p, "metadata.labels")))
 				continue;
-			idx[n++] = k;
+			/* a pod on its way out runs what is going away: not counted as running */
+			if (!value_map_path(p, "metadata.deletionTimestamp"))
+				idx[n++] = k;
 			restarts += pod_restarts(p);
 			value_list_push(names, value_str(obj_str(p, "metadata.name") ?: ""));
 			if (!counted[k]) {
@@ -374,7 +376,8 @@ static struct value *pvcs_part(const struct live *lv, const char *release, struc
 	for (size_t i = 0; items && items->type == V_LIST && i < items->u.list.len; i++) {
 		const struct value *p = items->u.list.items[i];
 		const char *name = obj_str(p, "metadata.name") ?: "";
-		const char *inst = obj_str(value_map_path(p, "metadata.labels"), "app.kubernetes.io/instance");
+		const struct value *iv = value_map_get(value_map_path(p, "metadata.labels"), "app.kubernetes.io/instance");
+		const char *inst = iv && iv->type == V_STRING ? iv->u.str.s : NULL;
 		if (!in_manifest(docs, ndocs, "PersistentVolumeClaim", name) && !(inst && !strcmp(inst, release)))
 			continue;
 		struct value *m = value_map();
@@ -388,8 +391,12 @@ static struct value *pvcs_part(const struct live *lv, const char *release, struc
 	return l;
 }
 
-static void header_part(struct value *rec, const struct snapshot_take_opts *o, const struct release *r, int64_t wall)
+static void header_part(struct value *rec, const struct snapshot_take_opts *o, const struct release *r)
 {
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t wall = o->wall_s ? o->wall_s : (int64_t)now.tv_sec;
+	long ms = o->wall_s ? 0 : now.tv_nsec / 1000000;
 	const char *label = o->label && *o->label ? o->label : "manual";
 	char *id = snaprecord_id(r->name, r->version, label, wall);
 	value_map_set(rec, "apiVersion", value_str(SNAPSHOT_API_VERSION));
@@ -398,9 +405,10 @@ static void header_part(struct value *rec, const struct snapshot_take_opts *o, c
 	struct tm tm;
 	time_t t = (time_t)wall;
 	gmtime_r(&t, &tm);
-	char ts[32];
-	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	value_map_set(rec, "takenAt", value_str(ts));
+	char ts[32], full[48];
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(full, sizeof full, "%s.%03ldZ", ts, ms);
+	value_map_set(rec, "takenAt", value_str(full));
 	value_map_set(rec, "windowSeconds", value_int(o->window_s > 0 ? o->window_s : 300));
 	value_map_set(rec, "release", release_part(r));
 }
@@ -447,7 +455,7 @@ int snapshot_take(struct kube_client *kc, const struct snapshot_take_opts *o, st
 		return tops_err_set(err, TOPS_ENOENT, "release %s not found in namespace %s", o->release, o->namespace_);
 	}
 	struct value *rec = value_map();
-	header_part(rec, o, r, o->wall_s ? o->wall_s : now_wall());
+	header_part(rec, o, r);
 	rc = live_parts(kc, o, r, rec, err);
 	if (!rc) {
 		snapmetrics_collect(kc, o, rec);

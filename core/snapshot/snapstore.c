@@ -23,30 +23,44 @@ static void audit(struct kube_client *kc, const char *action, const char *ns, co
 	tops_err_clear(&ae);
 }
 
-int snapstore_put(struct kube_client *kc, const struct value *rec, const char *action,
-		  struct tops_err *err)
+static int post_cm(struct kube_client *kc, const struct value *rec, struct tops_err *err)
 {
-	int64_t started = now_wall() * 1000;
-	const char *ns = snaprecord_str(rec, "release.namespace", ""), *id = snaprecord_str(rec, "id", "");
-	const char *rel = snaprecord_str(rec, "release.name", "");
-	int rev = (int)snaprecord_int(rec, "release.revision", 0);
+	const char *ns = snaprecord_str(rec, "release.namespace", "");
 	struct value *cm = snaprecord_to_configmap(rec, err);
-	if (!cm) {
-		audit(kc, action, ns, rel, rev, "refused", tops_err_msg(err), started);
+	if (!cm)
 		return -err->code;
-	}
 	char *body = value_to_json(cm, false, false), *path = xasprintf("/api/v1/namespaces/%s/configmaps", ns);
 	long status = 0;
 	int rc = rest_call(kc, "POST", path, body, "application/json", &status, NULL, err);
+	value_unref(cm);
+	free(body), free(path);
+	return rc;
+}
+
+int snapstore_put(struct kube_client *kc, struct value *rec, const char *action, struct tops_err *err)
+{
+	int64_t started = now_wall() * 1000;
+	const char *ns = snaprecord_str(rec, "release.namespace", "");
+	const char *rel = snaprecord_str(rec, "release.name", "");
+	int rev = (int)snaprecord_int(rec, "release.revision", 0);
+	char *base = xstrdup(snaprecord_str(rec, "id", ""));
+	bool take = !strcmp(action, "snapshot-take");
+	int rc = post_cm(kc, rec, err);
+	for (int k = 2; take && rc == -TOPS_ECONFLICT && k < 10; k++) {
+		tops_err_clear(err);
+		value_map_set(rec, "id", value_strf("%s-%d", base, k));
+		rc = post_cm(kc, rec, err);
+	}
+	const char *id = snaprecord_str(rec, "id", "");
 	if (rc == -TOPS_ECONFLICT) {
 		tops_err_clear(err);
 		rc = tops_err_set(err, TOPS_ECONFLICT, "snapshot %s already exists in namespace %s", id, ns);
-	} else if (rc) {
+	} else if (rc && rc != -TOPS_ETOOBIG) {
 		tops_err_prefix(err, "storing snapshot %s (ConfigMap in namespace %s)", id, ns);
 	}
-	audit(kc, action, ns, rel, rev, rc ? "failed" : "stored", rc ? tops_err_msg(err) : NULL, started);
-	value_unref(cm);
-	free(body), free(path);
+	audit(kc, action, ns, rel, rev, rc == -TOPS_ETOOBIG ? "refused" : rc ? "failed" : "stored",
+	      rc ? tops_err_msg(err) : NULL, started);
+	free(base);
 	return rc;
 }
 

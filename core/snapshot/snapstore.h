@@ -11,8 +11,9 @@
 /* Stores rec (borrowed) as a new ConfigMap in its release's namespace. action names the audit
  * entry ("snapshot-take", "snapshot-import"). Refused before any request when the encoding is
  * over 1 MiB (-TOPS_ETOOBIG, the words say what is big); a snapshot with that ID already there
- * is -TOPS_ECONFLICT ("snapshot ID already exists"). */
-int snapstore_put(struct kube_client *kc, const struct value *rec, const char *action,
+ * is -TOPS_ECONFLICT ("snapshot ID already exists") — except for "snapshot-take", where two
+ * takes in one second get IDs ending -2, -3, ... (rec's id is updated). */
+int snapstore_put(struct kube_client *kc, struct value *rec, const char *action,
 		  struct tops_err *err);
 
 /* The snapshots of release (NULL: every release) in ns, oldest first (by takenAt, then ID).
