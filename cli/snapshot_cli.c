@@ -3,6 +3,7 @@
 
 #include "core/base/config.h"
 #include "core/base/options.h"
+#include "core/kube/podexec.h"
 #include "core/prom/promclient.h"
 #include "core/snapshot/compare.h"
 #include "core/snapshot/report.h"
@@ -15,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The exec client the golden set runs through; NULL while tops has none. */
+/* The exec client the golden set runs through. */
 static snapshot_exec_fn exec_client(void)
 {
-	return NULL;
+	return podexec_run;
 }
 
 /* Prometheus as `tops top` finds it; when there is none, *why says so and metrics are left out. */

@@ -13,7 +13,7 @@
 #include "core/prom/promclient.h"
 
 /* Runs argv in a container of a pod through the API's exec subresource (core/kube/podexec.h's
- * podexec_run has this shape). *out / *errout: the streams (caller frees); *exit_code: the
+ * podexec_run has this shape); argv is NULL-terminated. *out / *errout: the streams (caller frees); *exit_code: the
  * command's status. */
 typedef int (*snapshot_exec_fn)(struct kube_client *kc, const char *ns, const char *pod,
 				const char *container, const char *const *argv, const char *stdin_data,
