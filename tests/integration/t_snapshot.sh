@@ -1,6 +1,6 @@
 #!/bin/bash
 # Snapshots against kubesim and the real Prometheus scraping it, checked with kubectl: take a
-# golden one, upgrade to a new image whose pods serve errors (kubesim's pods of an image named
+# golden one (the runner's golden files through the exec API), upgrade to a new image whose pods serve errors (kubesim's pods of an image named
 # *bad* answer 30% 500s), take post, compare (image and digest changes, the error-rate
 # regression with exit 1, markdown and JSON); `tops upgrade --snapshot` (pre, post, compare);
 # digest drift; the 1 MiB refusal; delete / export / import round trip; read-only refusals;
@@ -73,12 +73,15 @@ check_eq "take: CPU and memory per workload (p50 <= p95 <= max)" "True" \
 check_eq "take: golden set skipped with --no-runner; object store not configured" "skipped not configured" \
   "$(field "$G" 's["golden"]["status"], s["objectStore"]["status"]')"
 
-# Without --no-runner the runner part needs the exec client; until tops has one it says so.
+# The runner's golden set: `make snapshot-refresh` in the runner pod through the exec API, then
+# sha256sum of the files it printed; a hash is checked against kubectl exec in the same pod.
 run tops snapshot take testops -n testops --label manual --window 30s $P
 M=$(cat "$TEST_TMP/o")
-check_eq "take without --no-runner: recorded as unavailable, not faked" "0 unavailable 0" \
-  "$rc $(field "$M" 's["golden"]["status"], len(s["golden"]["files"])')"
-
+check_eq "golden set: recorded from the runner pod" "0 recorded make snapshot-refresh True" \
+  "$rc $(field "$M" 's["golden"]["status"], s["golden"]["command"], len(s["golden"]["files"]) >= 2 and all(f["path"].startswith("/data/snapshots/golden/") for f in s["golden"]["files"])')"
+gpod=$(field "$M" 's["golden"]["pod"]'); gfile=$(field "$M" 's["golden"]["files"][0]["path"]')
+check_eq "golden set: the sha256 kubectl exec gives for the same file" \
+  "$(kctl exec -n testops "$gpod" -c runner -- sha256sum "$gfile" 2>/dev/null | cut -d' ' -f1)" "$(field "$M" 's["golden"]["files"][0]["sha256"]')"
 # ---- a queries file with thresholds ----
 cat >"$TEST_TMP/q.yaml" <<'EOQ'
 queries:
@@ -87,7 +90,7 @@ queries:
     worse: up
     threshold: 50%
 EOQ
-run tops snapshot take testops -n testops --label golden --window 30s --no-runner --queries "$TEST_TMP/q.yaml" $P
+run tops snapshot take testops -n testops --label golden --window 30s --queries "$TEST_TMP/q.yaml" $P
 G=$(cat "$TEST_TMP/o")
 check_eq "queries file: recorded with its threshold" "0 http_5xx_per_second 0.5 True" \
   "$rc $(field "$G" 's["metrics"]["queries"][0]["name"], s["metrics"]["queries"][0]["threshold"], s["metrics"]["queries"][0]["value"] > 0')"
@@ -100,7 +103,7 @@ check_eq "queries file: an error names file:line:col, nothing stored" "1 1 3" \
 run tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.image.repository=testops/runner-bad --set runner.image.digest=$D2 --wait --timeout 2m
 check_eq "upgrade to the bad image: exit 0" 0 "$rc"
 wait_until 90 runner_pods_in_prom 2 || fail "prometheus has the new runner pods' series"
-run tops snapshot take testops -n testops --label post --window 30s --no-runner --queries "$TEST_TMP/q.yaml" $P
+run tops snapshot take testops -n testops --label post --window 30s --queries "$TEST_TMP/q.yaml" $P
 B=$(cat "$TEST_TMP/o")
 check_eq "take post: revision 2" "0 2" "$rc $(field "$B" 's["release"]["revision"]')"
 run tops snapshot-compare testops "$G" "$B" -n testops
@@ -113,7 +116,8 @@ check "compare: the revision" grep -q "^  revision 1 → 2$" "$TEST_TMP/o"
 check "compare: the error rate regression" grep -qE "^  REGRESSION error_rate 0\.0[0-9]+ → 0\.[0-9]+ \(\+[0-9.]+%\), limit 10% up$" "$TEST_TMP/o"
 check "compare: the query's own threshold" grep -qE "^  REGRESSION http_5xx_per_second .*limit 50% up$" "$TEST_TMP/o"
 check "compare: the result line" grep -qE "^Result: [0-9]+ regressions?$" "$TEST_TMP/o"
-check "compare: golden files not compared without the runner part" grep -q "not compared (before: skipped, after: skipped)" "$TEST_TMP/o"
+check "compare: golden files that depend on the image changed" bash -c "grep -q '^  changed /data/snapshots/golden/results.json$' $TEST_TMP/o && grep -q '^  changed /data/snapshots/golden/latency.csv$' $TEST_TMP/o"
+check_eq "compare: golden files that do not depend on it did not" 0 "$(grep -c '^  changed /data/snapshots/golden/config.yaml$' "$TEST_TMP/o")"
 run tops snapshot-compare testops "$G" "$B" -n testops -o json
 check_eq "compare -o json: the same figures for tools" "1 True True" \
   "$rc $(python3 -c '
@@ -139,6 +143,7 @@ check_eq "upgrade --snapshot: exit 0 (the upgrade's own status)" 0 "$rc"
 check "upgrade --snapshot: helm's block, then the compare" bash -c "grep -q '^REVISION: 3' $TEST_TMP/o && grep -q '^snapshot-compare testops' $TEST_TMP/o"
 check "upgrade --snapshot: pre is revision 2 and post revision 3" bash -c "grep -qE '^  before testops-2-pre-.* \(pre, revision 2' $TEST_TMP/o && grep -qE '^  after  testops-3-post-.* \(post, revision 3' $TEST_TMP/o"
 check "upgrade --snapshot: the digest back to the pinned one" grep -q "^  digest deployment/testops-runner runner: $D2 → $D1$" "$TEST_TMP/o"
+check "upgrade --snapshot: golden files changed" grep -q "^  changed /data/snapshots/golden/results.json$" "$TEST_TMP/o"
 run tops snapshot-compare testops -n testops
 check "compare without IDs after an upgrade: pre against post" bash -c "grep -qE '^  before testops-2-pre-' $TEST_TMP/o && grep -qE '^  after  testops-3-post-' $TEST_TMP/o"
 run tops snapshot list testops -n testops
@@ -204,6 +209,13 @@ done
 check_eq "read-only: nothing changed" "$before" "$(snap_cms)"
 run tops --readonly snapshot list testops -n testops
 check_eq "read-only: list still works" 0 "$rc"
+
+# ---- the refresh command failing is recorded, the snapshot still taken ----
+run tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set "snapshot.refreshCommand=make nope" --wait --timeout 2m
+run tops snapshot take testops -n testops --label badrefresh $P
+F=$(cat "$TEST_TMP/o")
+check_eq "golden set: a failing refresh command is recorded with its words" "0 failed True" \
+  "$rc $(field "$F" 's["golden"]["status"], "make exited 2" in s["golden"]["reason"] and "No rule to make target" in s["golden"]["reason"]')"
 
 # ---- failures ----
 run tops snapshot take nope -n testops --no-runner $P
