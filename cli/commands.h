@@ -26,6 +26,7 @@
 	X("snapshot-compare", cmd_snapshot_compare, "compare two snapshots; exit 1 on a regression") \
 	X("exec",     cmd_exec,     "run a command in a container (the API's exec over WebSocket)") \
 	X("port-forward", cmd_port_forward, "forward local ports to a pod's ports (the API's portforward)") \
+	X("bluegreen", cmd_bluegreen, "blue/green releases: deploy, promote, abort, status (with Prometheus gates)") \
 	X("version",  cmd_version,  "print the version")
 
 #define X(name, fn, help) int fn(int argc, char **argv);
