@@ -56,6 +56,7 @@ enum {
 	KS_LOGS = 1 << 5,
 	KS_RENDER = 1 << 6,     /* the Render view (tui/pane_render.c) */
 	KS_EVENTS = 1 << 7,     /* the Events pane */
+	KS_SNAPS = 1 << 8,      /* the Snapshots view (tui/pane_snapshots.c) */
 };
 
 enum tui_action {

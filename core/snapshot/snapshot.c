@@ -314,6 +314,22 @@ static void counts_of(struct value *w, const char *kind, const struct value *doc
 	value_map_set(w, "updated", value_int(obj_int(live, ds ? "status.updatedNumberScheduled" : "status.updatedReplicas", 0)));
 }
 
+/* A pod of the workload's current template (its first container's image, ready, not being
+ * deleted) goes first in the list, so the golden set runs in a pod of the new revision. */
+static void add_name(struct value *names, const struct value *pod, const struct value *doc)
+{
+	const char *img = obj_str(value_list_get(value_map_path(doc, "spec.template.spec.containers"), 0), "image");
+	const char *pimg = obj_str(value_list_get(value_map_path(pod, "spec.containers"), 0), "image");
+	bool current = img && pimg && !strcmp(img, pimg) && pod_ready(pod) &&
+		       !value_map_path(pod, "metadata.deletionTimestamp");
+	value_list_push(names, value_str(obj_str(pod, "metadata.name") ?: ""));
+	if (!current || names->u.list.len == 1)
+		return;
+	struct value **it = names->u.list.items, *last = it[names->u.list.len - 1];
+	memmove(&it[1], &it[0], (names->u.list.len - 1) * sizeof *it);
+	it[0] = last;
+}
+
 /* Workloads with their pods; every pod of the release is counted once in *ps. */
 static struct value *workloads_part(const struct live *lv, struct podsum *ps)
 {
@@ -337,7 +353,7 @@ static struct value *workloads_part(const struct live *lv, struct podsum *ps)
 			if (!value_map_path(p, "metadata.deletionTimestamp"))
 				idx[n++] = k;
 			restarts += pod_restarts(p);
-			value_list_push(names, value_str(obj_str(p, "metadata.name") ?: ""));
+			add_name(names, p, doc);
 			if (!counted[k]) {
 				counted[k] = true;
 				count_pod(ps, p);
