@@ -25,6 +25,8 @@
 	X("exec",     cmd_exec,     "run a command in a container (the API's exec over WebSocket)") \
 	X("port-forward", cmd_port_forward, "forward local ports to a pod's ports (the API's portforward)") \
 	X("doctor",   cmd_doctor,   "find what keeps a release from working: cause and the fixing command") \
+	X("snapshot", cmd_snapshot, "take, list, get, delete, export or import snapshots of a release") \
+	X("snapshot-compare", cmd_snapshot_compare, "compare two snapshots; exit 1 on a regression") \
 	X("bluegreen", cmd_bluegreen, "blue/green releases: deploy, promote, abort, status (with Prometheus gates)") \
 	X("version",  cmd_version,  "print the version")
 

@@ -55,6 +55,9 @@ bool image_pullable(const char *image, const char **why);
  * Caller frees. */
 char *image_pull_error(const struct value *pod, const char *image);
 /* Container env var value or NULL. */
+/* A container status's imageID as a runtime reports it: the repository (no tag) @ the digest
+ * that runs — the pinned one for image@sha256:..., else one derived from the image text. */
+struct value *image_id(const char *image);
 const char *container_env(const struct value *container, const char *name);
 
 #endif

@@ -203,9 +203,23 @@ static void start_container(struct value *pod, size_t i, bool first)
 	msg = xasprintf("Started container %s", cname);
 	ctrl_event(pod, "Normal", "Started", msg);
 	free(msg);
-	value_map_set(cs, "imageID", value_strf("%s@sha256:%016llx%016llx", image,
-		(unsigned long long)sim_hash(image, strlen(image), 0), (unsigned long long)sim_hash(image, strlen(image), 7)));
+	value_map_set(cs, "imageID", image_id(image));
 	set_running(cs);
+}
+
+struct value *image_id(const char *image)
+{
+	const char *at = strstr(image, "@sha256:"), *slash = strrchr(image, '/');
+	size_t end = at ? (size_t)(at - image) : strlen(image);
+	const char *from = slash && slash < image + end ? slash : image;
+	const char *colon = memchr(from, ':', end - (size_t)(from - image));
+	size_t repo = colon ? (size_t)(colon - image) : end;
+	if (at)
+		return value_strf("%.*s%s", (int)repo, image, at);
+	size_t n = strlen(image);
+	return value_strf("%.*s@sha256:%016llx%016llx%016llx%016llx", (int)repo, image,
+			  (unsigned long long)sim_hash(image, n, 0), (unsigned long long)sim_hash(image, n, 7),
+			  (unsigned long long)sim_hash(image, n, 13), (unsigned long long)sim_hash(image, n, 29));
 }
 
 static void pod_start(struct value *pod)

@@ -300,7 +300,7 @@ static void fleet_pod(const struct value *rs, int idx, const char *ts)
 	struct value *css = value_list(), *cs = value_map(), *c = value_list_get(value_map_path(pod, "spec.containers"), 0);
 	vset_str(cs, "name", vstr(c, "name"));
 	vset_str(cs, "image", vstr(c, "image"));
-	value_map_set(cs, "imageID", value_strf("%s@sha256:5f1c%060d", vstr(c, "image"), 0));
+	value_map_set(cs, "imageID", image_id(vstr(c, "image") ?: ""));
 	vset_int(cs, "restartCount", 0);
 	value_map_set(cs, "ready", value_bool(true));
 	value_map_set(cs, "started", value_bool(true));
