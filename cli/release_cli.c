@@ -55,6 +55,7 @@ static const struct rflag rflags[] = {
 	{"--cleanup-on-fail", NULL, RF_BOOL, A(cleanup_on_fail), RC_UPGRADE | RC_ROLLBACK, NULL, "delete new objects when the operation fails"},
 	{"--skip-schema-validation", NULL, RF_BOOL, A(skip_schema_validation), DEPLOY, NULL, "do not check the rendered objects against the cluster's OpenAPI v3 schemas"},
 	{"--take-over", NULL, RF_BOOL, A(take_over), RC_UPGRADE, NULL, "proceed over a pending revision no tops holds (helm's)"},
+	{"--snapshot", NULL, RF_BOOL, A(snapshot), RC_UPGRADE, NULL, "take snapshot pre before and post after a successful upgrade; print their compare"},
 	{"--grace", NULL, RF_STR, A(grace), MUTATE, "DURATION", "image pull and scheduling grace before failing early (default 20s)"},
 	{"--restarts-per-replica", NULL, RF_LONG, A(restarts), MUTATE, "N", "crash-loop restarts allowed per replica (default 2)"},
 	{"--keep-history", NULL, RF_BOOL, A(keep_history), RC_UNINSTALL, NULL, "keep the records (status uninstalled)"},

@@ -31,6 +31,7 @@ struct rel_args {
 	bool take_over, keep_history, all, deployed, failed, pending, superseded, uninstalled;
 	bool skip_schema_validation;
 	bool show_resources, help;
+	bool snapshot;               /* upgrade --snapshot: pre before, post after, compare printed */
 	const char *dry_run;         /* NULL, "client", "server", "none" */
 	const char *timeout, *grace, *description, *field_manager, *cascade, *output, *filter;
 	const char *max;             /* history --max */

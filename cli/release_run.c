@@ -3,6 +3,7 @@
 #include "cli/release_cli.h"
 #include "cli/release_run.h"
 #include "cli/release_diff.h"
+#include "cli/snapshot_cli.h"
 
 #include "core/base/options.h"
 
@@ -94,6 +95,29 @@ static int report(const struct rel_args *a, size_t k, const struct engine_result
 	return 0;
 }
 
+/* upgrade --snapshot: the pre snapshot; a release that cannot be snapshotted (not installed
+ * yet with --install) is said and the upgrade goes on without one. */
+static char *snapshot_before(struct kube_client *kc, const struct engine_opts *o)
+{
+	struct snap_take_args t = {.release = o->release, .namespace_ = o->namespace_, .label = "pre"};
+	char *id = NULL;
+	if (snap_cli_take(kc, &t, &id) != 0)
+		fprintf(stderr, "tops: upgrade --snapshot: no pre snapshot; the upgrade goes on without a compare\n");
+	return id;
+}
+
+static void snapshot_after(struct kube_client *kc, const struct engine_opts *o, const char *pre)
+{
+	struct snap_take_args t = {.release = o->release, .namespace_ = o->namespace_, .label = "post"};
+	char *post = NULL;
+	if (snap_cli_take(kc, &t, &post) == 0) {
+		printf("\n");
+		fflush(stdout);
+		snap_cli_compare(kc, o->namespace_, o->release, pre, post, -1, "text");
+	}
+	free(post);
+}
+
 int rel_run(enum rel_cmd cmd, int argc, char **argv)
 {
 	struct rel_args a;
@@ -129,9 +153,14 @@ int rel_run(enum rel_cmd cmd, int argc, char **argv)
 		o.ud = &dc;
 	}
 	rel_signals(&stop);
+	bool snap = a.snapshot && cmd == RC_UPGRADE && !o.dry_run_client && !o.dry_run_server;
+	char *pre = snap ? snapshot_before(kc, &o) : NULL;
 	struct engine_result res;
 	int rc = engine_run(kc, &o, &res, &err);
 	int code = report(&a, k, &res, rc, &err);
+	if (pre && rc == 0)
+		snapshot_after(kc, &o, pre);
+	free(pre);
 	engine_result_done(&res);
 	tops_err_clear(&err);
 	value_unref(user);

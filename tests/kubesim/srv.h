@@ -20,6 +20,10 @@ struct srv_req {
 	char *user_agent;       /* User-Agent header ("" when none) */
 	char *body;             /* NUL-terminated */
 	size_t body_len;
+	const char *upgrade;    /* Upgrade header ("" when none); such a request is answered and the
+	                           connection closed, unless the handler takes it (srv_hijack) */
+	const char *ws_key;     /* Sec-WebSocket-Key ("" when none) */
+	const char *ws_protocol;   /* Sec-WebSocket-Protocol ("" when none) */
 };
 
 /* Called once per complete request; the request is borrowed for the duration of the call.
@@ -49,6 +53,19 @@ void srv_stream_write(struct srv_conn *c, const char *buf, size_t len);
 void srv_stream_end(struct srv_conn *c);
 /* Closes the connection at once (drops a stream); on_close is not called. */
 void srv_conn_close(struct srv_conn *c);
+
+/* Takes the connection over for another protocol (a WebSocket after its 101): head is written
+ * first, then every byte the peer sends goes to on_data, and on_close(data) is called once when
+ * the peer goes away (not after srv_raw_end()). */
+typedef void (*srv_raw_fn)(void *data, const char *buf, size_t len);
+void srv_hijack(struct srv_conn *c, const char *head, size_t len, srv_raw_fn on_data,
+		void (*on_close)(void *data), void *data);
+/* Writes bytes on a taken connection (copied). */
+void srv_raw_write(struct srv_conn *c, const char *buf, size_t len);
+/* Bytes written on a taken connection and not yet on the wire (for back-pressure). */
+size_t srv_raw_pending(const struct srv_conn *c);
+/* Ends a taken connection once everything written has left; on_close is not called. */
+void srv_raw_end(struct srv_conn *c);
 
 /* Query parameter (URL-decoded) or NULL; caller frees. */
 char *srv_query_get(const char *query, const char *name);
