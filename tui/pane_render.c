@@ -201,19 +201,23 @@ static void rl_text_lines(struct rlines *rl, enum rl_kind k, enum tui_role role,
 	}
 }
 
-static void findings(struct rlines *rl, const struct renderjob_obj *o)
+static void findings(struct rlines *rl, const struct renderjob_obj *o, const struct renderjob_result *r)
 {
 	const struct validate_result *val = &o->val;
 	enum tui_role role = status_role(val->status);
+	char from[96] = "";
+	if (o->from_cluster && r->cluster_version)
+		snprintf(from, sizeof from, " (the cluster's %s schema)", r->cluster_version);
 	if (val->status == VAL_SKIPPED)
-		rl_addf(rl, role, "schema: no schema found for %s %s (skipped)", o->api_version, o->kind);
+		rl_addf(rl, role, "schema: no schema found for %s %s (skipped)%s", o->api_version, o->kind,
+			r->cluster_err ? " - the cluster's schemas could not be read" : "");
 	else if (val->status == VAL_VALID)
-		rl_addf(rl, role, "schema: valid");
+		rl_addf(rl, role, "schema: valid%s", from);
 	else if (val->nverrs == 0)
 		rl_addf(rl, role, "schema: %s: %s", renderjob_status_word(val->status),
 			val->err ? val->err : "");
 	else
-		rl_addf(rl, role, "schema: invalid (%zu)", val->nverrs);
+		rl_addf(rl, role, "schema: invalid (%zu)%s", val->nverrs, from);
 	for (size_t i = 0; i < val->nverrs; i++)
 		rl_addf(rl, ROLE_ERROR, "  %s:%d:%d: %s: %s", o->source, val->verrs[i].line,
 			val->verrs[i].col, val->verrs[i].path, val->verrs[i].msg);
@@ -265,7 +269,7 @@ static void build_lines(const struct rview *v, struct rlines *rl)
 		diff_lines(rl, o);
 		return;
 	}
-	findings(rl, o);
+	findings(rl, o, v->res);
 	rl_add(rl, RL_TEXT, ROLE_NORMAL, "", 0, 0);
 	size_t from = rl->n;
 	rl_text_lines(rl, RL_YAML, ROLE_NORMAL, o->text);
@@ -337,20 +341,16 @@ static void draw_summary(struct pane *p, int y, int x, int w)
 	const struct renderjob_result *r = v->res;
 	size_t cr, ch, un, fl;
 	renderdiff_counts(r, &cr, &ch, &un, &fl);
-	char line[512], errs[32] = "", failed[32] = "", cluster[96] = "";
+	char line[512], errs[32] = "", failed[32] = "";
 	const char *b = term_glyph(G_BULLET);
-	if (r->cluster_version)
-		snprintf(cluster, sizeof cluster, " (cluster %s)", r->cluster_version);
-	else if (r->cluster_err)
-		snprintf(cluster, sizeof cluster, " (no cluster schemas)");
 	if (r->errors)
 		snprintf(errs, sizeof errs, " %zu errors", r->errors);
 	if (fl)
 		snprintf(failed, sizeof failed, " %zu failed", fl);
 	snprintf(line, sizeof line,
-		 "%zu objects %s schema: %zu valid %zu invalid%s %zu no schema%s %s lint: %zu %s "
+		 "%zu objects %s schema: %zu valid %zu invalid%s %zu no schema %s lint: %zu %s "
 		 "diff: %zu created %zu changed %zu unchanged%s %s %.0f ms%s",
-		 r->n, b, r->valid, r->invalid, errs, r->skipped, cluster, b, r->linted, b, cr, ch, un, failed,
+		 r->n, b, r->valid, r->invalid, errs, r->skipped, b, r->linted, b, cr, ch, un, failed,
 		 b, r->ms, v->job ? "  rendering..." : "");
 	draw_text(y, x, w, line, term_attr(r->invalid || r->errors ? ROLE_WARN : ROLE_OK), true);
 }

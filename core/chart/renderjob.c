@@ -151,7 +151,6 @@ static struct openapi_cluster *cluster_open(const struct renderjob_opts *o, stru
 			avs[i] = r->objs[i].api_version;
 		rc = openapi_cluster_prefetch(oc, avs, r->n, &err);
 		free(avs);
-		r->cluster_version = xstrdup(openapi_cluster_version(oc));
 	}
 	if (rc < 0)
 		r->cluster_err = xstrdup(tops_err_msg(&err));
@@ -177,6 +176,14 @@ static void check_objects(const struct renderjob_opts *o, struct renderjob_resul
 	const struct lint_opts lo = {0};
 	for (size_t i = 0; i < r->n; i++) {
 		struct renderjob_obj *ob = &r->objs[i];
+		if (oc) {
+			bool missing = false;
+			struct tops_err e = {0};
+			ob->from_cluster = openapi_cluster_schema(oc, ob->api_version, ob->kind, false, NULL, &missing, &e);
+			tops_err_clear(&e);
+			if (ob->from_cluster && !r->cluster_version)
+				r->cluster_version = xstrdup(openapi_cluster_version(oc));
+		}
 		if (v) {
 			validator_check_value(v, ob->source, ob->obj, &ob->val);
 		} else {

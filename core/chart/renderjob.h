@@ -41,6 +41,7 @@ struct renderjob_obj {
 	char *text;                   /* its manifest, from the "# Source:" line on */
 	struct value *obj;            /* parsed manifest */
 	struct validate_result val;   /* schema validation; missing schemas are VAL_SKIPPED */
+	bool from_cluster;            /* validated with the cluster's schema (opts.cluster) */
 	struct lint_report lint;      /* lint findings (always run) */
 	enum renderdiff_state diff_state;
 	struct diff_result diff;      /* valid when diff_state == RDIFF_DONE */
@@ -58,8 +59,8 @@ struct renderjob_result {
 	double ms;                    /* wall time of the render and checks */
 	bool schemas_cached;          /* the schemas parsed by the previous run were reused (same
 	                               * schema locations and Kubernetes version) */
-	char *cluster_version;        /* opts.cluster: the server's gitVersion whose schemas were
-	                               * used, NULL when none */
+	char *cluster_version;        /* opts.cluster: the server's gitVersion, when at least one
+	                               * object was validated with its schemas; else NULL */
 	char *cluster_err;            /* opts.cluster: why the cluster's schemas were not used */
 	char *chart, *release_name, *namespace_;        /* what was rendered (copies) */
 };

@@ -12,6 +12,8 @@
 
 #define DOC_MAX (256u << 20)
 #define HASH_MAX 64
+#define ATTEMPTS 3          /* transient failures (reset, timeout, 5xx, 429) are tried again */
+#define BACKOFF_MS 250
 
 struct oa_gv {
 	char *key;            /* "apis/apps/v1" */
@@ -19,6 +21,7 @@ struct oa_gv {
 	char *hash;           /* from the URL, file-name safe; "" when the URL has none */
 	struct value *doc;    /* NULL until loaded */
 	char *err;            /* the fetch failed: words */
+	int errcode;          /* and why (enum tops_errcode) */
 	bool busy;            /* a fetch is in flight */
 };
 
@@ -40,6 +43,16 @@ struct openapi_cluster {
 	size_t inflight;
 	struct openapi_cluster_stats st;
 };
+
+static bool transient(int code)
+{
+	return code == TOPS_ENET || code == TOPS_ETIMEOUT || code == TOPS_EHTTP;
+}
+
+static void backoff(int attempt)
+{
+	usleep((useconds_t)(BACKOFF_MS << attempt) * 1000u);
+}
 
 static void warn(struct openapi_cluster *oc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -253,6 +266,11 @@ int openapi_cluster_open(struct kube_client *kc, const struct openapi_cluster_op
 	oc->base_url = xstrdup(kc->kc->server ? kc->kc->server : "");
 	*out = NULL;
 	int rc = server_version(oc, err);
+	for (int a = 1; a < ATTEMPTS && rc < 0 && transient(-rc); a++) {
+		backoff(a - 1);
+		tops_err_clear(err);
+		rc = server_version(oc, err);
+	}
 	if (rc == 0) {
 		char *base = cache_base(&oc->o), *ver = file_safe(oc->version, 0);
 		const char *host = strstr(oc->base_url, "://") ? strstr(oc->base_url, "://") + 3 : oc->base_url;
@@ -261,6 +279,11 @@ int openapi_cluster_open(struct kube_client *kc, const struct openapi_cluster_op
 		oc->root_path = xasprintf("%s/root-%s.json", oc->dir, srv);
 		free(base), free(ver), free(srv);
 		rc = root_load(oc, err);
+		for (int a = 1; a < ATTEMPTS && rc < 0 && transient(-rc); a++) {
+			backoff(a - 1);
+			tops_err_clear(err);
+			rc = root_fetch(oc, err);
+		}
 	}
 	if (rc < 0) {
 		openapi_cluster_free(oc);
@@ -325,6 +348,7 @@ static void doc_done(struct http_req *r, struct http_result *res, void *ud)
 	if (err.code) {
 		value_unref(g->doc);
 		g->doc = NULL;
+		g->errcode = err.code;
 		g->err = xasprintf("%s%s: %s", oc->base_url, g->url, tops_err_msg(&err));
 	} else {
 		oc->st.docs_fetched++;
@@ -359,6 +383,7 @@ static void doc_start(struct openapi_cluster *oc, size_t idx)
 	struct http_request rq = {.url = g->url, .accept = "application/json", .on_done = doc_done, .ud = f};
 	struct tops_err err = {0};
 	if (!kube_request(oc->kc, &rq, &err)) {
+		g->errcode = err.code;
 		g->err = xasprintf("%s%s: %s", oc->base_url, g->url, tops_err_msg(&err));
 		tops_err_clear(&err);
 		free(f);
@@ -393,6 +418,19 @@ static int load_pass(struct openapi_cluster *oc, const char *const *api_versions
 	return again;
 }
 
+/* Forgets the transient failures so that the next pass tries them again; true when any. */
+static bool retry_transient(struct openapi_cluster *oc)
+{
+	bool any = false;
+	for (size_t i = 0; i < oc->ngvs; i++)
+		if (oc->gvs[i].err && transient(oc->gvs[i].errcode)) {
+			free(oc->gvs[i].err);
+			oc->gvs[i].err = NULL;
+			any = true;
+		}
+	return any;
+}
+
 int openapi_cluster_prefetch(struct openapi_cluster *oc, const char *const *api_versions, size_t n,
 			     struct tops_err *err)
 {
@@ -404,9 +442,13 @@ int openapi_cluster_prefetch(struct openapi_cluster *oc, const char *const *api_
 			return rc;
 		load_pass(oc, api_versions, n);
 	}
+	for (int a = 1; a < ATTEMPTS && retry_transient(oc); a++) {
+		backoff(a - 1);
+		load_pass(oc, api_versions, n);
+	}
 	for (size_t i = 0; i < oc->ngvs; i++)
 		if (oc->gvs[i].err)
-			return tops_err_set(err, TOPS_ENET, "%s", oc->gvs[i].err);
+			return tops_err_set(err, oc->gvs[i].errcode ? oc->gvs[i].errcode : TOPS_ENET, "%s", oc->gvs[i].err);
 	return 0;
 }
 

@@ -141,6 +141,18 @@ check_eq "corrupt cache: the one document fetched again" "1" "$(( $(stat_of open
 jq -e '.components.schemas["io.k8s.api.apps.v1.Deployment"]' "$doc" >/dev/null && pass "the cache file is whole again" \
   || fail "cache rewritten" "$(head -c 100 "$doc")"
 
+# --- transient failures (503) are tried again; lasting ones are an error
+e0=$(stat_of errors_injected)
+sim_fault '{"fail_next":2,"status":503}'
+XDG_CACHE_HOME="$TEST_TMP/cache2" tv "$TEST_TMP/good.yaml"
+[ $rc = 0 ] && [ $(( $(stat_of errors_injected) - e0 )) = 2 ] && pass "two 503s: tried again, validated" \
+  || fail "503 retried" "rc=$rc $(cat "$TEST_TMP/e" | head -c 300)"
+sim_fault '{"fail_next":10,"status":503}'
+XDG_CACHE_HOME="$TEST_TMP/cache3" tv "$TEST_TMP/good.yaml"
+sim_fault '{"clear":true}'
+[ $rc = 1 ] && grep -q '^tops: -cluster: .*' "$TEST_TMP/e" && pass "lasting 503s: an error naming -cluster, exit 1" \
+  || fail "lasting 503s" "rc=$rc $(cat "$TEST_TMP/e" | head -c 300)"
+
 # --- a server without /openapi/v3 (404): a warning, the schema locations still apply
 port=$(free_port)
 python3 - "$port" >"$TEST_TMP/py.out" 2>&1 <<'EOF' &
@@ -183,6 +195,13 @@ tops -n testops install bad "$TEST_TMP/badchart" --skip-schema-validation >"$TES
 nrec=$(curl -s "$KUBESIM_URL/api/v1/namespaces/testops/secrets" | jq '[.items[] | select(.metadata.name == "sh.helm.release.v1.bad.v1")] | length')
 [ $rc = 0 ] && [ "$nrec" = 1 ] && ! grep -q "cluster's schemas" "$TEST_TMP/o" "$TEST_TMP/e" \
   && pass "--skip-schema-validation: installed without the check" || fail "--skip-schema-validation" "rc=$rc $nrec $(head -c 300 "$TEST_TMP/e")"
+sim_fault '{"forbid":"/openapi/v3"}'
+XDG_CACHE_HOME="$TEST_TMP/cache4" tops -n testops upgrade bad "$TEST_TMP/badchart" >"$TEST_TMP/o" 2>"$TEST_TMP/e"; rc=$?
+sim_fault '{"clear":true}'
+[ $rc = 1 ] && grep -q 'schema validation (--skip-schema-validation skips it): .*forbidden' "$TEST_TMP/e" \
+  && [ "$(curl -s "$KUBESIM_URL/api/v1/namespaces/testops/secrets" | jq '[.items[] | select(.metadata.name == "sh.helm.release.v1.bad.v2")] | length')" = 0 ] \
+  && pass "schemas forbidden (403): the upgrade stops before a record, saying how to skip" \
+  || fail "403 on /openapi/v3" "rc=$rc $(head -c 400 "$TEST_TMP/e")"
 sed -i '/colour: red/d' "$TEST_TMP/badchart/templates/deploy.yaml"
 tops -n testops upgrade bad "$TEST_TMP/badchart" >"$TEST_TMP/o" 2>"$TEST_TMP/e"; rc=$?
 [ $rc = 0 ] && grep -q "checking 1 objects against the cluster's schemas" "$TEST_TMP/e" \

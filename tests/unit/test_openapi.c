@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/validate/openapi.h"
+#include "core/validate/openapi_cluster.h"
 #include "core/base/yaml.h"
 
 /* A group document in the API server's shape: the kind's component refers to the others
@@ -196,6 +197,23 @@ static void t_strict(void **state)
 	expect(true, W "metadata: {name: w, nickname: x}\n", "at '/metadata': additional property 'nickname' not allowed");
 }
 
+static void t_scan_api_versions(void **state)
+{
+	static const char text[] = "apiVersion: v1\nkind: ConfigMap\n---\n# c\napiVersion: \"apps/v1\"\n"
+				   "kind: Deployment\nspec:\n  apiVersion: nested/v9\n---\napiVersion: v1 # again\n"
+				   "---\napiVersion:   batch/v1\r\nkind: Job";
+	char **avs = NULL;
+	size_t n = 0;
+	openapi_scan_api_versions(text, sizeof text - 1, &avs, &n);
+	assert_int_equal(n, 3); /* top-level lines only, each once */
+	assert_string_equal(avs[0], "v1");
+	assert_string_equal(avs[1], "apps/v1");
+	assert_string_equal(avs[2], "batch/v1");
+	for (size_t i = 0; i < n; i++)
+		free(avs[i]);
+	free(avs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +226,7 @@ int main(void)
 		cmocka_unit_test(t_formats),
 		cmocka_unit_test(t_additional_properties_and_enum),
 		cmocka_unit_test(t_strict),
+		cmocka_unit_test(t_scan_api_versions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
