@@ -74,6 +74,7 @@ static const struct { const char *name; command_fn fn; bool arg; } commands[] = 
 	{"metrics", metrics_command, false}, {"top", metrics_command, false},
 	{"render", render_command, true},
 	{"pf", portfwds_command, false}, {"port-forwards", portfwds_command, false},
+	{"snapshots", snapshots_command, true}, {"snap", snapshots_command, true},
 	{"q", cmd_quit, false}, {"quit", cmd_quit, false}, {"q!", cmd_quit, false},
 };
 
@@ -96,7 +97,7 @@ int ui_command(struct ui *ui, const char *line)
 	if (i < ARRAY_LEN(commands))
 		rc = commands[i].fn(ui, argc);
 	else if (wl)
-		ui_message(ui, true, "unknown command :%.*s (try :pods :pvc :deploy :events :metrics :render :ns :ctx :q)",
+		ui_message(ui, true, "unknown command :%.*s (try :pods :pvc :deploy :events :metrics :render :snapshots :ns :ctx :q)",
 			   (int)wl, line);
 	free(argc);
 	return rc;

@@ -57,6 +57,7 @@ enum {
 	KS_RENDER = 1 << 6,     /* the Render view (tui/pane_render.c) */
 	KS_EVENTS = 1 << 7,     /* the Events pane */
 	KS_PFWD = 1 << 8,       /* the Port-forwards view (tui/portfwds.c) */
+	KS_SNAPS = 1 << 9,      /* the Snapshots view (tui/pane_snapshots.c) */
 };
 
 enum tui_action {
