@@ -4,6 +4,8 @@
 #include "core/base/tty.h"
 #include "core/kube/podexec.h"
 #include "core/kube/podpick.h"
+#include "core/release/audit.h"
+#include "cli/release_cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char exec_usage[] =
@@ -119,6 +122,36 @@ static int run_session(struct kube_client *kc, const struct exec_args *a, const 
 	return rc ? rc : code;
 }
 
+/* The audit line of a session: the pod, the command's sha256 (its words may hold secrets), the
+ * exit status or the error. */
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void audit_exec(struct kube_client *kc, const struct exec_args *a, const char *pod,
+		       int rc, const struct tops_err *err, int64_t started)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	for (char **w = a->argv; *w; w++)
+		sb_addf(&cmd, "%s%s", cmd.len ? " " : "", *w);
+	char sha[65], result[32], *target = xasprintf("pod/%s", pod);
+	audit_sha256_hex(cmd.buf, cmd.len, sha);
+	snprintf(result, sizeof result, rc >= 0 ? "exit %d" : "failed", rc);
+	struct audit_entry e = {.action = "exec", .namespace_ = kube_client_namespace(kc),
+				.release = target, .chart = a->container, .values_sha256 = sha,
+				.result = result, .error = rc < 0 ? tops_err_msg(err) : NULL,
+				.started_ms = started, .ended_ms = wall_ms()};
+	struct tops_err aerr = {0};
+	if (audit_write_file(&e, kc, &aerr) < 0)
+		fprintf(stderr, "tops: audit: %s\n", tops_err_msg(&aerr));
+	tops_err_clear(&aerr);
+	free(target);
+	sb_done(&cmd);
+}
+
 int cmd_exec(int argc, char **argv)
 {
 	struct exec_args a = {0};
@@ -127,6 +160,8 @@ int cmd_exec(int argc, char **argv)
 		fputs(exec_usage, pr > 0 ? stdout : stderr);
 		return pr > 0 ? 0 : 2;
 	}
+	if (rel_readonly_refuses("exec"))
+		return 1;
 	struct tops_err err = {0};
 	struct kube_client *kc = NULL;
 	char *pod = NULL;
@@ -134,8 +169,10 @@ int cmd_exec(int argc, char **argv)
 	if (rc == 0)
 		rc = podpick_resolve(kc, kube_client_namespace(kc), a.target, &pod, NULL, &err);
 	if (rc == 0) {
+		int64_t started = wall_ms();
 		signals_setup();
 		rc = run_session(kc, &a, pod, &err);
+		audit_exec(kc, &a, pod, rc, &err, started);
 	}
 	if (rc < 0)
 		fprintf(stderr, "tops: %s\n", tops_err_msg(&err));

@@ -5,8 +5,10 @@
 #include "tui/portfwds.h"
 
 #include "core/base/config.h"
+#include "core/base/options.h"
 #include "core/base/tty.h"
 #include "core/kube/podexec.h"
+#include "core/release/audit.h"
 #include "tui/data.h"
 #include "tui/metrics_ui.h"
 
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int winch_fd = -1, stop_fd = -1;
@@ -100,8 +103,44 @@ static int run_shell(struct ui *ui, const struct podexec_spec *spec, int *code, 
 	return rc;
 }
 
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --readonly (or readonly: true in the config file) refuses a shell: it can change the pod. */
+static bool readonly(void)
+{
+	const struct tops_config *cfg = metrics_ui_config();
+	const struct value *v = cfg ? value_map_get(cfg->root, "readonly") : NULL;
+	return tops_opts.readonly || (v && v->type == V_BOOL && v->u.b);
+}
+
+static void audit_shell(struct ui *ui, const char *ns, const char *pod, const char *container,
+			int rc, int code, const struct tops_err *err, int64_t started)
+{
+	char result[32], *target = xasprintf("pod/%s", pod);
+	snprintf(result, sizeof result, rc == 0 ? "exit %d" : "failed", code);
+	struct audit_entry e = {.action = "shell", .namespace_ = ns, .release = target,
+				.chart = container, .result = result,
+				.error = rc < 0 ? tops_err_msg(err) : NULL, .started_ms = started,
+				.ended_ms = wall_ms()};
+	struct tops_err aerr = {0};
+	if (audit_write_file(&e, ui->data->client, &aerr) < 0)
+		ui_message(ui, true, "audit: %s", tops_err_msg(&aerr));
+	tops_err_clear(&aerr);
+	free(target);
+}
+
 void podshell_open(struct ui *ui, const char *ns, const char *pod, const char *container)
 {
+	if (readonly()) {
+		ui_message(ui, true, "read-only mode: shell refused");
+		return;
+	}
+	int64_t started = wall_ms();
 	char **argv = shell_argv();
 	struct podexec_spec spec = {.ns = ns, .pod = pod, .container = container,
 				    .argv = (const char *const *)argv, .stdin_ = true, .tty = true};
@@ -113,6 +152,7 @@ void podshell_open(struct ui *ui, const char *ns, const char *pod, const char *c
 	fflush(stdout);
 	int rc = run_shell(ui, &spec, &code, &err);
 	term_resume();
+	audit_shell(ui, ns, pod, container, rc, code, &err, started);
 	if (rc < 0)
 		ui_message(ui, true, "shell in %s: %s", pod, tops_err_msg(&err));
 	else

@@ -239,9 +239,16 @@ int ws_reply_parse(const char *buf, size_t len, struct ws_reply *out)
 	const char *end = memmem(buf, len, "\r\n\r\n", 4);
 	if (!end)
 		return len > WS_MAX_HEAD ? -1 : 0;
-	int major = 0, minor = 0, status = 0, n = 0;
+	/* the status line, NUL-terminated: buf need not be */
+	char line[64];
+	const char *cr = memchr(buf, '\r', (size_t)(end - buf));
+	size_t ll = cr ? (size_t)(cr - buf) : (size_t)(end - buf);
+	ll = ll < sizeof line - 1 ? ll : sizeof line - 1;
+	memcpy(line, buf, ll);
+	line[ll] = '\0';
+	int major = 0, minor = 0, status = 0;
 	if (len < 12 || memcmp(buf, "HTTP/", 5) != 0 ||
-	    sscanf(buf, "HTTP/%d.%d %3d%n", &major, &minor, &status, &n) != 3 || status < 100)
+	    sscanf(line, "HTTP/%d.%d %3d", &major, &minor, &status) != 3 || status < 100)
 		return -1;
 	out->status = status;
 	out->content_length = -1;

@@ -86,3 +86,34 @@ check_eq tty_resize "ok 7" "$(python3 "$TEST_TMP/ptydrive.py" tops exec -i -t "$
 if have_kubectl; then
   check_eq tty_resize_kubectl "ok 7" "$(python3 "$TEST_TMP/ptydrive.py" kubectl --cache-dir "$TEST_TMP/kcache" exec -i -t "$POD" -- sh)"
 fi
+
+# failure modes: read-only, refused by RBAC, interrupted, the server gone mid-session; the audit
+tops --readonly exec "$POD" -- echo x 2>"$TEST_TMP/err"; rc=$?
+check_eq readonly_refused "1|tops: read-only mode: exec refused" "$rc|$(cat "$TEST_TMP/err")"
+AUDIT="$HOME/.local/state/tops/audit.jsonl"
+tops exec "$POD" -- sh -c 'exit 5'
+python3 - "$AUDIT" "$POD" >"$TEST_TMP/audit.out" <<'PY'
+import json, sys, hashlib
+rows = [json.loads(l) for l in open(sys.argv[1])]
+e = [r for r in rows if r.get("action") == "exec"][-1]
+print(e["release"] == "pod/" + sys.argv[2], e["result"], e["namespace"],
+      e["valuesSha256"] == hashlib.sha256(b"sh -c exit 5").hexdigest())
+PY
+check_eq audit_line "True exit 5 testops True" "$(cat "$TEST_TMP/audit.out")"
+sim_fault '{"forbid":"/api/v1/namespaces/testops/pods/'"$POD"'/exec"}'
+tops exec "$POD" -- echo x 2>"$TEST_TMP/err"; rc=$?
+[ $rc = 1 ] && grep -q 'forbidden' "$TEST_TMP/err" && pass forbidden || fail forbidden "$rc $(cat "$TEST_TMP/err")"
+sim_fault '{"clear":true}'
+mkfifo "$TEST_TMP/fifo"
+tops exec -i "$POD" -- cat <"$TEST_TMP/fifo" >"$TEST_TMP/cat.out" 2>"$TEST_TMP/cat.err" & EP=$!
+exec 7>"$TEST_TMP/fifo"; echo first >&7
+wait_until 5 grep -q first "$TEST_TMP/cat.out"
+kill -TERM $EP; wait $EP; rc=$?; exec 7>&-
+check_eq sigterm_interrupts "1|tops: interrupted" "$rc|$(cat "$TEST_TMP/cat.err")"
+tops exec -i "$POD" -- cat <"$TEST_TMP/fifo" >"$TEST_TMP/cat.out" 2>"$TEST_TMP/cat.err" & EP=$!
+exec 7>"$TEST_TMP/fifo"; echo second >&7
+wait_until 5 grep -q second "$TEST_TMP/cat.out"
+kubesim_stop
+wait_until 10 sh -c "! kill -0 $EP 2>/dev/null"; wait $EP; rc=$?; exec 7>&-
+[ $rc = 1 ] && grep -q "the connection ended before the command's status arrived" "$TEST_TMP/cat.err" \
+  && pass server_gone || fail server_gone "$rc $(cat "$TEST_TMP/cat.err")"

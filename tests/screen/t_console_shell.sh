@@ -56,6 +56,8 @@ wait_for "30 100" 5 && pass "a resize reaches the shell" || fail "a resize reach
 tm resize-window -x 120 -y 40 2>/dev/null || tm resize-pane -x 120 -y 40
 tm send-keys -l "exit"; keys Enter
 wait_for "ended (exit status 0)" 10 && pass "exit returns to the console" || fail "exit returns to the console" "$(capture | tail -3 | tr '\n' '|')"
+grep -q "\"action\":\"shell\"" "$HOME/.local/state/tops/audit.jsonl" && grep '"action":"shell"' "$HOME/.local/state/tops/audit.jsonl" | grep -q "pod/$POD.*exit 0" \
+  && pass "the shell is audited" || fail "the shell is audited" "$(tail -1 "$HOME/.local/state/tops/audit.jsonl" 2>&1)"
 wait_until 5 sh -c "! tmux -L '$SCREEN_SOCK' capture-pane -p | grep -q hello-from-the-shell"
 dash >"$TEST_TMP/after.txt"
 if diff "$TEST_TMP/before.txt" "$TEST_TMP/after.txt" >"$TEST_TMP/dash.diff"; then pass "the dashboard is back intact"
