@@ -2,6 +2,7 @@
  * 30 frames a second), layout of the dashboard, focus, zoom, the view stack and key dispatch. */
 #include "tui/tui.h"
 #include "tui/data.h"
+#include "tui/portfwds.h"
 #include "tui/metrics_ui.h"
 #include "tui/hints.h"
 
@@ -444,6 +445,7 @@ int tui_run(const struct tui_opts *o)
 		fprintf(stderr, "tops: the terminal closed (end of input)\n");
 	ui_free(&ui);
 	metrics_ui_stop();
+	portfwds_stop_all();   /* their listeners would keep the loop alive */
 	hints_stop();
 	data_free(ui.data);
 	loop_drain(&loop);

@@ -235,7 +235,7 @@ static const char *component_for(const char *kind)
 	static const struct { const char *kind, *comp; } m[] = {
 		{"Pod", "kubelet"}, {"Deployment", "deployment-controller"},
 		{"ReplicaSet", "replicaset-controller"}, {"StatefulSet", "statefulset-controller"},
-		{"Job", "job-controller"}, {"Namespace", "namespace-controller"},
+		{"DaemonSet", "daemonset-controller"}, {"Job", "job-controller"}, {"Namespace", "namespace-controller"},
 		{"PersistentVolumeClaim", "persistentvolume-controller"}, {"Service", "endpoint-controller"}};
 	for (size_t i = 0; i < ARRAY_LEN(m); i++)
 		if (kind && strcmp(kind, m[i].kind) == 0)
@@ -551,7 +551,7 @@ static void db_cb(int kind, const char *type, const struct obj *o, void *ctx)
 			ctrl_after(0, K_PV, "", vstr(v, "spec.volumeName"));
 		value_unref(v);
 	}
-	if (!deleted && (kind == K_RS || kind == K_DEPLOY || kind == K_STS || kind == K_SVC || kind == K_JOB || kind == K_PDB ||
+	if (!deleted && (kind == K_RS || kind == K_DEPLOY || kind == K_STS || kind == K_DS || kind == K_SVC || kind == K_JOB || kind == K_PDB ||
 			 (kind == K_PVC && strcmp(type, "ADDED") == 0)))
 		ctrl_enqueue(kind, o->ns, o->name);
 }
@@ -564,6 +564,7 @@ static void reconcile(int kind, const char *ns, const char *name)
 	case K_DEPLOY: deploy_reconcile(ns, name); break;
 	case K_RS: rs_reconcile(ns, name); break;
 	case K_STS: sts_reconcile(ns, name); break;
+	case K_DS: ds_reconcile(ns, name); break;
 	case K_POD: pod_step(ns, name); break;
 	case K_JOB: job_reconcile(ns, name); break;
 	case K_PVC: pvc_reconcile(ns, name); break;

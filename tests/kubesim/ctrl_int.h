@@ -33,6 +33,10 @@ double ctrl_ts_sim(const char *ts);
 void deploy_reconcile(const char *ns, const char *name);
 void rs_reconcile(const char *ns, const char *name);
 void sts_reconcile(const char *ns, const char *name);
+void ds_reconcile(const char *ns, const char *name);
+/* The ControllerRevision NAME-<hash> of owner's (a StatefulSet's or DaemonSet's) current
+ * template: made when new, renumbered to be the latest when an older one comes back. */
+void crev_ensure(int kind, const struct value *owner, const char *rev, const char *hash);
 void pod_step(const char *ns, const char *name);
 void job_reconcile(const char *ns, const char *name);
 void pvc_reconcile(const char *ns, const char *name);

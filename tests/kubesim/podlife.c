@@ -80,6 +80,28 @@ static void pod_ready(struct value *pod, bool ready)
 	ctrl_condition(st, "ContainersReady", s, ready ? "" : "ContainersNotReady", ready ? "" : "containers with unready status", false);
 }
 
+/* Does pod require node (spec.nodeName, or a required node affinity on metadata.name In)? */
+static bool pod_pinned(const struct value *pod, const char *node)
+{
+	const char *n = vstr(pod, "spec.nodeName");
+	if (n)
+		return !strcmp(n, node);
+	struct value *terms = value_map_path(pod,
+		"spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+	for (size_t t = 0; terms && terms->type == V_LIST && t < terms->u.list.len; t++) {
+		struct value *mf = value_map_get(terms->u.list.items[t], "matchFields");
+		for (size_t f = 0; mf && mf->type == V_LIST && f < mf->u.list.len; f++) {
+			struct value *vals = value_map_get(mf->u.list.items[f], "values");
+			if (strcmp(vstr(mf->u.list.items[f], "key") ?: "", "metadata.name"))
+				continue;
+			for (size_t v = 0; vals && vals->type == V_LIST && v < vals->u.list.len; v++)
+				if (vals->u.list.items[v]->type == V_STRING && !strcmp(vals->u.list.items[v]->u.str.s, node))
+					return true;
+		}
+	}
+	return false;
+}
+
 /* No node fits: Pending with PodScheduled False and the scheduler's FailedScheduling event. */
 static void pod_unschedulable(struct value *pod, const char *why)
 {
@@ -94,13 +116,20 @@ static bool pod_schedule(struct value *pod)
 {
 	const char *ns = vstr(pod, "metadata.namespace"), *name = vstr(pod, "metadata.name");
 	uint64_t h = sim_hash(name, strlen(name), 0);
+	const char *node = nodes[h % ARRAY_LEN(nodes)];
+	for (size_t i = 0; i < ARRAY_LEN(nodes); i++)   /* a DaemonSet pod's node affinity */
+		if (pod_pinned(pod, nodes[i]))
+			node = nodes[i], h = i;
 	char *why = NULL;
-	const char *node = sched_pick(pod, nodes[h % ARRAY_LEN(nodes)], &why);
+	node = sched_pick(pod, node, &why);
 	if (!node) {
 		pod_unschedulable(pod, why);
 		free(why);
 		return false;
 	}
+	for (size_t i = 0; i < ARRAY_LEN(nodes); i++)   /* hostIP follows the node */
+		if (!strcmp(nodes[i], node))
+			h = i;
 	vset_str(vmap(pod, "spec"), "nodeName", node);
 	struct value *st = vmap(pod, "status");
 	vset_str(st, "phase", "Pending");
