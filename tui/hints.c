@@ -4,8 +4,10 @@
 #include "core/doctor/doctor.h"
 #include "tui/data.h"
 #include "tui/objview.h"
+#include "tui/portfwds.h"
 #include "tui/table.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +117,8 @@ static void compute(struct ui *ui)
 	H.computed = true;
 }
 
+static const struct doctor_finding *shown(struct ui *ui);
+
 bool hints_have(struct ui *ui)
 {
 	struct tui_data *d = ui->data;
@@ -125,7 +129,8 @@ bool hints_have(struct ui *ui)
 	/* while the cluster churns, at most once a second (the clock's redraw picks it up) */
 	if (!H.computed || (versions(d) != H.seen && now_ms() - H.at_ms >= 1000))
 		compute(ui);
-	return H.rep.n > 0;
+	/* a view over the dashboard gets the line only for a finding about its object */
+	return ui->depth > 0 ? shown(ui) != NULL : H.rep.n > 0;
 }
 
 static const char *kind_word(enum kube_kind k)
@@ -168,6 +173,60 @@ void hints_draw(struct ui *ui, int y, int w)
 	free(text);
 }
 
+static const char *vs(const struct value *o, const char *path)
+{
+	const struct value *v = value_map_path(o, path);
+	return v && v->type == V_STRING ? v->u.str.s : "";
+}
+
+struct svc_pick { const struct value *sel; const char *ns; const char *pod; };
+
+static void pick_pod(const union st_record *r, void *ud)
+{
+	struct svc_pick *s = ud;
+	const struct st_pod *p = &r->pod;
+	if (s->pod || strcmp(p->meta.namespace_, s->ns) || strcmp(p->phase, "Running") || p->meta.deleted)
+		return;
+	for (size_t i = 0; i < s->sel->u.map.len; i++) {
+		const struct value *v = s->sel->u.map.e[i].val;
+		const char *l = store_label(&p->meta, s->sel->u.map.e[i].key);
+		if (!l || v->type != V_STRING || strcmp(l, v->u.str.s))
+			return;
+	}
+	s->pod = p->meta.name;
+}
+
+/* "svc/NAME LOCAL:PORT" to a running pod of the Service and its targetPort, as kubectl does;
+ * false with words when there is none. */
+static bool resolve_forward(struct ui *ui, const char *fwd, const char *ns, char **pod, int *local,
+			    int *target)
+{
+	char name[256];
+	int port = 0;
+	if (sscanf(fwd, "svc/%255s %d:%d", name, local, &port) != 3)
+		return false;
+	const struct value *svc = NULL, *l = H.list[H_SVC];
+	for (size_t i = 0; l && i < l->u.list.len && !svc; i++)
+		if (!strcmp(vs(l->u.list.items[i], "metadata.name"), name) &&
+		    !strcmp(vs(l->u.list.items[i], "metadata.namespace"), ns))
+			svc = l->u.list.items[i];
+	const struct value *sel = value_map_path(svc, "spec.selector"), *ports = value_map_path(svc, "spec.ports");
+	struct svc_pick s = {sel, ns, NULL};
+	if (sel && sel->type == V_MAP && sel->u.map.len)
+		store_foreach(data_store(ui->data), KK_POD, pick_pod, &s);
+	if (!s.pod)
+		return false;
+	*target = port;
+	for (size_t i = 0; ports && ports->type == V_LIST && i < ports->u.list.len; i++) {
+		const struct value *pp = ports->u.list.items[i], *tp = value_map_get(pp, "targetPort");
+		const struct value *pn = value_map_get(pp, "port");
+		if (pn && pn->type == V_INT && pn->u.i == port && tp && tp->type == V_INT)
+			*target = (int)tp->u.i;
+	}
+	*pod = xstrdup(s.pod);
+	return true;
+}
+
 void hints_fix(struct ui *ui)
 {
 	const struct doctor_finding *f = hints_have(ui) ? shown(ui) : NULL;
@@ -179,6 +238,13 @@ void hints_fix(struct ui *ui)
 		ui_message(ui, false, "the fix is a command to run: %s", f->fix);
 		return;
 	}
-	/* port-forwards are not started from this console: the command, ready to copy */
-	ui_message(ui, false, "run in a shell: tops port-forward %s -n %s", f->forward, f->ns);
+	char *pod = NULL;
+	int local = 0, target = 0;
+	if (!resolve_forward(ui, f->forward, f->ns, &pod, &local, &target)) {
+		ui_message(ui, true, "%s: no running pod behind the Service; run: tops port-forward %s -n %s",
+			   f->name, f->forward, f->ns);
+		return;
+	}
+	portfwds_start_port(ui, f->ns, pod, local, target);   /* says where it listens; :pf lists it */
+	free(pod);
 }

@@ -21,8 +21,9 @@ void hints_stop(void);
 bool hints_have(struct ui *ui);
 /* Draws the Hints line at row y, w columns. */
 void hints_draw(struct ui *ui, int y, int w);
-/* The Hints key: the shown finding's fix when it is a port-forward; says the command to run
- * (this console does not start port-forwards itself). */
+/* The Hints key: when the shown finding's fix is a port-forward (an Ingress nothing serves),
+ * starts it to a running pod of the Service (tui/portfwds: listed by :pf); other fixes are
+ * said on the message line, to copy. */
 void hints_fix(struct ui *ui);
 
 #endif

@@ -64,7 +64,7 @@ static void pf_event(struct portfwd *pf, enum portfwd_event ev, int local, const
 }
 
 /* One forward for one port: the same local port when it is free, else a free one. */
-static void start_one(struct ui *ui, const char *ns, const char *pod, int port)
+static void start_one(struct ui *ui, const char *ns, const char *pod, int port, int local)
 {
 	struct tops_err err = {0};
 	for (int attempt = 0; attempt < 2; attempt++) {
@@ -72,7 +72,7 @@ static void start_one(struct ui *ui, const char *ns, const char *pod, int port)
 		f->ns = xstrdup(ns);
 		f->pod = xstrdup(pod);
 		f->remote = port;
-		struct portfwd_port pp = {attempt ? 0 : port, port};
+		struct portfwd_port pp = {attempt ? 0 : local, port};
 		tops_err_clear(&err);
 		int rc = portfwd_start(ui->data->client, ns, pod, "127.0.0.1", &pp, 1, pf_event, f,
 				       &f->pf, &err);
@@ -106,7 +106,7 @@ static void pod_done(struct http_req *r, struct http_result *res, void *ud)
 			const cJSON *cp = cJSON_GetObjectItemCaseSensitive(p, "containerPort");
 			const cJSON *proto = cJSON_GetObjectItemCaseSensitive(p, "protocol");
 			if (cJSON_IsNumber(cp) && (!cJSON_IsString(proto) || !strcmp(proto->valuestring, "TCP"))) {
-				start_one(sr->ui, sr->ns, sr->pod, cp->valueint);
+				start_one(sr->ui, sr->ns, sr->pod, cp->valueint, cp->valueint);
 				n++;
 			}
 		}
@@ -120,6 +120,12 @@ static void pod_done(struct http_req *r, struct http_result *res, void *ud)
 	free(sr->ns);
 	free(sr->pod);
 	free(sr);
+}
+
+void portfwds_start_port(struct ui *ui, const char *ns, const char *pod, int local, int remote)
+{
+	the_ui = ui;
+	start_one(ui, ns, pod, remote, local);
 }
 
 void portfwds_start(struct ui *ui, const char *ns, const char *pod)

@@ -9,6 +9,8 @@
 
 /* Starts forwarding the pod's declared container ports (fetches the pod first). */
 void portfwds_start(struct ui *ui, const char *ns, const char *pod);
+/* Forwards local (the same port when it is free, else any) to the pod's remote port. */
+void portfwds_start_port(struct ui *ui, const char *ns, const char *pod, int local, int remote);
 /* Stops every forward (before the client they use goes away). */
 void portfwds_stop_all(void);
 /* The Port-forwards view. */

@@ -46,6 +46,8 @@ check_eq "kubectl: Unhealthy event names the container" "Warning spec.containers
   "$(kctl get events -n doc-ready -o jsonpath='{range .items[?(@.reason=="Unhealthy")]}{.type} {.involvedObject.fieldPath}{"\n"}{end}' | head -1)"
 check_eq "kubectl: PDB status (expected, healthy, desired, allowed)" "2 2 2 0 False" \
   "$(kctl get pdb testops-runner -n doc-pdb -o jsonpath='{.status.expectedPods} {.status.currentHealthy} {.status.desiredHealthy} {.status.disruptionsAllowed} {.status.conditions[?(@.type=="DisruptionAllowed")].status}')"
+check_eq "kubectl get pdb: kubectl's columns" "NAME MIN AVAILABLE MAX UNAVAILABLE ALLOWED DISRUPTIONS AGE|testops-runner 2 N/A 0" \
+  "$(kctl get pdb -n doc-pdb | sed -E 's/ +/ /g; s/ [0-9]+[smh]$//' | tr '\n' '|' | sed 's/|$//')"
 check_eq "kubectl: no IngressClass, no default StorageClass" "0 local-path:" \
   "$(kctl get ingressclasses -o name | wc -l) $(kctl get storageclass -o jsonpath='{range .items[*]}{.metadata.name}:{.metadata.annotations.storageclass\.kubernetes\.io/is-default-class}{end}')"
 check "kubectl: the pull error says no such host" bash -c "kubectl --cache-dir $TEST_TMP/kcache get events -n doc-registry | grep -q 'no such host'"
@@ -93,6 +95,8 @@ metadata: {name: nginx, annotations: {ingressclass.kubernetes.io/is-default-clas
 spec: {controller: k8s.io/ingress-nginx}
 EOY
 sleep 1.2
+check_eq "kubectl get ingressclass: kubectl's columns" "NAME CONTROLLER PARAMETERS AGE|nginx k8s.io/ingress-nginx <none>" \
+  "$(kctl get ingressclass | sed -E 's/ +/ /g; s/ [0-9]+[smh]$//' | tr '\n' '|' | sed 's/|$//')"
 doc doc-ingress --ingress-wait 1
 check_has "class but no controller: no address" "the controller of IngressClass \"nginx\" does not serve it"
 doc doc-ingress --ingress-wait 3600

@@ -132,6 +132,9 @@ static bool pod_schedule(struct value *pod)
 		free(why);
 		return false;
 	}
+	for (size_t i = 0; i < ARRAY_LEN(nodes); i++)   /* hostIP follows the node */
+		if (!strcmp(nodes[i], node))
+			h = i;
 	vset_str(vmap(pod, "spec"), "nodeName", node);
 	struct value *st = vmap(pod, "status");
 	vset_str(st, "phase", "Pending");

@@ -376,6 +376,33 @@ static void lease_row(struct value *cells, const struct value *o)
 	cell_age(cells, o);
 }
 
+/* kubectl's PDB columns: MIN AVAILABLE and MAX UNAVAILABLE as given (an int or a percentage),
+ * N/A for the one not set; ALLOWED DISRUPTIONS from the status. */
+static char *int_or_na(const struct value *v)
+{
+	if (v && v->type == V_INT)
+		return xasprintf("%lld", (long long)v->u.i);
+	return xstrdup(v && v->type == V_STRING ? v->u.str.s : "N/A");
+}
+
+static void pdb_row(struct value *cells, const struct value *o)
+{
+	cell_str(cells, vstr(o, "metadata.name"));
+	cell_own(cells, int_or_na(value_map_path(o, "spec.minAvailable")));
+	cell_own(cells, int_or_na(value_map_path(o, "spec.maxUnavailable")));
+	cell_int(cells, vint(o, "status.disruptionsAllowed", 0));
+	cell_age(cells, o);
+}
+
+static void ingclass_row(struct value *cells, const struct value *o)
+{
+	cell_str(cells, vstr(o, "metadata.name"));
+	cell_str(cells, vstr(o, "spec.controller"));
+	const char *pk = vstr(o, "spec.parameters.kind"), *pn = vstr(o, "spec.parameters.name");
+	cell_own(cells, pk && pn ? xasprintf("%s/%s", pk, pn) : xstrdup("<none>"));
+	cell_age(cells, o);
+}
+
 /* CONTROLLER is "statefulset.apps/NAME" (the controller ownerReference, lowercased kind.group). */
 static void crev_row(struct value *cells, const struct value *o)
 {
@@ -435,6 +462,9 @@ static const struct col job_cols[] = {{"Name", S, 0}, {"Status", S, 0}, {"Comple
 	{"Duration", S, 0}, {"Age", S, 0}, {"Containers", S, 1}, {"Images", S, 1}, {"Selector", S, 1}};
 static const struct col lease_cols[] = {{"Name", S, 0}, {"Holder", S, 0}, {"Age", S, 0}};
 static const struct col crev_cols[] = {{"Name", S, 0}, {"Controller", S, 0}, {"Revision", I, 0}, {"Age", S, 0}};
+static const struct col pdb_cols[] = {{"Name", S, 0}, {"Min Available", S, 0}, {"Max Unavailable", S, 0},
+	{"Allowed Disruptions", I, 0}, {"Age", S, 0}};
+static const struct col ingclass_cols[] = {{"Name", S, 0}, {"Controller", S, 0}, {"Parameters", S, 0}, {"Age", S, 0}};
 static const struct col default_cols[] = {{"Name", S, 0}, {"Age", S, 0}};
 #undef S
 #undef I
@@ -445,6 +475,7 @@ static const struct table_def defs[] = {
 	DEF(K_STS, sts_cols, sts_row), DEF(K_DS, ds_cols, ds_row), DEF(K_PVC, pvc_cols, pvc_row), DEF(K_SVC, svc_cols, svc_row),
 	DEF(K_EVENT, event_cols, event_row), DEF(K_NS, ns_cols, ns_row), DEF(K_NODE, node_cols, node_row), DEF(K_EP, ep_cols, ep_row), DEF(K_PV, pv_cols, pv_row),
 	DEF(K_JOB, job_cols, job_row), DEF(K_LEASE, lease_cols, lease_row), DEF(K_CREV, crev_cols, crev_row),
+	DEF(K_PDB, pdb_cols, pdb_row), DEF(K_INGCLASS, ingclass_cols, ingclass_row),
 };
 static const struct table_def default_def = DEF(-1, default_cols, default_row);
 #undef DEF

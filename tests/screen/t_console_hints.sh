@@ -1,7 +1,8 @@
 #!/bin/bash
 # The Hints line: the doctor's top finding for the namespace, for the row under the cursor and
 # in the describe view, recomputed as the store changes (a crash appears and goes), the ingress
-# rule's port-forward offered on H, and no line at all while there is nothing to say.
+# rule's port-forward started on H (a request through it answers), and no line at all while
+# there is nothing to say.
 . "$(dirname "$0")/../lib.sh"
 . "$TOPS_ROOT/tests/screen/screen_lib.sh"
 
@@ -55,14 +56,18 @@ fi
 keys q
 wait_for "EXIT=0" 5 || fail "quit doc-crash" "$(capture | tail -2 | tr '\n' '|')"
 
-# --- the ingress rule: its port-forward on H (the Ingress and classes read once at start)
+# --- the ingress rule: H starts its port-forward (the Ingress, classes and Services read once)
 screen_run "clear; $TOPS_BIN -n doc-ingress; echo EXIT=\$?"
 if wait_for " Hint  [H: port-forward] ingress/testops-runner: it names no ingressClassName and the cluster has no default IngressClass" 15; then
   pass "ingress: the Hints line"
 else
   fail "ingress: the Hints line" "$(capture | tail -4 | tr '\n' '|')"
 fi
+wait_for "testops-runner-0" 10
 keys H
-if wait_for "run in a shell: tops port-forward svc/testops-runner 8080:8080 -n doc-ingress" 5; then pass "ingress: H gives the port-forward"; else fail "ingress: H" "$(capture | tail -3 | tr '\n' '|')"; fi
+if wait_for "-> testops-runner-0:8080 (:pf lists them)" 10; then pass "ingress: H starts the port-forward to a pod of the Service"; else fail "ingress: H" "$(capture | tail -3 | tr '\n' '|')"; fi
+LPORT=$(capture | grep -o 'port-forward 127.0.0.1:[0-9]*' | head -1 | grep -o '[0-9]*$')
+check_eq "ingress: a request through the forward reaches the pod" "200" \
+  "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:${LPORT:-1}/v1/health")"
 keys q
 if wait_for "EXIT=0" 5 && _screen_has 'screen$' && ! _screen_has 'Pods ─'; then pass "quit: the terminal is back"; else fail "quit ingress" "$(capture | tail -3 | tr '\n' '|')"; fi
