@@ -2,9 +2,11 @@
 # make screenshots: real runs of the console against kubesim's demo scenario, captured from tmux
 # with colours (capture-pane -e) and rendered to PNG by tests/screen/ansi2png.py.
 # Writes screenshots/dashboard.png, pod-detail.png, logs.png, metrics.png, render.png,
-# disconnected.png, small-80x24.png. The real Prometheus scrapes kubesim for the metric columns.
+# disconnected.png, small-80x24.png, and snapshot-compare.png (a second kubesim with the TestOps
+# release, tests/screen/snapshot_scene.sh). The real Prometheus scrapes kubesim for the metric columns.
 . "$(dirname "$0")/../lib.sh"
 . "$TOPS_ROOT/tests/screen/screen_lib.sh"
+. "$TOPS_ROOT/tests/screen/snapshot_scene.sh"
 
 OUT=${SCREENSHOT_DIR:-$TOPS_ROOT/screenshots}
 SCENARIO=$TOPS_ROOT/tests/kubesim/scenarios/demo.yaml
@@ -87,4 +89,21 @@ need "STALE" 5
 wait_until 10 sh -c "tmux -L $SCREEN_SOCK capture-pane -p | grep -qE 'data is [3-9]s old'"
 shot disconnected "tops — API unreachable"
 keys q
+need "EXIT=0" 5
+
+# snapshot-compare: the TestOps release on an offline-site kubesim, golden against post
+prom_stop
+offline_site_scenario "$TEST_TMP/offline-sim.yaml"
+sim_start --speed 20 --scenario "$TEST_TMP/offline-sim.yaml" || exit 1
+prom_start "127.0.0.1:$KUBESIM_PORT" || exit 1
+snapshot_scene || exit 1
+screen_run "$TOPS_BIN -n testops --prometheus $PROM_URL; echo EXIT=\$?"
+need "connected"
+keys : ; tm send-keys -l "snapshots"; keys Enter
+need "$SCENE_POST" 15
+keys g Space j Space c
+need "Compare golden → post" 5
+need "REGRESSION error_rate" 5
+shot snapshot-compare "tops — snapshot compare"
+keys Escape q q
 need "EXIT=0" 5
