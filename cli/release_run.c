@@ -60,6 +60,7 @@ static void fill_opts(const struct rel_args *a, size_t k, struct engine_opts *o)
 		.dry_run_client = dry_client, .dry_run_server = a->dry_run && !strcmp(a->dry_run, "server"),
 		.force_conflicts = a->force_conflicts, .cleanup_on_fail = a->cleanup_on_fail,
 		.take_over = a->take_over, .keep_history = a->keep_history,
+		.skip_schema_validation = a->skip_schema_validation,
 		.timeout_ms = rel_duration_ms(a->timeout, 300000), .grace_ms = rel_duration_ms(a->grace, 20000),
 		.restarts_per_replica = (int)a->restarts, .history_max = (int)a->history_max,
 		.description = a->description, .field_manager = a->field_manager, .cascade = a->cascade,

@@ -24,6 +24,8 @@ static const struct kube_kind_info kinds[KK__COUNT] = {
 			    "statefulset.apps", {"sts", "statefulsets.apps", "statefulset.apps", NULL}},
 	[KK_SERVICE] = {KK_SERVICE, "services", "service", "Service", "", "v1", "service", {"svc", NULL}},
 	[KK_EVENT] = {KK_EVENT, "events", "event", "Event", "", "v1", "event", {"ev", NULL}},
+	[KK_DAEMONSET] = {KK_DAEMONSET, "daemonsets", "daemonset", "DaemonSet", "apps", "v1",
+			  "daemonset.apps", {"ds", "daemonsets.apps", "daemonset.apps", NULL}},
 };
 
 const struct kube_kind_info *kube_kind_info(enum kube_kind k)

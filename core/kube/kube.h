@@ -18,6 +18,7 @@ enum kube_kind {
 	KK_STATEFULSET,
 	KK_SERVICE,
 	KK_EVENT,
+	KK_DAEMONSET,
 	KK__COUNT
 };
 

@@ -117,6 +117,19 @@ static void reply_head(struct strbuf *sb, int status, const char *ctype)
 		http_status_str((enum http_status)status), ctype);
 }
 
+/* reply_head() without its Cache-Control when headers bring their own. */
+static void reply_head_with(struct strbuf *sb, int status, const char *ctype, const char *headers)
+{
+	if (!headers || !strstr(headers, "Cache-Control:")) {
+		reply_head(sb, status, ctype);
+	} else {
+		sb_addf(sb, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nDate: Thu, 01 Jan 2026 00:00:00 GMT\r\n",
+			status, http_status_str((enum http_status)status), ctype);
+	}
+	if (headers)
+		sb_adds(sb, headers);
+}
+
 static void request_done(struct srv_conn *c)
 {
 	c->busy = false;
@@ -136,8 +149,14 @@ void srv_respond(struct srv_conn *c, int status, const char *ctype, const char *
 
 void srv_respond_sb(struct srv_conn *c, int status, const char *ctype, struct strbuf *body)
 {
+	srv_respond_hdrs(c, status, ctype, NULL, body);
+}
+
+void srv_respond_hdrs(struct srv_conn *c, int status, const char *ctype, const char *headers,
+		      struct strbuf *body)
+{
 	struct strbuf head = STRBUF_INIT;
-	reply_head(&head, status, ctype);
+	reply_head_with(&head, status, ctype, headers);
 	sb_addf(&head, "Content-Length: %zu\r\n\r\n", body->len);
 	size_t hn, bn;
 	char *h = sb_detach(&head, &hn), *b = sb_detach(body, &bn);

@@ -40,6 +40,9 @@ int srv_listen(uv_loop_t *loop, const char *host, int port, srv_handler_fn fn,
 void srv_respond(struct srv_conn *c, int status, const char *ctype, const char *body, size_t len);
 /* The same, taking over body's buffer (no copy); body is left empty. For large answers. */
 void srv_respond_sb(struct srv_conn *c, int status, const char *ctype, struct strbuf *body);
+/* srv_respond_sb() with extra header lines ("Name: value\r\n" each; NULL: none). */
+void srv_respond_hdrs(struct srv_conn *c, int status, const char *ctype, const char *headers,
+		      struct strbuf *body);
 
 /* Starts a chunked reply; the connection then belongs to the stream until srv_stream_end()
  * or until the peer goes away, when on_close(data) is called (once). */
