@@ -73,8 +73,8 @@ static const struct { const char *name; command_fn fn; bool arg; } commands[] = 
 	{"ctx", cmd_ctx, true}, {"context", cmd_ctx, true},
 	{"metrics", metrics_command, false}, {"top", metrics_command, false},
 	{"render", render_command, true},
-	{"snapshots", snapshots_command, true}, {"snap", snapshots_command, true},
 	{"pf", portfwds_command, false}, {"port-forwards", portfwds_command, false},
+	{"snapshots", snapshots_command, true}, {"snap", snapshots_command, true},
 	{"q", cmd_quit, false}, {"quit", cmd_quit, false}, {"q!", cmd_quit, false},
 };
 

@@ -56,8 +56,8 @@ enum {
 	KS_LOGS = 1 << 5,
 	KS_RENDER = 1 << 6,     /* the Render view (tui/pane_render.c) */
 	KS_EVENTS = 1 << 7,     /* the Events pane */
-	KS_SNAPS = 1 << 9,      /* the Snapshots view (tui/pane_snapshots.c) */
 	KS_PFWD = 1 << 8,       /* the Port-forwards view (tui/portfwds.c) */
+	KS_SNAPS = 1 << 9,      /* the Snapshots view (tui/pane_snapshots.c) */
 };
 
 enum tui_action {
