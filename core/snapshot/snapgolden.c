@@ -194,7 +194,8 @@ static bool store_object(const struct value *d)
 	if (comp && (!strcmp(comp, "object-storage") || !strcmp(comp, "objectstore") || !strcmp(comp, "minio") ||
 		     !strcmp(comp, "s3")))
 		return true;
-	return strstr(name, "minio") || strstr(name, "objectstore") || strstr(name, "object-storage");
+	return strstr(name, "minio") || strstr(name, "objectstore") || strstr(name, "object-storage") ||
+	       strstr(name, "s3-emulator");
 }
 
 /* Ready addresses of a Service's Endpoints; -1 when they cannot be read. */
@@ -235,14 +236,9 @@ void snapgolden_object_store(struct kube_client *kc, struct value *rec, const st
 	const struct value *vals = value_map_path(rec, "release.values");
 	const struct value *ev = vals ? value_map_get(vals, "objectStorage.endpoint") : NULL;
 	const char *endpoint = ev && ev->type == V_STRING ? ev->u.str.s : NULL;
-	bool configured = false;
-	for (size_t i = 0; vals && vals->type == V_MAP && i < vals->u.map.len; i++)
-		configured = configured || str_has_prefix(vals->u.map.e[i].key, "objectStorage.");
-	put(os, "endpoint", endpoint);
-	if (!configured) {
-		put(os, "status", "not configured");
-		return;
-	}
+	const struct value *em = vals ? value_map_get(vals, "objectStorage.emulator.enabled") : NULL;
+	bool emulator = em && em->type == V_STRING && !strcmp(em->u.str.s, "true");
+	put(os, "endpoint", endpoint && *endpoint ? endpoint : NULL);
 	const char *svc = NULL, *work = NULL;
 	for (size_t i = 0; i < ndocs; i++) {
 		if (!docs[i] || docs[i]->type != V_MAP || !store_object(docs[i]))
@@ -254,8 +250,12 @@ void snapgolden_object_store(struct kube_client *kc, struct value *rec, const st
 			work = obj_str(docs[i], "metadata.name");
 	}
 	if (!svc && !work) {
-		put(os, "status", "external (not checked)");
-		put(os, "detail", "the release bundles no object store; its endpoint is outside the cluster's view");
+		bool external = endpoint && *endpoint;
+		put(os, "status", external ? "external (not checked)" : emulator ? "unreachable" : "not configured");
+		if (external)
+			put(os, "detail", "the release bundles no object store; its endpoint is outside the cluster's view");
+		else if (emulator)
+			put(os, "detail", "objectStorage.emulator.enabled is true but the release has no emulator objects");
 		return;
 	}
 	int64_t ready = work ? workload_ready(rec, work) : -1;

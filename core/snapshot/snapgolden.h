@@ -5,11 +5,12 @@
  * the exec subresource; the lines it prints that are absolute paths are the golden files, and
  * `sha256sum FILE...` in the same container gives their hashes.
  *
- * Object store: when the values define objectStorage, the release's bundled object store (its
- * objects labelled app.kubernetes.io/component=object-storage, or named *minio* / *objectstore*
- * / *object-storage*) is reachable when its workload has a ready pod and its Service has ready
- * endpoints; an external endpoint only is "external (not checked)"; no objectStorage values is
- * "not configured".
+ * Object store: the release's bundled object store (objects labelled
+ * app.kubernetes.io/component=object-storage, objectstore, minio or s3, or named *minio*,
+ * *objectstore*, *object-storage*, *s3-emulator*) is "reachable" when its workload has a ready
+ * pod and its Service ready endpoints, else "unreachable"; with none bundled, a non-empty
+ * objectStorage.endpoint is "external (not checked)", objectStorage.emulator.enabled=true without
+ * its objects "unreachable", and otherwise "not configured".
  */
 #ifndef TOPS_SNAPGOLDEN_H
 #define TOPS_SNAPGOLDEN_H

@@ -214,6 +214,11 @@ check_eq "read-only: nothing changed" "$before" "$(snap_cms)"
 run tops --readonly snapshot list testops -n testops
 check_eq "read-only: list still works" 0 "$rc"
 
+# ---- the object store: an external endpoint (the bundled emulator is not exercised here) ----
+run tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set objectStorage.endpoint=https://s3.example.internal:9000 --wait --timeout 2m
+run tops snapshot take testops -n testops --label s3ext --no-runner $P
+check_eq "object store: an external endpoint is not checked" "0 external (not checked)" "$rc $(field "$(cat "$TEST_TMP/o")" 's["objectStore"]["status"]')"
+
 # ---- the refresh command failing is recorded, the snapshot still taken ----
 run tops upgrade testops "$CHART" -n testops -f "$OFFLINE" --set "snapshot.refreshCommand=make nope" --wait --timeout 2m
 run tops snapshot take testops -n testops --label badrefresh $P

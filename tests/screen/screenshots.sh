@@ -2,9 +2,11 @@
 # make screenshots: real runs of the console against kubesim's demo scenario, captured from tmux
 # with colours (capture-pane -e) and rendered to PNG by tests/screen/ansi2png.py.
 # Writes screenshots/dashboard.png, pod-detail.png, logs.png, metrics.png, render.png,
-# disconnected.png, small-80x24.png, doctor.png. The real Prometheus scrapes kubesim for the metric columns.
+# disconnected.png, small-80x24.png, doctor.png, and snapshot-compare.png (a second kubesim with
+# the TestOps release, tests/screen/snapshot_scene.sh). The real Prometheus scrapes kubesim for the metric columns.
 . "$(dirname "$0")/../lib.sh"
 . "$TOPS_ROOT/tests/screen/screen_lib.sh"
+. "$TOPS_ROOT/tests/screen/snapshot_scene.sh"
 
 OUT=${SCREENSHOT_DIR:-$TOPS_ROOT/screenshots}
 SCENARIO=$TOPS_ROOT/tests/kubesim/scenarios/demo.yaml
@@ -95,3 +97,21 @@ wait_until 60 sh -c "$TOPS_BIN -n testops doctor | grep -q crashloop"
 screen_run "clear; $TOPS_BIN -n testops doctor --ingress-wait 1 | fold -s -w 118 | head -36"
 need "problems found in namespace testops" 20
 shot doctor "tops doctor"
+
+# snapshot-compare: the TestOps release on an offline-site kubesim, golden against post
+sim_stop
+prom_stop
+offline_site_scenario "$TEST_TMP/offline-sim.yaml"
+sim_start --speed 20 --scenario "$TEST_TMP/offline-sim.yaml" || exit 1
+prom_start "127.0.0.1:$KUBESIM_PORT" || exit 1
+snapshot_scene || exit 1
+screen_run "$TOPS_BIN -n testops --prometheus $PROM_URL; echo EXIT=\$?"
+need "connected"
+keys : ; tm send-keys -l "snapshots"; keys Enter
+need "$SCENE_POST" 15
+keys g Space j Space c
+need "Compare golden → post" 5
+need "REGRESSION error_rate" 5
+shot snapshot-compare "tops — snapshot compare"
+keys Escape q q
+need "EXIT=0" 5
