@@ -1,6 +1,7 @@
 /* cmdline — the `/` filter prompt and the `:` command line with Tab completion. */
 #include "tui/data.h"
 #include "tui/metrics_ui.h"
+#include "tui/releases.h"
 
 
 #include <curses.h>
@@ -71,6 +72,10 @@ static const struct { const char *name; command_fn fn; bool arg; } commands[] = 
 	{"ctx", cmd_ctx, true}, {"context", cmd_ctx, true},
 	{"metrics", metrics_command, false}, {"top", metrics_command, false},
 	{"render", render_command, true},
+	{"releases", releases_command, false}, {"rel", releases_command, false},
+	{"upgrade", upgrade_command, true}, {"rollback", rollback_command, true},
+	{"uninstall", uninstall_command, true}, {"apply", apply_command, true},
+	{"op", op_command, false}, {"audit", audit_command, true},
 	{"q", cmd_quit, false}, {"quit", cmd_quit, false}, {"q!", cmd_quit, false},
 };
 
@@ -93,7 +98,7 @@ int ui_command(struct ui *ui, const char *line)
 	if (i < ARRAY_LEN(commands))
 		rc = commands[i].fn(ui, argc);
 	else if (wl)
-		ui_message(ui, true, "unknown command :%.*s (try :pods :pvc :deploy :events :metrics :render :ns :ctx :q)",
+		ui_message(ui, true, "unknown command :%.*s (try :pods :pvc :deploy :events :metrics :render :releases :audit :ns :ctx :q)",
 			   (int)wl, line);
 	free(argc);
 	return rc;

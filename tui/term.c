@@ -132,6 +132,11 @@ int term_init(const struct theme *th, struct tops_err *err)
 	return 0;
 }
 
+void term_abandon(void)
+{
+	term_active = false;
+}
+
 void term_resize(void)
 {
 	struct winsize ws;
