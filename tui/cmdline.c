@@ -1,6 +1,7 @@
 /* cmdline — the `/` filter prompt and the `:` command line with Tab completion. */
 #include "tui/data.h"
 #include "tui/metrics_ui.h"
+#include "tui/op.h"
 #include "tui/releases.h"
 
 
@@ -21,6 +22,16 @@ static int cmd_pvc(struct ui *ui, const char *arg) { return cmd_focus(ui, 1); }
 static int cmd_deploy(struct ui *ui, const char *arg) { return cmd_focus(ui, 2); }
 static int cmd_events(struct ui *ui, const char *arg) { return cmd_focus(ui, 3); }
 static int cmd_quit(struct ui *ui, const char *arg)
+{
+	if (op_busy())
+		ui->quit_ask = true; /* as `q`: wait, abort or leave it headless */
+	else
+		ui->quit = true;
+	return 0;
+}
+
+/* :q! quits at once; an operation still running finishes headless (tui/ui.c). */
+static int cmd_quit_now(struct ui *ui, const char *arg)
 {
 	ui->quit = true;
 	return 0;
@@ -76,7 +87,7 @@ static const struct { const char *name; command_fn fn; bool arg; } commands[] = 
 	{"upgrade", upgrade_command, true}, {"rollback", rollback_command, true},
 	{"uninstall", uninstall_command, true}, {"apply", apply_command, true},
 	{"op", op_command, false}, {"audit", audit_command, true},
-	{"q", cmd_quit, false}, {"quit", cmd_quit, false}, {"q!", cmd_quit, false},
+	{"q", cmd_quit, false}, {"quit", cmd_quit, false}, {"q!", cmd_quit_now, false},
 };
 
 int ui_command(struct ui *ui, const char *line)

@@ -448,7 +448,8 @@ bool op_header_line(char *buf, size_t n, enum tui_role *role)
 		long r, w;
 		op_ready(s, &r, &w);
 		snprintf(buf, n, "%s %s%s %s %s %s %ld/%ld ready %s %s", verb, name, revs, dot, el, dot, r, w,
-			 dot, s->aborting ? "aborting" : s->phase ? s->phase : "");
+			 dot, s->aborting ? "aborting" : s->state == OPS_CONFIRM ? "waiting for your confirmation (:op)" :
+			 s->phase ? s->phase : "");
 		*role = ROLE_PROGRESS;
 		return true;
 	}

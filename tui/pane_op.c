@@ -49,6 +49,12 @@ static bool typed(const struct op_status *s)
 	return s->req.typed_name || op_needs_typed_name(s->req.ns);
 }
 
+/* What must be typed: the release's name (the namespace for an apply, which has no release). */
+static const char *typed_word(const struct op_status *s)
+{
+	return s->req.release ? s->req.release : s->req.ns ? s->req.ns : "";
+}
+
 static void fmt_dur(int64_t s, char *buf, size_t n)
 {
 	if (s < 0)
@@ -294,8 +300,8 @@ static void draw_confirm(struct pane *p, const struct op_status *s, int y, int h
 	plan_line(&s->plan, line, sizeof line);
 	draw_text(y, p->x + 2, p->w - 4, line, term_attr(ROLE_MESSAGE), true);
 	if (typed(s))
-		snprintf(ask, sizeof ask, "Type the release name to confirm: %s_   (Enter confirms, Esc cancels)",
-			 op->typed);
+		snprintf(ask, sizeof ask, "Type the %s to confirm: %s_   (Enter confirms, Esc cancels)",
+			 s->req.release ? "release name" : "namespace", op->typed);
 	else
 		snprintf(ask, sizeof ask, "Apply this plan? y yes, n no (nothing is changed until y)");
 	draw_text(y + 1, p->x + 2, p->w - 4, ask, term_attr(ROLE_KEY), true);
@@ -413,9 +419,9 @@ static bool confirm_key(struct pane *p, const struct op_status *s, enum tui_acti
 		return tv_key(&op->diff, a);
 	}
 	if (ch == '\n') {
-		bool ok = s->req.release && !strcmp(op->typed, s->req.release);
+		bool ok = !strcmp(op->typed, typed_word(s));
 		if (!ok)
-			ui_message(p->ui, true, "the name typed is not %s: nothing is changed", s->req.release);
+			ui_message(p->ui, true, "the name typed is not %s: nothing is changed", typed_word(s));
 		op_answer(ok);
 	} else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && op->ntyped) {
 		op->typed[--op->ntyped] = 0;

@@ -161,6 +161,7 @@ static void upg_follow_op(struct pane *p)
 		set_error(u, "%s (nothing was changed)", s->error ? s->error : "the upgrade failed");
 	} else if (s->state == OPS_CONFIRM) {
 		struct ui *ui = p->ui;
+		u->started = false; /* handed over: closing the dialog no longer cancels it */
 		ui_pop(ui); /* p is gone: the supervision view asks from here */
 		ui_push(ui, op_pane_new(ui));
 	}
@@ -240,6 +241,8 @@ static bool upg_key(struct pane *p, enum tui_action a, int ch)
 static void upg_free(struct pane *p)
 {
 	struct upgpane *u = p->priv;
+	if (u->started && op_busy())
+		op_abort(); /* closed before its plan showed: nobody would answer it */
 	free(u->ns), free(u->name), free(u->error), free(u);
 	free(p);
 }

@@ -221,11 +221,14 @@ static void rec_del(struct relwatch *rw, const struct rw_dec *d)
 }
 
 static void locks_refresh(struct relwatch *rw);
+static void retry_later(struct relwatch *rw);
 
 static void job_apply(struct relwatch *rw, struct rw_job *j)
 {
 	if (j->err && !j->code) {
 		set_error(rw, "%s", j->err);
+		if (j->list)
+			retry_later(rw); /* a list that does not parse: list again later */
 		return;
 	}
 	if (!strcmp(j->type, "ERROR")) {

@@ -108,7 +108,7 @@ need "deployed" 10
 shot releases "tops — releases"
 keys u
 need "Upgrade testops/testops" 5
-keys Tab Tab; tm send-keys -l "runner.replicas=6 runner.podAnnotations.rollout=2"
+keys Tab Tab; tm send-keys -l "runner.replicas=6 runner.podAnnotations.rollout=second"
 shot upgrade-dialog "tops — upgrade dialog"
 keys Enter
 need "Plan: 0 to add, 1 to change" 60
