@@ -56,11 +56,13 @@ enum {
 	KS_LOGS = 1 << 5,
 	KS_RENDER = 1 << 6,     /* the Render view (tui/pane_render.c) */
 	KS_EVENTS = 1 << 7,     /* the Events pane */
-	KS_RELEASES = 1 << 8,   /* the Releases view */
-	KS_HISTORY = 1 << 9,    /* a release's history */
-	KS_OP = 1 << 10,        /* the supervision view of an operation */
-	KS_CONFIRM = 1 << 11,   /* a plan waiting for the operator's answer */
-	KS_FORM = 1 << 12,      /* the upgrade dialog's fields */
+	KS_PFWD = 1 << 8,       /* the Port-forwards view (tui/portfwds.c) */
+	KS_SNAPS = 1 << 9,      /* the Snapshots view (tui/pane_snapshots.c) */
+	KS_RELEASES = 1 << 10,  /* the Releases view */
+	KS_HISTORY = 1 << 11,   /* a release's history */
+	KS_OP = 1 << 12,        /* the supervision view of an operation */
+	KS_CONFIRM = 1 << 13,   /* a plan waiting for the operator's answer */
+	KS_FORM = 1 << 14,      /* the upgrade dialog's fields */
 };
 
 enum tui_action {
@@ -93,6 +95,11 @@ struct theme;
 int term_init(const struct theme *th, struct tops_err *err);
 /* Restores the terminal; idempotent, safe from atexit. */
 void term_done(void);
+/* Hands the terminal to another program (an exec session): the shell's modes and the normal
+ * screen come back; curses keeps its picture. term_resume() restores the console's modes and
+ * draws that picture again, every cell, at the current size. */
+void term_suspend(void);
+void term_resume(void);
 /* The terminal is gone (SIGHUP, EIO): term_done() will leave curses alone (writing to a lost
  * terminal could block or fail; there is nothing to restore). */
 void term_abandon(void);

@@ -60,7 +60,7 @@ if wait_for "History testops/testops" 5 && wait_until 5 sh -c "tmux -L $SCREEN_S
   pass "history: revisions with helm's columns, newest first"
 else fail "history" "$(capture | sed -n 3,6p | tr '\n' '|')"; fi
 keys v
-wait_for "Values testops revision 2" 5 && wait_for "replicas: 3" 3 \
+wait_for "Values testops revision 2" 5 && keys / && tm send-keys -l "replicas: 3" && keys Enter && wait_for "replicas: 3" 3 \
   && pass "v: the revision's user values" || fail "v values" "$(capture | sed -n 2,8p | tr '\n' '|')"
 keys Escape; keys M
 wait_for "Manifest testops revision 2" 5 && wait_for "# Source: testops/templates/" 3 \
