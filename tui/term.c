@@ -154,6 +154,11 @@ void term_resume(void)
 	refresh();
 }
 
+void term_abandon(void)
+{
+	term_active = false;
+}
+
 void term_resize(void)
 {
 	struct winsize ws;
