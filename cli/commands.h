@@ -22,6 +22,7 @@
 	X("test",     cmd_test,     "run a release's test hooks") \
 	X("apply",    cmd_apply,    "apply plain manifests server-side (-f FILE|DIR|-)") \
 	X("audit",    cmd_audit,    "the actions this tops took (the audit file)") \
+	X("serve",    cmd_serve,    "the deployment API for CI over HTTP (previews, health, releases, SSE)") \
 	X("version",  cmd_version,  "print the version")
 
 #define X(name, fn, help) int fn(int argc, char **argv);
