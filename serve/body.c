@@ -41,23 +41,23 @@ static int check_members(const struct jd *root, const struct body_field *f, size
 			 struct tops_err *err)
 {
 	struct strbuf unk = STRBUF_INIT;
-	int rc = 0;
+	int rc = 0, nunk = 0;
 	JD_FOREACH(m, root) {
 		const struct body_field *bf = find(f, n, m->key);
 		if (!bf) {
-			sb_addf(&unk, "%s%s", unk.len ? ", " : "", m->key);
+			sb_addf(&unk, "%s%s", nunk++ ? ", " : "", *m->key ? m->key : "\"\"");
 		} else if (!type_ok(m, bf->type) && rc == 0) {
 			rc = tops_err_set(err, TOPS_EINVAL, "field \"%s\" must be %s", m->key,
 					  type_words[bf->type]);
 		}
 	}
-	if (unk.len) {
+	if (nunk) {
 		struct strbuf known = STRBUF_INIT;
 		for (size_t i = 0; i < n; i++)
 			sb_addf(&known, "%s%s", i ? ", " : "", f[i].name);
 		tops_err_clear(err);
 		rc = tops_err_set(err, TOPS_EINVAL, "unknown field%s: %s (known: %s)",
-				  strchr(sb_str(&unk), ',') ? "s" : "", sb_str(&unk), sb_str(&known));
+				  nunk > 1 ? "s" : "", sb_str(&unk), sb_str(&known));
 		sb_done(&known);
 	}
 	sb_done(&unk);

@@ -131,6 +131,7 @@ static void waiter_gone(struct conn *c, void *ud)
 
 static void send_end(struct op *op, struct conn *c)
 {
+	sub_gone(c, op); /* conn_stream_end() forgets the gone callback */
 	char *j = op_json(op), *f = sse_frame(op->nevents + 1, "end", j);
 	conn_stream_write(c, f, strlen(f));
 	free(j), free(f);
@@ -211,7 +212,7 @@ static void on_done(struct ops *o, struct op *op, struct msg *m)
 		free(body);
 	}
 	while (op->nsubs > 0)
-		send_end(op, op->subs[0]); /* sub_gone removes it */
+		send_end(op, op->subs[0]);
 	if (o->done)
 		o->done(op, o->ud);
 }
@@ -350,9 +351,9 @@ void ops_expire(struct ops *o, int64_t now_ms)
 {
 	for (size_t i = 0; i < o->n; i++) {
 		struct op *p = o->v[i];
-		if (!p->expires_ms || p->expires_ms > now_ms || busy_on(o, p->ns, p->release))
+		if (!p->expires_ms || p->expired || p->expires_ms > now_ms || busy_on(o, p->ns, p->release))
 			continue;
-		p->expires_ms = 0;
+		p->expired = true;
 		struct op_spec s = {.kind = OPK_DELETE, .release = p->release, .namespace_ = p->ns,
 				    .actor = "ttl", .timeout_ms = 300000};
 		struct tops_err err = {0};

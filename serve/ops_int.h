@@ -17,6 +17,7 @@ struct op {
 	int revision;
 	long timeout_ms, ttl_s;
 	int64_t created_ms, ended_ms, expires_ms;
+	bool expired;                /* its ttl ran out and its delete was started */
 	char **events;               /* SSE data lines (JSON) */
 	size_t nevents;
 	struct conn *waiter;         /* the request that started it, until answered */

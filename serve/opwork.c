@@ -113,7 +113,7 @@ static int lease_check(struct kube_client *kc, struct op *op, char **why)
 static struct engine_opts base_opts(struct op *op, struct plan *p)
 {
 	return (struct engine_opts){
-		.release = op->release, .namespace_ = op->ns, .chart_path = op->chart,
+		.action = EA_UPGRADE, .release = op->release, .namespace_ = op->ns, .chart_path = op->chart,
 		.values = op->values, .install = true, .atomic = true, .wait = true,
 		.timeout_ms = op->timeout_ms, .history_max = 10, .actor = op->actor,
 		.abort = ops_abort_of(op), .confirm = confirm, .on_event = on_event, .ud = p,

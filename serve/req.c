@@ -13,7 +13,7 @@ static struct req *of(http_parser *p)
 	return p->data;
 }
 
-static int fail(struct req *r, int status, const char *msg)
+static int refuse(struct req *r, int status, const char *msg)
 {
 	r->state = REQ_ERROR;
 	r->error_status = status;
@@ -25,7 +25,7 @@ static int count_header(struct req *r, size_t n)
 {
 	r->header_bytes += n;
 	if (r->header_bytes > REQ_MAX_HEADER_BYTES)
-		return fail(r, 431, "request header fields too large");
+		return refuse(r, 431, "request header fields too large");
 	return 0;
 }
 
@@ -84,7 +84,7 @@ static int on_headers_complete(http_parser *p)
 	if ((p->flags & F_CONTENTLENGTH) && p->content_length != ULLONG_MAX) {
 		r->content_length = p->content_length;
 		if (p->content_length > r->max_body)
-			return fail(r, 413, "request body too large");
+			return refuse(r, 413, "request body too large");
 	}
 	return 0;
 }
@@ -93,7 +93,7 @@ static int on_body(http_parser *p, const char *at, size_t n)
 {
 	struct req *r = of(p);
 	if (r->body.len + n > r->max_body)
-		return fail(r, 413, "request body too large");
+		return refuse(r, 413, "request body too large");
 	sb_add(&r->body, at, n);
 	return 0;
 }
@@ -156,11 +156,11 @@ enum req_state req_feed(struct req *r, const char *data, size_t len, size_t *use
 	if (r->state == REQ_DONE)
 		return REQ_DONE;
 	if (e != HPE_OK) {
-		fail(r, 400, "malformed HTTP request");
+		refuse(r, 400, "malformed HTTP request");
 		return REQ_ERROR;
 	}
 	if (len == 0 && r->state == REQ_MORE) /* the peer closed mid-request */
-		return fail(r, 400, "incomplete HTTP request"), REQ_ERROR;
+		return refuse(r, 400, "incomplete HTTP request"), REQ_ERROR;
 	return REQ_MORE;
 }
 
