@@ -7,7 +7,7 @@ PKGS    := ncursesw libuv libcurl libcjson yaml-0.1 zlib libpcre2-8 libcrypto
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE
 PKGCF   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKGLIB  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser -lcrypt -lm -lpthread
+PKGLIB  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser -lwslay -lcrypt -lm -lpthread
 ALLCF   := $(WARN) $(CFLAGS) $(PKGCF) -I.
 SANFL   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 

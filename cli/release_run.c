@@ -3,6 +3,7 @@
 #include "cli/release_cli.h"
 #include "cli/release_run.h"
 #include "cli/release_diff.h"
+#include "cli/snapshot_cli.h"
 
 #include "core/base/options.h"
 
@@ -59,6 +60,7 @@ static void fill_opts(const struct rel_args *a, size_t k, struct engine_opts *o)
 		.dry_run_client = dry_client, .dry_run_server = a->dry_run && !strcmp(a->dry_run, "server"),
 		.force_conflicts = a->force_conflicts, .cleanup_on_fail = a->cleanup_on_fail,
 		.take_over = a->take_over, .keep_history = a->keep_history,
+		.skip_schema_validation = a->skip_schema_validation,
 		.timeout_ms = rel_duration_ms(a->timeout, 300000), .grace_ms = rel_duration_ms(a->grace, 20000),
 		.restarts_per_replica = (int)a->restarts, .history_max = (int)a->history_max,
 		.description = a->description, .field_manager = a->field_manager, .cascade = a->cascade,
@@ -91,6 +93,29 @@ static int report(const struct rel_args *a, size_t k, const struct engine_result
 			printf("\n(dry run: nothing was written)\n");
 	}
 	return 0;
+}
+
+/* upgrade --snapshot: the pre snapshot; a release that cannot be snapshotted (not installed
+ * yet with --install) is said and the upgrade goes on without one. */
+static char *snapshot_before(struct kube_client *kc, const struct engine_opts *o)
+{
+	struct snap_take_args t = {.release = o->release, .namespace_ = o->namespace_, .label = "pre"};
+	char *id = NULL;
+	if (snap_cli_take(kc, &t, &id) != 0)
+		fprintf(stderr, "tops: upgrade --snapshot: no pre snapshot; the upgrade goes on without a compare\n");
+	return id;
+}
+
+static void snapshot_after(struct kube_client *kc, const struct engine_opts *o, const char *pre)
+{
+	struct snap_take_args t = {.release = o->release, .namespace_ = o->namespace_, .label = "post"};
+	char *post = NULL;
+	if (snap_cli_take(kc, &t, &post) == 0) {
+		printf("\n");
+		fflush(stdout);
+		snap_cli_compare(kc, o->namespace_, o->release, pre, post, -1, "text");
+	}
+	free(post);
 }
 
 int rel_run(enum rel_cmd cmd, int argc, char **argv)
@@ -128,9 +153,14 @@ int rel_run(enum rel_cmd cmd, int argc, char **argv)
 		o.ud = &dc;
 	}
 	rel_signals(&stop);
+	bool snap = a.snapshot && cmd == RC_UPGRADE && !o.dry_run_client && !o.dry_run_server;
+	char *pre = snap ? snapshot_before(kc, &o) : NULL;
 	struct engine_result res;
 	int rc = engine_run(kc, &o, &res, &err);
 	int code = report(&a, k, &res, rc, &err);
+	if (pre && rc == 0)
+		snapshot_after(kc, &o, pre);
+	free(pre);
 	engine_result_done(&res);
 	tops_err_clear(&err);
 	value_unref(user);

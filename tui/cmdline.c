@@ -1,6 +1,7 @@
 /* cmdline — the `/` filter prompt and the `:` command line with Tab completion. */
 #include "tui/data.h"
 #include "tui/metrics_ui.h"
+#include "tui/portfwds.h"
 
 
 #include <curses.h>
@@ -31,6 +32,7 @@ static int cmd_switch(struct ui *ui, const char *ns, const char *ctx)
 	while (ui_pop(ui)) /* open views hold requests of the old client */
 		;
 	metrics_ui_stop(); /* its requests use the old client */
+	portfwds_stop_all(); /* so do the port-forwards */
 	int rc = data_switch(ui, ns, ctx, &err);
 	metrics_ui_start(ui);
 	if (rc < 0) {
@@ -71,6 +73,8 @@ static const struct { const char *name; command_fn fn; bool arg; } commands[] = 
 	{"ctx", cmd_ctx, true}, {"context", cmd_ctx, true},
 	{"metrics", metrics_command, false}, {"top", metrics_command, false},
 	{"render", render_command, true},
+	{"pf", portfwds_command, false}, {"port-forwards", portfwds_command, false},
+	{"snapshots", snapshots_command, true}, {"snap", snapshots_command, true},
 	{"q", cmd_quit, false}, {"quit", cmd_quit, false}, {"q!", cmd_quit, false},
 };
 
@@ -93,7 +97,7 @@ int ui_command(struct ui *ui, const char *line)
 	if (i < ARRAY_LEN(commands))
 		rc = commands[i].fn(ui, argc);
 	else if (wl)
-		ui_message(ui, true, "unknown command :%.*s (try :pods :pvc :deploy :events :metrics :render :ns :ctx :q)",
+		ui_message(ui, true, "unknown command :%.*s (try :pods :pvc :deploy :events :metrics :render :snapshots :ns :ctx :q)",
 			   (int)wl, line);
 	free(argc);
 	return rc;

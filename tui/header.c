@@ -102,7 +102,8 @@ void footer_draw(struct ui *ui, int y, int w)
 	for (size_t g = 0; g < ARRAY_LEN(first); g++)
 		x = footer_item(y, x, w, &keys[action_index(keys, n, first[g])]);
 	for (size_t i = 0; i < n; i++)
-		if ((keys[i].scope & mask) && !(keys[i].action >= ACT_PANE1 && keys[i].action <= ACT_PANE4))
+		if ((keys[i].scope & mask) && !(keys[i].action >= ACT_PANE1 && keys[i].action <= ACT_PANE4) &&
+		    keys_lookup(keys[i].key1, mask | KS_GLOBAL) == keys[i].action)   /* not shadowed */
 			x = footer_item(y, x, w, &keys[i]);
 	for (size_t g = 0; g < ARRAY_LEN(last); g++)
 		x = footer_item(y, x, w, &keys[action_index(keys, n, last[g])]);

@@ -12,6 +12,8 @@ static const struct { unsigned scope; const char *title; } sections[] = {
 	{KS_TEXT, "Describe, YAML and log views"},
 	{KS_LOGS, "Log view"},
 	{KS_RENDER, "Render view (:render)"},
+	{KS_PFWD, "Port-forwards view (:pf)"},
+	{KS_SNAPS, "Snapshots view (:snapshots)"},
 };
 
 static const char *const commands_help[] = {
@@ -20,6 +22,8 @@ static const char *const commands_help[] = {
 	":ctx NAME  switch kubeconfig context",
 	":metrics   Metrics view (Prometheus: --prometheus URL or prometheus.url)",
 	":render [CHART] [-f VALUES]...  render, validate and diff a chart (default: config render.*)",
+	":pf        the port-forwards started with F, their connections; x stops one",
+	":snapshots [RELEASE]  the release's snapshots: take, mark two, compare",
 	":q         quit",
 	"Tab completes commands, namespaces and contexts.",
 	"Filter (/): text matches names; a=b,c!=d,e in (x,y),!f is a label selector.",

@@ -6,6 +6,7 @@
 #include "tui/data.h"
 
 #include "core/base/config.h"
+#include "core/base/options.h"
 #include "core/chart/renderjob.h"
 
 #include <curses.h>
@@ -70,6 +71,8 @@ static void render_start(struct pane *p)
 		.nvalues = v->nvalues, .release_name = v->release, .namespace_ = ns,
 		.schema_locations = (const char *const *)v->locations,
 		.kubernetes_version = v->kube_version,
+		/* connected: the cluster's own schemas first, fetched on the worker thread */
+		.cluster = p->ui->data && p->ui->data->client ? &tops_opts : NULL,
 	};
 	struct tops_err err = {0};
 	v->job = renderjob_start(p->ui->loop, &o, render_done_cb, p, &err);
@@ -334,16 +337,20 @@ static void draw_summary(struct pane *p, int y, int x, int w)
 	const struct renderjob_result *r = v->res;
 	size_t cr, ch, un, fl;
 	renderdiff_counts(r, &cr, &ch, &un, &fl);
-	char line[512], errs[32] = "", failed[32] = "";
+	char line[512], errs[32] = "", failed[32] = "", cluster[96] = "";
 	const char *b = term_glyph(G_BULLET);
+	if (r->cluster_version)
+		snprintf(cluster, sizeof cluster, " (cluster %s)", r->cluster_version);
+	else if (r->cluster_err)
+		snprintf(cluster, sizeof cluster, " (no cluster schemas)");
 	if (r->errors)
 		snprintf(errs, sizeof errs, " %zu errors", r->errors);
 	if (fl)
 		snprintf(failed, sizeof failed, " %zu failed", fl);
 	snprintf(line, sizeof line,
-		 "%zu objects %s schema: %zu valid %zu invalid%s %zu no schema %s lint: %zu %s "
+		 "%zu objects %s schema: %zu valid %zu invalid%s %zu no schema%s %s lint: %zu %s "
 		 "diff: %zu created %zu changed %zu unchanged%s %s %.0f ms%s",
-		 r->n, b, r->valid, r->invalid, errs, r->skipped, b, r->linted, b, cr, ch, un, failed,
+		 r->n, b, r->valid, r->invalid, errs, r->skipped, cluster, b, r->linted, b, cr, ch, un, failed,
 		 b, r->ms, v->job ? "  rendering..." : "");
 	draw_text(y, x, w, line, term_attr(r->invalid || r->errors ? ROLE_WARN : ROLE_OK), true);
 }

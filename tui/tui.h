@@ -56,6 +56,8 @@ enum {
 	KS_LOGS = 1 << 5,
 	KS_RENDER = 1 << 6,     /* the Render view (tui/pane_render.c) */
 	KS_EVENTS = 1 << 7,     /* the Events pane */
+	KS_PFWD = 1 << 8,       /* the Port-forwards view (tui/portfwds.c) */
+	KS_SNAPS = 1 << 9,      /* the Snapshots view (tui/pane_snapshots.c) */
 };
 
 enum tui_action {
@@ -88,6 +90,11 @@ struct theme;
 int term_init(const struct theme *th, struct tops_err *err);
 /* Restores the terminal; idempotent, safe from atexit. */
 void term_done(void);
+/* Hands the terminal to another program (an exec session): the shell's modes and the normal
+ * screen come back; curses keeps its picture. term_resume() restores the console's modes and
+ * draws that picture again, every cell, at the current size. */
+void term_suspend(void);
+void term_resume(void);
 /* Re-reads the window size after SIGWINCH and tells curses. */
 void term_resize(void);
 /* True when the locale is UTF-8 (box drawing and block glyphs); else ASCII fallbacks. */

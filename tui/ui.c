@@ -2,7 +2,9 @@
  * 30 frames a second), layout of the dashboard, focus, zoom, the view stack and key dispatch. */
 #include "tui/tui.h"
 #include "tui/data.h"
+#include "tui/portfwds.h"
 #include "tui/metrics_ui.h"
+#include "tui/hints.h"
 
 #include <curses.h>
 #include <signal.h>
@@ -53,12 +55,14 @@ static void act_p4(struct ui *ui) { ui_focus(ui, 3); }
 static void act_zoom(struct ui *ui) { ui->zoom = !ui->zoom; }
 static void act_redraw(struct ui *ui) { clearok(curscr, TRUE); }
 static void act_metrics(struct ui *ui) { metrics_command(ui, ""); }
+static void act_hint_fix(struct ui *ui) { hints_fix(ui); }
 
 static const action_fn global_actions[ACT__COUNT] = {
 	[ACT_QUIT] = act_quit, [ACT_HELP] = act_help, [ACT_BACK] = act_back, [ACT_COMMAND] = act_command,
 	[ACT_FIND] = act_find, [ACT_NEXT_PANE] = act_next, [ACT_PREV_PANE] = act_prev,
 	[ACT_PANE1] = act_p1, [ACT_PANE2] = act_p2, [ACT_PANE3] = act_p3, [ACT_PANE4] = act_p4,
 	[ACT_ZOOM] = act_zoom, [ACT_REDRAW] = act_redraw, [ACT_METRICS] = act_metrics,
+	[ACT_HINT_FIX] = act_hint_fix,
 };
 
 static void ui_key(struct ui *ui, int ch)
@@ -334,6 +338,8 @@ static void ui_draw(struct ui *ui)
 	header_draw(ui, 0, w);
 	int top = 1 + banner_draw(ui, 1, w);
 	int body = h - top - 2;
+	bool hint = body > 8 && hints_have(ui);   /* a row only while there is something to say */
+	body -= hint;
 	if (ui->depth > 0) {
 		struct pane *p = ui->stack[ui->depth - 1];
 		place(p, top, 0, body, w);
@@ -341,6 +347,8 @@ static void ui_draw(struct ui *ui)
 	} else {
 		layout_dash(ui, top, body, w);
 	}
+	if (hint)
+		hints_draw(ui, top + body, w);
 	footer_draw(ui, h - 1, w);
 	status_line(ui, h - 2, w); /* last: the prompt leaves the cursor in place */
 	refresh();
@@ -424,6 +432,7 @@ int tui_run(const struct tui_opts *o)
 		goto fail;
 	panes_new(&ui);
 	metrics_ui_start(&ui);
+	hints_start(&ui);
 	if (term_init(th, &err) < 0)
 		goto fail;
 	handles_start(&ui);
@@ -436,6 +445,8 @@ int tui_run(const struct tui_opts *o)
 		fprintf(stderr, "tops: the terminal closed (end of input)\n");
 	ui_free(&ui);
 	metrics_ui_stop();
+	portfwds_stop_all();   /* their listeners would keep the loop alive */
+	hints_stop();
 	data_free(ui.data);
 	loop_drain(&loop);
 	theme_free(th);
@@ -446,6 +457,7 @@ fail:
 	tops_err_clear(&err);
 	ui_free(&ui);
 	metrics_ui_stop();
+	hints_stop();
 	if (ui.data)
 		data_free(ui.data);
 	loop_drain(&loop);

@@ -26,6 +26,10 @@ struct renderjob_opts {
 	const char *namespace_;              /* NULL: "default" */
 	const char *const *schema_locations; /* NULL-terminated; NULL: {"default"} */
 	const char *kubernetes_version;      /* NULL: "master" */
+	/* Connection options of a cluster whose OpenAPI v3 schemas come first (the run opens its
+	 * own client: renderjob_run() blocks on the cluster, renderjob_start() does it on the
+	 * worker thread); NULL: schema locations only. Borrowed (copied by renderjob_start). */
+	const struct tops_opts *cluster;
 };
 
 enum renderdiff_state { RDIFF_NONE, RDIFF_PENDING, RDIFF_DONE, RDIFF_ERROR };
@@ -54,6 +58,9 @@ struct renderjob_result {
 	double ms;                    /* wall time of the render and checks */
 	bool schemas_cached;          /* the schemas parsed by the previous run were reused (same
 	                               * schema locations and Kubernetes version) */
+	char *cluster_version;        /* opts.cluster: the server's gitVersion whose schemas were
+	                               * used, NULL when none */
+	char *cluster_err;            /* opts.cluster: why the cluster's schemas were not used */
 	char *chart, *release_name, *namespace_;        /* what was rendered (copies) */
 };
 

@@ -12,6 +12,7 @@
 #include "core/release/lease.h"
 #include "core/release/obj.h"
 #include "core/release/rest.h"
+#include "core/release/schemacheck.h"
 #include "core/release/storage.h"
 #include "core/release/wait.h"
 
@@ -661,6 +662,20 @@ static int create_namespace(struct op *op, struct tops_err *err)
 	return rc;
 }
 
+static void schema_warn(const char *msg, void *ud)
+{
+	emit(ud, EE_WARNING, NULL, "%s", msg);
+}
+
+/* The rendered objects against the cluster's OpenAPI v3 schemas (unless skipped). */
+static int preflight_schemas(struct op *op, const struct manifest_set *set, struct tops_err *err)
+{
+	if (op->o->skip_schema_validation)
+		return 0;
+	emit(op, EE_PHASE, NULL, "checking %zu objects against the cluster's schemas", set->nmanifests + set->nhooks);
+	return schemacheck_run(op->kc, set, schema_warn, op, err);
+}
+
 /* Pre-flight after rendering: record size, ownership, the server's dry run. */
 static int preflight(struct op *op, struct value *const *objs, size_t n, struct value *const *prev_objs,
 		     size_t nprev, struct tops_err *err)
@@ -763,6 +778,8 @@ static int install_or_upgrade(struct op *op, struct tops_err *err)
 	if (rc == 0 && !(crds = crd_objects(c, &ncrds, err)))
 		rc = -TOPS_EINVAL;
 	op->from_revision = prev ? prev->version : 0;
+	if (rc == 0)
+		rc = preflight_schemas(op, &rr.set, err);
 	if (rc == 0)
 		rc = preflight(op, objs, n, prev_objs, nprev, err);
 	if (rc == 0 && !(op->o->dry_run_client || op->o->dry_run_server))

@@ -9,13 +9,9 @@ locals {
     persistence = {
       storageClass = terraform_data.storage_class[local.default_class].output.name
     }
-    config = {
-      extra = {
-        objectStorage = {
-          endpoint = terraform_data.bucket.output.endpoint
-          bucket   = terraform_data.bucket.output.bucket
-        }
-      }
+    objectStorage = {
+      endpoint = terraform_data.bucket.output.endpoint
+      bucket   = terraform_data.bucket.output.bucket
     }
   }
 }

@@ -57,3 +57,38 @@ err=$(tops top pods --metrics-url "http://127.0.0.1:1/metrics" 2>&1); rc=$?
 if [ $rc = 1 ] && echo "$err" | grep -qi "127.0.0.1:1"; then pass "--metrics-url unreachable names the URL"; else fail "--metrics-url unreachable" "$rc $err"; fi
 err=$(tops top nodes 2>&1); rc=$?
 check_eq "usage error exits 2" 2 "$rc"
+
+# Colour and fault labels: a pod's `color` label is on its series, and its containers'
+# KUBESIM_ERROR_RATE / KUBESIM_LATENCY_MS show in its request series, so a query selects a colour.
+cat >"$TEST_TMP/green.yaml" <<'EOY'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: testops-green-runner, namespace: testops}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: testops, color: green}}
+  template:
+    metadata: {labels: {app: testops, color: green}}
+    spec:
+      containers:
+      - name: runner
+        image: testops/runner:2.0
+        env: [{name: KUBESIM_ERROR_RATE, value: "0.3"}, {name: KUBESIM_LATENCY_MS, value: "400"}]
+EOY
+kctl apply -f "$TEST_TMP/green.yaml" >/dev/null 2>&1 || fail "green deployment applied"
+green_ready() { curl -sf "$KUBESIM_URL/metrics" | grep -q '^testops_http_requests_total{.*color="green",code="500"}'; }
+wait_until 30 green_ready && pass "a coloured pod's request series carry color=\"green\"" || fail "coloured series exported"
+ratio() { prom_query "sum(rate(testops_http_requests_total{color=\"green\",code=\"500\"}[20s])) / sum(rate(testops_http_requests_total{color=\"green\"}[20s]))" | python3 -c '
+import json,sys
+r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "none")'; }
+has_ratio() { [ "$(ratio)" != none ]; }
+wait_until 40 has_ratio
+r=$(ratio)
+if awk -v r="$r" 'BEGIN { exit !(r > 0.25 && r < 0.35) }'; then pass "KUBESIM_ERROR_RATE=0.3: the green error ratio through Prometheus is about 0.3 ($r)"
+else fail "KUBESIM_ERROR_RATE shows as errors" "ratio $r"; fi
+r=$(prom_query 'sum(rate(testops_http_requests_total{code="500",color!="green"}[20s])) / sum(rate(testops_http_requests_total{color!="green"}[20s]))' | python3 -c '
+import json,sys
+r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "none")')
+if awk -v r="$r" 'BEGIN { exit !(r < 0.05) }'; then pass "the other pods keep their low error ratio ($r)"; else fail "other pods' error ratio" "$r"; fi
+lat=$(curl -sf "$KUBESIM_URL/metrics" | awk '/^testops_http_request_duration_seconds_(sum|count)\{.*color="green"/ {v[$1 ~ /_sum/ ? "s" : "c"]=$NF} END { if (v["c"] > 0) printf "%.3f", v["s"]/v["c"]; else print "none" }')
+check_eq "KUBESIM_LATENCY_MS=400: mean request latency 0.4 s" "0.400" "$lat"

@@ -45,5 +45,6 @@ check_eq "render: every PVC on the overlay's storage class" "3 0" \
   "$(grep -c 'storageClassName: edge-ssd' "$TEST_TMP/r") $(grep -c 'storageClassName: local-path' "$TEST_TMP/r")"
 check_eq "render: every image from the mirror" "2 0" \
   "$(grep -c 'image: mirror.edge7.local:5000/' "$TEST_TMP/r") $(grep -c 'image: registry.local:5000/' "$TEST_TMP/r")"
-check "render: the runner's config names the object storage" grep -q 'endpoint: https://s3.edge7.local' "$TEST_TMP/r"
-check "render: and its bucket" grep -q 'bucket: edge7-testops' "$TEST_TMP/r"
+check "render: the runner and the engine get the object storage's endpoint" \
+  test "$(grep -A1 'name: TESTOPS_S3_ENDPOINT' "$TEST_TMP/r" | grep -c 'value: "https://s3.edge7.local"')" -ge 2
+check_eq "render: and its bucket" 2 "$(grep -A1 'name: TESTOPS_S3_BUCKET' "$TEST_TMP/r" | grep -c 'value: "edge7-testops"')"

@@ -26,7 +26,8 @@
 	X(M_LIM, "kube_pod_container_resource_limits", "gauge", "The number of limit resource by a container.") \
 	X(M_HTTP, "testops_http_requests_total", "counter", "HTTP requests served by TestOps.") \
 	X(M_JOBS, "testops_runner_jobs_total", "counter", "Jobs run by the TestOps runner.") \
-	X(M_JOBDUR, "testops_runner_job_duration_seconds", "histogram", "Duration of TestOps runner jobs.")
+	X(M_JOBDUR, "testops_runner_job_duration_seconds", "histogram", "Duration of TestOps runner jobs.") \
+	X(M_HTTPDUR, "testops_http_request_duration_seconds", "histogram", "Latency of HTTP requests served by TestOps.")
 
 #define M_ENUM(id, n, t, h) id,
 enum metric_id { METRIC_LIST(M_ENUM) M_COUNT };
@@ -36,6 +37,7 @@ static const struct { const char *name, *type, *help; } metric_info[] = { METRIC
 #undef M_ROW
 
 static const double buckets[] = {0.5, 1, 2, 5, 10, 30, 60};
+static const double http_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 
 static double parse_ts(const char *ts)
 {
@@ -75,6 +77,9 @@ struct pod_ctx {
 	double age;          /* simulated seconds since start */
 	uint64_t h;
 	bool bad, testops, runner;
+	double err_rate;     /* fraction of requests answered 500 (KUBESIM_ERROR_RATE) */
+	double latency;      /* mean request latency in seconds (KUBESIM_LATENCY_MS) */
+	char *extra;         /* ",color=\"blue\"" for a pod with a color label, or "" */
 };
 
 static void series(struct strbuf *sb, const char *name, const char *labels, double v)
@@ -105,7 +110,7 @@ static void container_series(struct strbuf *out, const struct pod_ctx *p, const 
 {
 	const char *cn = vstr(c, "name") ?: "", *img = vstr(c, "image") ?: "";
 	uint64_t h = sim_hash(cn, strlen(cn), p->h);
-	char *l = xasprintf("namespace=\"%s\",pod=\"%s\",container=\"%s\",image=\"%s\"", p->ns, p->pod, cn, img);
+	char *l = xasprintf("namespace=\"%s\",pod=\"%s\",container=\"%s\",image=\"%s\"%s", p->ns, p->pod, cn, img, p->extra);
 	double t = p->age, cpu = 0.05 + (double)(h % 200) / 1000.0;
 	series(&out[M_CPU], metric_info[M_CPU].name, l, integral(cpu, t, h));
 	double mem = (64 + (double)(h % 256)) * 1048576.0 * (0.6 + 0.4 * (1 - exp(-t / 120)));
@@ -115,37 +120,84 @@ static void container_series(struct strbuf *out, const struct pod_ctx *p, const 
 	series(&out[M_FSR], metric_info[M_FSR].name, l, floor(integral(4096 + (double)(h % 4096), t, h >> 7)));
 	series(&out[M_FSW], metric_info[M_FSW].name, l, floor(integral(8192 + (double)(h % 8192), t, h >> 9)));
 	free(l);
-	l = xasprintf("namespace=\"%s\",pod=\"%s\",container=\"%s\",node=\"%s\"", p->ns, p->pod, cn, p->node);
+	l = xasprintf("namespace=\"%s\",pod=\"%s\",container=\"%s\",node=\"%s\"%s", p->ns, p->pod, cn, p->node, p->extra);
 	series(&out[M_RESTARTS], metric_info[M_RESTARTS].name, l, (double)vint(cst, "restartCount", 0));
 	resources(&out[M_REQ], M_REQ, value_map_path(c, "resources.requests"), l);
 	resources(&out[M_LIM], M_LIM, value_map_path(c, "resources.limits"), l);
 	free(l);
 }
 
+/* Cumulative histogram of n observations drawn from an exponential distribution of the mean. */
+static void histogram(struct strbuf *out, const char *name, const char *l, const double *b, size_t nb,
+		      double n, double mean)
+{
+	for (size_t i = 0; i <= nb; i++) {
+		char *bl = i < nb ? xasprintf("%s,le=\"%g\"", l, b[i]) : xasprintf("%s,le=\"+Inf\"", l);
+		double c = i < nb ? floor(n * (1 - exp(-b[i] / mean))) : n;
+		char *bn = xasprintf("%s_bucket", name);
+		series(out, bn, bl, c);
+		free(bn);
+		free(bl);
+	}
+	char *sn = xasprintf("%s_sum", name), *cn = xasprintf("%s_count", name);
+	series(out, sn, l, n * mean);
+	series(out, cn, l, n);
+	free(sn);
+	free(cn);
+}
+
 static void testops_series(struct strbuf *out, const struct pod_ctx *p)
 {
 	double t = p->age, rps = 5 + (double)(p->h % 20);
-	double total = integral(rps, t, p->h), err = p->bad ? 0.3 : 0.01;
-	char *l = xasprintf("namespace=\"%s\",pod=\"%s\",code=\"200\"", p->ns, p->pod);
-	series(&out[M_HTTP], metric_info[M_HTTP].name, l, floor(total * (1 - err)));
+	double total = floor(integral(rps, t, p->h)), err = p->err_rate;
+	double errs = floor(total * err);
+	char *l = xasprintf("namespace=\"%s\",pod=\"%s\"%s,code=\"200\"", p->ns, p->pod, p->extra);
+	series(&out[M_HTTP], metric_info[M_HTTP].name, l, total - errs);
 	free(l);
-	l = xasprintf("namespace=\"%s\",pod=\"%s\",code=\"500\"", p->ns, p->pod);
-	series(&out[M_HTTP], metric_info[M_HTTP].name, l, floor(total * err));
+	l = xasprintf("namespace=\"%s\",pod=\"%s\"%s,code=\"500\"", p->ns, p->pod, p->extra);
+	series(&out[M_HTTP], metric_info[M_HTTP].name, l, errs);
 	free(l);
-	if (!p->runner)
-		return;
-	double jobs = floor(integral(0.2, t, p->h >> 11)), mean = p->bad ? 8 : 2.5;
-	l = xasprintf("namespace=\"%s\",pod=\"%s\"", p->ns, p->pod);
-	series(&out[M_JOBS], metric_info[M_JOBS].name, l, jobs);
-	for (size_t i = 0; i <= ARRAY_LEN(buckets); i++) {
-		char *bl = i < ARRAY_LEN(buckets) ? xasprintf("%s,le=\"%g\"", l, buckets[i]) : xasprintf("%s,le=\"+Inf\"", l);
-		double n = i < ARRAY_LEN(buckets) ? floor(jobs * (1 - exp(-buckets[i] / mean))) : jobs;
-		series(&out[M_JOBDUR], "testops_runner_job_duration_seconds_bucket", bl, n);
-		free(bl);
+	l = xasprintf("namespace=\"%s\",pod=\"%s\"%s", p->ns, p->pod, p->extra);
+	histogram(&out[M_HTTPDUR], metric_info[M_HTTPDUR].name, l, http_buckets, ARRAY_LEN(http_buckets),
+		  total, p->latency);
+	if (p->runner) {
+		double jobs = floor(integral(0.2, t, p->h >> 11)), mean = p->bad ? 8 : 2.5;
+		series(&out[M_JOBS], metric_info[M_JOBS].name, l, jobs);
+		histogram(&out[M_JOBDUR], metric_info[M_JOBDUR].name, l, buckets, ARRAY_LEN(buckets), jobs, mean);
 	}
-	series(&out[M_JOBDUR], "testops_runner_job_duration_seconds_sum", l, jobs * mean);
-	series(&out[M_JOBDUR], "testops_runner_job_duration_seconds_count", l, jobs);
 	free(l);
+}
+
+/* The value of environment variable name in any of the pod's containers, or NULL (borrowed). */
+static const char *pod_env(const struct value *cs, const char *name)
+{
+	for (size_t i = 0; cs && cs->type == V_LIST && i < cs->u.list.len; i++) {
+		const struct value *env = value_map_path(cs->u.list.items[i], "env");
+		for (size_t j = 0; env && env->type == V_LIST && j < env->u.list.len; j++) {
+			const char *n = vstr(env->u.list.items[j], "name");
+			if (n && strcmp(n, name) == 0)
+				return vstr(env->u.list.items[j], "value");
+		}
+	}
+	return NULL;
+}
+
+/* Faults a pod's containers ask for: an error rate and a mean latency; a "bad" image errs. */
+static void pod_faults(struct pod_ctx *p, const struct value *cs)
+{
+	for (size_t i = 0; cs && cs->type == V_LIST && i < cs->u.list.len; i++) {
+		const char *img = vstr(cs->u.list.items[i], "image");
+		p->bad = p->bad || (img && strstr(img, "bad"));
+	}
+	p->err_rate = p->bad ? 0.3 : 0.01;
+	p->latency = 0.02;
+	const char *e = pod_env(cs, "KUBESIM_ERROR_RATE"), *lat = pod_env(cs, "KUBESIM_LATENCY_MS");
+	if (e) {
+		double v = strtod(e, NULL);
+		p->err_rate = v < 0 ? 0 : v > 1 ? 1 : v;
+	}
+	if (lat && strtod(lat, NULL) > 0)
+		p->latency = strtod(lat, NULL) / 1000.0;
 }
 
 static void pod_series(struct strbuf *out, const struct obj *o)
@@ -160,15 +212,14 @@ static void pod_series(struct strbuf *out, const struct obj *o)
 	const char *app = vstr(o->labels, "app") ?: vstr(o->labels, "app.kubernetes.io/name") ?: "";
 	p.testops = strcmp(app, "testops") == 0 || str_has_prefix(o->name, "testops-");
 	p.runner = strstr(o->name, "runner") != NULL;
+	const char *color = vstr(o->labels, "color");
+	p.extra = color && *color ? xasprintf(",color=\"%s\"", color) : xstrdup("");
 	struct value *cs = value_map_path(pod, "spec.containers");
-	for (size_t i = 0; cs && cs->type == V_LIST && i < cs->u.list.len; i++) {
-		const char *img = vstr(cs->u.list.items[i], "image");
-		p.bad = p.bad || (img && strstr(img, "bad"));
-	}
-	char *rl = xasprintf("namespace=\"%s\",pod=\"%s\",condition=\"true\"", o->ns, o->name);
+	pod_faults(&p, cs);
+	char *rl = xasprintf("namespace=\"%s\",pod=\"%s\"%s,condition=\"true\"", o->ns, o->name, p.extra);
 	series(&out[M_READY], metric_info[M_READY].name, rl, o->ready ? 1 : 0);
 	free(rl);
-	rl = xasprintf("namespace=\"%s\",pod=\"%s\",condition=\"false\"", o->ns, o->name);
+	rl = xasprintf("namespace=\"%s\",pod=\"%s\"%s,condition=\"false\"", o->ns, o->name, p.extra);
 	series(&out[M_READY], metric_info[M_READY].name, rl, o->ready ? 0 : 1);
 	free(rl);
 	if (o->phase == 'R') {
@@ -178,6 +229,7 @@ static void pod_series(struct strbuf *out, const struct obj *o)
 		if (p.testops)
 			testops_series(out, &p);
 	}
+	free(p.extra);
 	value_unref(pod);
 }
 

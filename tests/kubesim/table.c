@@ -171,6 +171,18 @@ static void deploy_row(struct value *cells, const struct value *o)
 	workload_tail(cells, o, true);
 }
 
+static void ds_row(struct value *cells, const struct value *o)
+{
+	cell_str(cells, vstr(o, "metadata.name"));
+	static const char *const counts[] = {"status.desiredNumberScheduled", "status.currentNumberScheduled",
+		"status.numberReady", "status.updatedNumberScheduled", "status.numberAvailable"};
+	for (size_t i = 0; i < ARRAY_LEN(counts); i++)
+		cell_int(cells, vint(o, counts[i], 0));
+	cell_own(cells, selector_text(value_map_path(o, "spec.template.spec.nodeSelector")));
+	cell_age(cells, o);
+	workload_tail(cells, o, true);
+}
+
 static void rs_row(struct value *cells, const struct value *o)
 {
 	cell_str(cells, vstr(o, "metadata.name"));
@@ -404,6 +416,9 @@ static const struct col rs_cols[] = {{"Name", S, 0}, {"Desired", I, 0}, {"Curren
 	{"Age", S, 0}, {"Containers", S, 1}, {"Images", S, 1}, {"Selector", S, 1}};
 static const struct col sts_cols[] = {{"Name", S, 0}, {"Ready", S, 0}, {"Age", S, 0},
 	{"Containers", S, 1}, {"Images", S, 1}};
+static const struct col ds_cols[] = {{"Name", S, 0}, {"Desired", I, 0}, {"Current", I, 0},
+	{"Ready", I, 0}, {"Up-to-date", I, 0}, {"Available", I, 0}, {"Node Selector", S, 0},
+	{"Age", S, 0}, {"Containers", S, 1}, {"Images", S, 1}, {"Selector", S, 1}};
 static const struct col pvc_cols[] = {{"Name", S, 0}, {"Status", S, 0}, {"Volume", S, 0}, {"Capacity", S, 0},
 	{"Access Modes", S, 0}, {"StorageClass", S, 0}, {"VolumeAttributesClass", S, 0}, {"Age", S, 0}, {"VolumeMode", S, 1}};
 static const struct col pv_cols[] = {{"Name", S, 0}, {"Capacity", S, 0}, {"Access Modes", S, 0},
@@ -427,7 +442,7 @@ static const struct col default_cols[] = {{"Name", S, 0}, {"Age", S, 0}};
 #define DEF(k, c, r) {k, c, ARRAY_LEN(c), r}
 static const struct table_def defs[] = {
 	DEF(K_POD, pod_cols, pod_row), DEF(K_DEPLOY, deploy_cols, deploy_row), DEF(K_RS, rs_cols, rs_row),
-	DEF(K_STS, sts_cols, sts_row), DEF(K_PVC, pvc_cols, pvc_row), DEF(K_SVC, svc_cols, svc_row),
+	DEF(K_STS, sts_cols, sts_row), DEF(K_DS, ds_cols, ds_row), DEF(K_PVC, pvc_cols, pvc_row), DEF(K_SVC, svc_cols, svc_row),
 	DEF(K_EVENT, event_cols, event_row), DEF(K_NS, ns_cols, ns_row), DEF(K_NODE, node_cols, node_row), DEF(K_EP, ep_cols, ep_row), DEF(K_PV, pv_cols, pv_row),
 	DEF(K_JOB, job_cols, job_row), DEF(K_LEASE, lease_cols, lease_row), DEF(K_CREV, crev_cols, crev_row),
 };

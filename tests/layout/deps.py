@@ -21,7 +21,8 @@ CORE_LAYERS = [
     ["validate", "diff", "prom"],
     ["chart"],                # charts, values and rendering (validates and diffs)
     ["release"],              # the release engine
-    ["bluegreen", "gate", "snapshot", "exec", "doctor"],
+    ["gate", "snapshot", "exec", "doctor"],  # metric gates; snapshots; exec; doctor
+    ["bluegreen"],            # blue/green releases: runs gates, so above them
 ]
 
 DEF_RE = re.compile(r"^(?!static\b)(?!typedef\b)(?!extern\b)(?!struct\b[^(]*;)[A-Za-z_][\w \t\*]*?\b([a-z_]\w*)\s*\([^;{]*\)\s*$|"

@@ -2,7 +2,7 @@
 # make screenshots: real runs of the console against kubesim's demo scenario, captured from tmux
 # with colours (capture-pane -e) and rendered to PNG by tests/screen/ansi2png.py.
 # Writes screenshots/dashboard.png, pod-detail.png, logs.png, metrics.png, render.png,
-# disconnected.png, small-80x24.png. The real Prometheus scrapes kubesim for the metric columns.
+# disconnected.png, small-80x24.png, doctor.png. The real Prometheus scrapes kubesim for the metric columns.
 . "$(dirname "$0")/../lib.sh"
 . "$TOPS_ROOT/tests/screen/screen_lib.sh"
 
@@ -88,3 +88,10 @@ wait_until 10 sh -c "tmux -L $SCREEN_SOCK capture-pane -p | grep -qE 'data is [3
 shot disconnected "tops — API unreachable"
 keys q
 need "EXIT=0" 5
+
+# tops doctor on the demo namespace: each problem with its cause and fix
+sim_start --scenario "$SCENARIO" || exit 1
+wait_until 60 sh -c "$TOPS_BIN -n testops doctor | grep -q crashloop"
+screen_run "clear; $TOPS_BIN -n testops doctor --ingress-wait 1 | fold -s -w 118 | head -36"
+need "problems found in namespace testops" 20
+shot doctor "tops doctor"

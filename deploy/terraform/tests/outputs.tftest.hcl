@@ -26,11 +26,11 @@ run "overlay_and_context" {
     error_message = "the overlay's registry is the mirror"
   }
   assert {
-    condition     = yamldecode(output.values_overlay).config.extra.objectStorage.bucket == "lab1-reports"
+    condition     = yamldecode(output.values_overlay).objectStorage.bucket == "lab1-reports"
     error_message = "the overlay carries the bucket"
   }
   assert {
-    condition     = jsondecode(output.values_overlay_json).config.extra.objectStorage.endpoint == "https://s3.lab1.local"
+    condition     = jsondecode(output.values_overlay_json).objectStorage.endpoint == "https://s3.lab1.local"
     error_message = "the JSON overlay carries the endpoint"
   }
   assert {
