@@ -28,6 +28,7 @@
 	X("snapshot", cmd_snapshot, "take, list, get, delete, export or import snapshots of a release") \
 	X("snapshot-compare", cmd_snapshot_compare, "compare two snapshots; exit 1 on a regression") \
 	X("bluegreen", cmd_bluegreen, "blue/green releases: deploy, promote, abort, status (with Prometheus gates)") \
+	X("serve",    cmd_serve,    "the deployment API for CI over HTTP (previews, health, releases, SSE)") \
 	X("version",  cmd_version,  "print the version")
 
 #define X(name, fn, help) int fn(int argc, char **argv);

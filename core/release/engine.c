@@ -313,9 +313,12 @@ static int take_lease(struct op *op, struct tops_err *err)
 {
 	if (op->o->dry_run_client || op->o->dry_run_server)
 		return 0;
+	char *local = lease_default_holder();
+	char *holder = op->o->actor ? xasprintf("%s (tops serve, %s)", op->o->actor, local) : NULL;
 	const struct lease_opts lo = {.namespace_ = op->o->namespace_, .release = op->o->release,
-				      .operation = action_names[op->o->action]};
+				      .operation = action_names[op->o->action], .holder = holder};
 	int rc = lease_acquire(op->kc, &lo, &op->lease, err);
+	free(holder), free(local);
 	if (rc == 0 && strcmp(lease_kind(op->lease), "Lease"))
 		emit(op, EE_WARNING, NULL, "Leases are forbidden here: the release is locked with "
 		     "ConfigMap %s/%s instead", op->o->namespace_, lease_name(op->lease));
@@ -918,7 +921,7 @@ static void write_audit(struct op *op, int rc, const struct tops_err *err)
 				.to_revision = op->cur ? op->cur->version : 0, .chart = chart,
 				.values_sha256 = *op->values_sha ? op->values_sha : NULL, .result = result,
 				.error = rc < 0 ? tops_err_msg(err) : NULL, .started_ms = op->started_ms,
-				.ended_ms = wall_ms()};
+				.ended_ms = wall_ms(), .actor = op->o->actor};
 	struct tops_err ae = {0};
 	if (audit_record(op->kc, &e, &ae) < 0)
 		emit(op, EE_WARNING, NULL, "audit: %s", tops_err_msg(&ae));

@@ -55,6 +55,8 @@ struct engine_opts {
 	int restarts_per_replica;    /* 0: 2 */
 	int history_max;             /* 0: unlimited; upgrade default 10 is the CLI's */
 	const char *description, *field_manager, *cascade;
+	const char *actor;           /* who asked (an API caller's token name): recorded in the audit
+	                              * and in the lease holder; NULL: the local user alone */
 	volatile sig_atomic_t *abort;    /* set by SIGINT/SIGTERM: stop, roll back when atomic */
 	/* Called after pre-flight and before anything is written, with the objects to apply (with
 	 * their ownership metadata) and those the new revision drops; false cancels (--diff asks
