@@ -53,9 +53,11 @@ wait_for "40 120" 5 && pass "the terminal's size reaches the shell" || fail "the
 tm resize-window -x 100 -y 30 2>/dev/null || tm resize-pane -x 100 -y 30
 tm send-keys -l "stty size"; keys Enter
 wait_for "30 100" 5 && pass "a resize reaches the shell" || fail "a resize reaches the shell" "$(capture | tail -3 | tr '\n' '|')"
-tm resize-window -x 120 -y 40 2>/dev/null || tm resize-pane -x 120 -y 40
 tm send-keys -l "exit"; keys Enter
 wait_for "ended (exit status 0)" 10 && pass "exit returns to the console" || fail "exit returns to the console" "$(capture | tail -3 | tr '\n' '|')"
+# Back to the first size after the shell: the console follows a resize once it has the terminal.
+tm resize-window -x 120 -y 40 2>/dev/null || tm resize-pane -x 120 -y 40
+wait_until 5 sh -c "tmux -L '$SCREEN_SOCK' capture-pane -p | head -2 | tail -1 | grep -q '─┐\$' && test \$(tmux -L '$SCREEN_SOCK' capture-pane -p | head -2 | tail -1 | wc -m) -ge 120"
 grep -q "\"action\":\"shell\"" "$HOME/.local/state/tops/audit.jsonl" && grep '"action":"shell"' "$HOME/.local/state/tops/audit.jsonl" | grep -q "pod/$POD.*exit 0" \
   && pass "the shell is audited" || fail "the shell is audited" "$(tail -1 "$HOME/.local/state/tops/audit.jsonl" 2>&1)"
 wait_until 5 sh -c "! tmux -L '$SCREEN_SOCK' capture-pane -p | grep -q hello-from-the-shell"
