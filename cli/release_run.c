@@ -3,6 +3,9 @@
 #include "cli/release_cli.h"
 #include "cli/release_run.h"
 #include "cli/release_diff.h"
+#include "cli/gate_cli.h"
+
+#include "core/base/config.h"
 
 #include "core/base/options.h"
 
@@ -128,10 +131,27 @@ int rel_run(enum rel_cmd cmd, int argc, char **argv)
 		o.ud = &dc;
 	}
 	rel_signals(&stop);
+	struct tops_config *cfg = NULL;
+	struct gate_cli_check gc = {.file = a.gate, .values = user, .stop = &stop, .max_ms = o.timeout_ms};
+	struct gate *pre = NULL;
+	if (a.gate && gate_load(a.gate, NULL, &pre, &err) == 0)
+		gate_free(pre);
+	else if (a.gate)
+		tops_err_prefix(&err, "gate");
+	if (a.gate && !err.msg && config_load(&tops_opts, &cfg, &err) == 0) {
+		gc.cfg = cfg;
+		o.wait = true;
+		o.post_ready = gate_cli_post_ready;
+		o.post_ready_ud = &gc;
+	}
 	struct engine_result res;
-	int rc = engine_run(kc, &o, &res, &err);
+	int rc = a.gate && !cfg ? -TOPS_EINVAL : engine_run(kc, &o, &res, &err);
+	if (a.gate && !cfg)
+		memset(&res, 0, sizeof res);
 	int code = report(&a, k, &res, rc, &err);
 	engine_result_done(&res);
+	value_unref(gc.run);
+	config_free(cfg);
 	tops_err_clear(&err);
 	value_unref(user);
 	kube_client_free(kc);
