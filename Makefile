@@ -7,13 +7,14 @@ PKGS    := ncursesw libuv libcurl libcjson yaml-0.1 zlib libpcre2-8 libcrypto
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE
 PKGCF   := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKGLIB  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser -lcrypt -lm -lpthread
+PKGLIB  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhttp_parser -lwslay -lcrypt -lm -lpthread
 ALLCF   := $(WARN) $(CFLAGS) $(PKGCF) -I.
 SANFL   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 CORE_SRC := $(wildcard core/*/*.c)
 TUI_SRC  := $(wildcard tui/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
+SERVE_SRC := $(wildcard serve/*.c)
 SIM_SRC  := $(wildcard tests/kubesim/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -21,6 +22,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 CORE_OBJ := $(CORE_SRC:%.c=obj/%.o)
 TUI_OBJ  := $(TUI_SRC:%.c=obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=obj/%.o)
+SERVE_OBJ := $(SERVE_SRC:%.c=obj/%.o)
 SIM_OBJ  := $(SIM_SRC:%.c=obj/%.o)
 SAN_OBJ  := $(CORE_SRC:%.c=obj-san/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=bin/test/%)
@@ -47,9 +49,9 @@ obj-san/libtopscore.a: $(SAN_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-bin/tops: $(CLI_OBJ) $(TUI_OBJ) obj/libtopscore.a
+bin/tops: $(CLI_OBJ) $(TUI_OBJ) $(SERVE_OBJ) obj/libtopscore.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(TUI_OBJ) obj/libtopscore.a $(PKGLIB)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(TUI_OBJ) $(SERVE_OBJ) obj/libtopscore.a $(PKGLIB) -lssl
 
 bin/kubesim: $(SIM_OBJ) obj/libtopscore.a
 	@mkdir -p bin
@@ -107,5 +109,5 @@ install: all
 clean:
 	rm -rf bin obj obj-san obj-fuzz
 
--include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVE_OBJ:.o=.d) $(SIM_OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
 -include $(UNIT_BIN:=.d)  # unit tests compile tui/ sources in

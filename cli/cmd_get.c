@@ -1,4 +1,4 @@
-/* tops get — list or watch pods, PVCs, deployments, replicasets, statefulsets, services and
+/* tops get — list or watch pods, PVCs, deployments, replicasets, statefulsets, daemonsets, services and
  * events with kubectl's columns; -w survives dropped watches and 410s. */
 #include "cli/commands.h"
 #include "cli/release_get.h"
@@ -52,7 +52,8 @@ static void get_usage(FILE *f)
 {
 	fprintf(f, "Usage: tops get KIND [NAME...] [flags]\n\n"
 		   "KIND: pods (po), persistentvolumeclaims (pvc), deployments (deploy),\n"
-		   "      replicasets (rs), statefulsets (sts), services (svc), events (ev)\n\nFlags:\n");
+		   "      replicasets (rs), statefulsets (sts), daemonsets (ds), services (svc),\n"
+		   "      events (ev)\n\nFlags:\n");
 	for (size_t i = 0; i < ARRAY_LEN(get_flags); i++) {
 		char left[64];
 		snprintf(left, sizeof left, "%s%s%s%s", get_flags[i].shrt ? get_flags[i].shrt : "",
@@ -138,7 +139,7 @@ static int parse_args(struct get_opts *g, int argc, char **argv)
 	}
 	if (!kind) {
 		fprintf(stderr, "tops: get: which kind? (pods, pvc, deployments, replicasets, "
-				"statefulsets, services, events)\n");
+				"statefulsets, daemonsets, services, events)\n");
 		return -1;
 	}
 	char *slash = strchr(kind, '/');
@@ -336,6 +337,21 @@ static void rs_cells(const union st_record *r, bool wide, int64_t now, struct ro
 		wl_wide(w, true, row);
 }
 
+static void ds_cells(const union st_record *r, bool wide, int64_t now, struct row *row)
+{
+	const struct st_workload *w = &r->wl;
+	char a[32];
+	row_add(row, "%d", w->spec_replicas);
+	row_add(row, "%d", w->current);
+	row_add(row, "%d", w->ready);
+	row_add(row, "%d", w->updated);
+	row_add(row, "%d", w->available);
+	row_add(row, "%s", w->node_selector);
+	row_add(row, "%s", age(w->meta.created, now, a));
+	if (wide)
+		wl_wide(w, true, row);
+}
+
 static void sts_cells(const union st_record *r, bool wide, int64_t now, struct row *row)
 {
 	const struct st_workload *w = &r->wl;
@@ -417,6 +433,8 @@ static const struct columns columns[KK__COUNT] = {
 	[KK_REPLICASET] = {{"NAME", "DESIRED", "CURRENT", "READY", "AGE"},
 			   {"CONTAINERS", "IMAGES", "SELECTOR"}, rs_cells},
 	[KK_STATEFULSET] = {{"NAME", "READY", "AGE"}, {"CONTAINERS", "IMAGES"}, sts_cells},
+	[KK_DAEMONSET] = {{"NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE",
+			   "NODE SELECTOR", "AGE"}, {"CONTAINERS", "IMAGES", "SELECTOR"}, ds_cells},
 	[KK_SERVICE] = {{"NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"},
 			{"SELECTOR"}, svc_cells},
 	[KK_EVENT] = {{"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"},

@@ -1,6 +1,8 @@
 /* tops validate — kubeconform-compatible manifest validation (same flags, output and exit
  * codes, single- or double-dash spellings), plus --lint. */
 #include "cli/commands.h"
+#include "core/base/options.h"
+#include "core/kube/kube.h"
 #include "core/validate/validate.h"
 
 #include <errno.h>
@@ -19,7 +21,7 @@ enum fkind { F_BOOL, F_STR, F_INT, F_LIST, F_VERSION };
 
 struct vconf {
 	bool debug, exit_on_error, help, ignore_missing, skip_tls, strict, summary, version, verbose;
-	bool lint, require_digests;
+	bool lint, require_digests, cluster;
 	const char *cache, *output, *skip, *reject, *k8s_version, *storage_classes;
 	long workers;
 	char **locations, **ignore_patterns, **files;
@@ -39,6 +41,7 @@ struct vflag {
 /* Sorted by name, like Go's flag.PrintDefaults. */
 static const struct vflag vflags[] = {
 	{"cache", F_STR, OFF(cache), "string", NULL, "cache schemas downloaded via HTTP to this folder (accepted; tops reads local schemas only)"},
+	{"cluster", F_BOOL, OFF(cluster), NULL, NULL, "validate against the schemas the cluster serves (/openapi/v3 of the kubeconfig's context or --server), cached; before any -schema-location"},
 	{"debug", F_BOOL, OFF(debug), NULL, NULL, "print debug information"},
 	{"exit-on-error", F_BOOL, OFF(exit_on_error), NULL, NULL, "immediately stop execution when the first error is encountered"},
 	{"h", F_BOOL, OFF(help), NULL, NULL, "show help information"},
@@ -75,7 +78,9 @@ static void usage(FILE *f)
 		fputc('\n', f);
 	}
 	fprintf(f, "\nSchemas are read from local directories in kubeconform's layout; \"default\" is\n"
-		   "$XDG_DATA_HOME/tops/schemas (~/.local/share/tops/schemas). Exit status: 0 all valid, 1 otherwise.\n");
+		   "$XDG_DATA_HOME/tops/schemas (~/.local/share/tops/schemas). With -cluster the cluster's own\n"
+		   "OpenAPI v3 schemas come first (cached per server version in $XDG_CACHE_HOME/tops/openapi);\n"
+		   "then the schema locations, if any are given. Exit status: 0 all valid, 1 otherwise.\n");
 }
 
 static void list_push(char ***list, size_t *n, char *item)
@@ -232,6 +237,50 @@ static void log_fatal(const char *msg)
 	fprintf(stderr, "%s %s\n", stamp, msg);
 }
 
+/* The apiVersions of the inputs that are plain files or stdin's text (directories are read
+ * later, their documents fetched as they come), so their documents are fetched at once. */
+static void prefetch(struct openapi_cluster *oc, struct vconf *c, const char *stdin_text, size_t stdin_len)
+{
+	char **avs = NULL;
+	size_t n = 0;
+	if (stdin_text)
+		openapi_scan_api_versions(stdin_text, stdin_len, &avs, &n);
+	for (size_t i = 0; !stdin_text && i < c->nfiles; i++) {
+		struct stat st;
+		char *text;
+		size_t len;
+		if (stat(c->files[i], &st) < 0 || !S_ISREG(st.st_mode) || read_file(c->files[i], 0, &text, &len, NULL) < 0)
+			continue;
+		openapi_scan_api_versions(text, len, &avs, &n);
+		free(text);
+	}
+	struct tops_err err = {0};
+	if (openapi_cluster_prefetch(oc, (const char *const *)avs, n, &err) < 0)
+		fprintf(stderr, "tops: warning: %s\n", tops_err_msg(&err));
+	tops_err_clear(&err);
+	for (size_t i = 0; i < n; i++)
+		free(avs[i]);
+	free(avs);
+}
+
+/* -cluster: the client and the cluster's schemas. A server without /openapi/v3 is a warning
+ * (validation goes on with the schema locations); anything else is an error. */
+static int cluster_open(struct kube_client **kc, struct openapi_cluster **oc)
+{
+	struct tops_err err = {0};
+	int rc = kube_client_new(NULL, &tops_opts, kc, &err);
+	if (rc == 0)
+		rc = openapi_cluster_open(*kc, NULL, oc, &err);
+	if (rc == -TOPS_ENOENT && *kc) {
+		fprintf(stderr, "tops: warning: %s\n", tops_err_msg(&err));
+		rc = 0;
+	} else if (rc < 0) {
+		fprintf(stderr, "tops: -cluster: %s\n", tops_err_msg(&err));
+	}
+	tops_err_clear(&err);
+	return rc;
+}
+
 static int run(struct vconf *c, bool use_stdin)
 {
 	struct tops_err err = {0};
@@ -249,6 +298,19 @@ static int run(struct vconf *c, bool use_stdin)
 	int rc = 1;
 	struct run_state st = {.ok = true, .exit_on_error = c->exit_on_error};
 	struct validator *v = NULL;
+	struct kube_client *kc = NULL;
+	struct openapi_cluster *oc = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	if (use_stdin && read_file("-", 0, &text, &len, &err) < 0) {
+		fprintf(stderr, "tops: %s\n", tops_err_msg(&err));
+		goto done;
+	}
+	if (c->cluster && cluster_open(&kc, &oc) < 0)
+		goto done;
+	if (oc)
+		prefetch(oc, c, text, len);
+	o.cluster = oc;
 	st.out = validate_output_new(c->output ? c->output : "text", stdout, c->summary, use_stdin, c->verbose, &err);
 	if (!st.out || !(v = validator_new(&o, &err))) {
 		fprintf(stderr, "%s\n", tops_err_msg(&err));
@@ -256,14 +318,7 @@ static int run(struct vconf *c, bool use_stdin)
 	}
 	st.lint_to = !c->output || !strcmp(c->output, "text") || !strcmp(c->output, "pretty") ? stdout : stderr;
 	if (use_stdin) {
-		char *text;
-		size_t len;
-		if (read_file("-", 0, &text, &len, &err) < 0) {
-			fprintf(stderr, "tops: %s\n", tops_err_msg(&err));
-			goto done;
-		}
 		validator_run_text(v, "stdin", text, len, false, on_result, &st);
-		free(text);
 	} else {
 		validator_run_paths(v, (const char *const *)c->files, c->nfiles, on_result, &st);
 	}
@@ -271,6 +326,9 @@ static int run(struct vconf *c, bool use_stdin)
 	rc = st.ok ? 0 : 1;
 done:
 	validator_free(v);
+	openapi_cluster_free(oc);
+	kube_client_free(kc);
+	free(text);
 	validate_output_free(st.out);
 	tops_err_clear(&err);
 	free(skip);

@@ -6,7 +6,7 @@
 
 #define TOPS_COMMANDS(X) \
 	X("ui",       cmd_ui,       "open the console (the default when no subcommand is given)") \
-	X("get",      cmd_get,      "list or watch pods, pvc, deployments, replicasets, statefulsets, events, services") \
+	X("get",      cmd_get,      "list or watch pods, pvc, deployments, replicasets, statefulsets, daemonsets, events, services") \
 	X("top",      cmd_top,      "CPU and memory of pods or usage of PVCs, from Prometheus") \
 	X("render",   cmd_render,   "render a chart like `helm template`") \
 	X("eval",     cmd_eval,     "evaluate a template snippet with the chart functions") \
@@ -22,7 +22,13 @@
 	X("test",     cmd_test,     "run a release's test hooks") \
 	X("apply",    cmd_apply,    "apply plain manifests server-side (-f FILE|DIR|-)") \
 	X("audit",    cmd_audit,    "the actions this tops took (the audit file)") \
+	X("exec",     cmd_exec,     "run a command in a container (the API's exec over WebSocket)") \
+	X("port-forward", cmd_port_forward, "forward local ports to a pod's ports (the API's portforward)") \
+	X("doctor",   cmd_doctor,   "find what keeps a release from working: cause and the fixing command") \
+	X("snapshot", cmd_snapshot, "take, list, get, delete, export or import snapshots of a release") \
+	X("snapshot-compare", cmd_snapshot_compare, "compare two snapshots; exit 1 on a regression") \
 	X("bluegreen", cmd_bluegreen, "blue/green releases: deploy, promote, abort, status (with Prometheus gates)") \
+	X("serve",    cmd_serve,    "the deployment API for CI over HTTP (previews, health, releases, SSE)") \
 	X("version",  cmd_version,  "print the version")
 
 #define X(name, fn, help) int fn(int argc, char **argv);

@@ -51,8 +51,11 @@ static void usage(FILE *f)
 	fprintf(f, "tops — terminal deployment console for Kubernetes\n\n"
 		   "Usage:\n  tops [global flags]                 open the console\n"
 		   "  tops COMMAND [flags] [global flags]\n\nCommands:\n");
+	int w = 0;
 	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+		w = (int)strlen(commands[i].name) > w ? (int)strlen(commands[i].name) : w;
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+		fprintf(f, "  %-*s %s\n", w, commands[i].name, commands[i].help);
 	fprintf(f, "\nGlobal flags:\n");
 	for (size_t i = 0; i < ARRAY_LEN(gflags); i++) {
 		char left[64];

@@ -5,6 +5,7 @@
 #include "core/base/timefmt.h"
 #include "core/base/yaml_emit.h"
 #include "core/chart/strvals.h"
+#include "core/chart/valflags.h"
 #include "core/chart/values.h"
 
 #include <errno.h>
@@ -54,7 +55,9 @@ static const struct rflag rflags[] = {
 	{"--history-max", NULL, RF_LONG, A(history_max), RC_UPGRADE | RC_ROLLBACK, "N", "records kept per release (default 10; 0 no limit)"},
 	{"--cleanup-on-fail", NULL, RF_BOOL, A(cleanup_on_fail), RC_UPGRADE | RC_ROLLBACK, NULL, "delete new objects when the operation fails"},
 	{"--gate", NULL, RF_STR, A(gate), DEPLOY, "FILE", "a metric gate run once ready (implies --wait); failing it fails the operation"},
+	{"--skip-schema-validation", NULL, RF_BOOL, A(skip_schema_validation), DEPLOY, NULL, "do not check the rendered objects against the cluster's OpenAPI v3 schemas"},
 	{"--take-over", NULL, RF_BOOL, A(take_over), RC_UPGRADE, NULL, "proceed over a pending revision no tops holds (helm's)"},
+	{"--snapshot", NULL, RF_BOOL, A(snapshot), RC_UPGRADE, NULL, "take snapshot pre before and post after a successful upgrade; print their compare"},
 	{"--grace", NULL, RF_STR, A(grace), MUTATE, "DURATION", "image pull and scheduling grace before failing early (default 20s)"},
 	{"--restarts-per-replica", NULL, RF_LONG, A(restarts), MUTATE, "N", "crash-loop restarts allowed per replica (default 2)"},
 	{"--keep-history", NULL, RF_BOOL, A(keep_history), RC_UNINSTALL, NULL, "keep the records (status uninstalled)"},
@@ -197,25 +200,11 @@ struct value *rel_user_values(const struct rel_args *a, struct tops_err *err)
 
 struct value *rel_values_of(const struct val_flag *f, size_t nf, struct tops_err *err)
 {
-	static const struct { const char *flag; enum strvals_kind kind; } order[] = {
-		{"--set-json", STRVALS_JSON}, {"--set", STRVALS_SET}, {"--set-string", STRVALS_STRING},
-		{"--set-file", STRVALS_FILE}, {"--set-literal", STRVALS_LITERAL},
-	};
-	const char **files = xcalloc(nf + 1, sizeof *files);
-	size_t nfiles = 0;
+	struct valflag *vf = xcalloc(nf + 1, sizeof *vf);
 	for (size_t i = 0; i < nf; i++)
-		if (!strcmp(f[i].flag, "--values") || !strcmp(f[i].flag, "-f"))
-			files[nfiles++] = f[i].val;
-	struct value *user = values_merge_files(files, nfiles, err);
-	free(files);
-	for (size_t k = 0; user && k < ARRAY_LEN(order); k++)
-		for (size_t i = 0; user && i < nf; i++)
-			if (!strcmp(f[i].flag, order[k].flag) &&
-			    strvals_parse_into(order[k].kind, f[i].val, user, NULL, NULL, err) < 0) {
-				tops_err_prefix(err, "%s %s", order[k].flag, f[i].val);
-				value_unref(user);
-				user = NULL;
-			}
+		vf[i] = (struct valflag){.flag = f[i].flag, .val = f[i].val};
+	struct value *user = valflags_merge(vf, nf, err);
+	free(vf);
 	return user;
 }
 

@@ -29,7 +29,9 @@ struct rel_args {
 	bool install, create_namespace, wait, wait_for_jobs, atomic, no_hooks, diff, yes;
 	bool force_conflicts, reuse_values, reset_values, reset_then_reuse, cleanup_on_fail;
 	bool take_over, keep_history, all, deployed, failed, pending, superseded, uninstalled;
+	bool skip_schema_validation;
 	bool show_resources, help;
+	bool snapshot;               /* upgrade --snapshot: pre before, post after, compare printed */
 	const char *dry_run;         /* NULL, "client", "server", "none" */
 	const char *timeout, *grace, *description, *field_manager, *cascade, *output, *filter;
 	const char *max;             /* history --max */

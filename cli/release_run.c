@@ -6,6 +6,7 @@
 #include "cli/gate_cli.h"
 
 #include "core/base/config.h"
+#include "cli/snapshot_cli.h"
 
 #include "core/base/options.h"
 
@@ -62,6 +63,7 @@ static void fill_opts(const struct rel_args *a, size_t k, struct engine_opts *o)
 		.dry_run_client = dry_client, .dry_run_server = a->dry_run && !strcmp(a->dry_run, "server"),
 		.force_conflicts = a->force_conflicts, .cleanup_on_fail = a->cleanup_on_fail,
 		.take_over = a->take_over, .keep_history = a->keep_history,
+		.skip_schema_validation = a->skip_schema_validation,
 		.timeout_ms = rel_duration_ms(a->timeout, 300000), .grace_ms = rel_duration_ms(a->grace, 20000),
 		.restarts_per_replica = (int)a->restarts, .history_max = (int)a->history_max,
 		.description = a->description, .field_manager = a->field_manager, .cascade = a->cascade,
@@ -94,6 +96,29 @@ static int report(const struct rel_args *a, size_t k, const struct engine_result
 			printf("\n(dry run: nothing was written)\n");
 	}
 	return 0;
+}
+
+/* upgrade --snapshot: the pre snapshot; a release that cannot be snapshotted (not installed
+ * yet with --install) is said and the upgrade goes on without one. */
+static char *snapshot_before(struct kube_client *kc, const struct engine_opts *o)
+{
+	struct snap_take_args t = {.release = o->release, .namespace_ = o->namespace_, .label = "pre"};
+	char *id = NULL;
+	if (snap_cli_take(kc, &t, &id) != 0)
+		fprintf(stderr, "tops: upgrade --snapshot: no pre snapshot; the upgrade goes on without a compare\n");
+	return id;
+}
+
+static void snapshot_after(struct kube_client *kc, const struct engine_opts *o, const char *pre)
+{
+	struct snap_take_args t = {.release = o->release, .namespace_ = o->namespace_, .label = "post"};
+	char *post = NULL;
+	if (snap_cli_take(kc, &t, &post) == 0) {
+		printf("\n");
+		fflush(stdout);
+		snap_cli_compare(kc, o->namespace_, o->release, pre, post, -1, "text");
+	}
+	free(post);
 }
 
 int rel_run(enum rel_cmd cmd, int argc, char **argv)
@@ -133,9 +158,9 @@ int rel_run(enum rel_cmd cmd, int argc, char **argv)
 	rel_signals(&stop);
 	struct tops_config *cfg = NULL;
 	struct gate_cli_check gc = {.file = a.gate, .values = user, .stop = &stop, .max_ms = o.timeout_ms};
-	struct gate *pre = NULL;
-	if (a.gate && gate_load(a.gate, NULL, &pre, &err) == 0)
-		gate_free(pre);
+	struct gate *gpre = NULL;
+	if (a.gate && gate_load(a.gate, NULL, &gpre, &err) == 0)
+		gate_free(gpre);
 	else if (a.gate)
 		tops_err_prefix(&err, "gate");
 	if (a.gate && !err.msg && config_load(&tops_opts, &cfg, &err) == 0) {
@@ -144,11 +169,16 @@ int rel_run(enum rel_cmd cmd, int argc, char **argv)
 		o.post_ready = gate_cli_post_ready;
 		o.post_ready_ud = &gc;
 	}
+	bool snap = a.snapshot && cmd == RC_UPGRADE && !o.dry_run_client && !o.dry_run_server;
+	char *pre = snap ? snapshot_before(kc, &o) : NULL;
 	struct engine_result res;
 	int rc = a.gate && !cfg ? -TOPS_EINVAL : engine_run(kc, &o, &res, &err);
 	if (a.gate && !cfg)
 		memset(&res, 0, sizeof res);
 	int code = report(&a, k, &res, rc, &err);
+	if (pre && rc == 0)
+		snapshot_after(kc, &o, pre);
+	free(pre);
 	engine_result_done(&res);
 	value_unref(gc.run);
 	config_free(cfg);

@@ -5,7 +5,7 @@ set -u
 PKGS="build-essential pkg-config clang libncurses-dev libuv1-dev libcurl4-openssl-dev libcjson-dev
 libyaml-dev zlib1g-dev libcmocka-dev libhttp-parser-dev libpcre2-dev libssl-dev
 prometheus tmux python3-pil fonts-dejavu-core procps curl jq tzdata libclang-rt-14-dev libxml2-utils time
-nghttp2-proxy openssl iproute2 apache2-utils libcrypt-dev python3-pyte"
+nghttp2-proxy openssl iproute2 apache2-utils libcrypt-dev python3-pyte libwslay-dev wrk python3-yaml"
 missing=""
 for p in $PKGS; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)

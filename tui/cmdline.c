@@ -1,6 +1,9 @@
 /* cmdline — the `/` filter prompt and the `:` command line with Tab completion. */
 #include "tui/data.h"
 #include "tui/metrics_ui.h"
+#include "tui/portfwds.h"
+#include "tui/op.h"
+#include "tui/releases.h"
 
 
 #include <curses.h>
@@ -21,6 +24,16 @@ static int cmd_deploy(struct ui *ui, const char *arg) { return cmd_focus(ui, 2);
 static int cmd_events(struct ui *ui, const char *arg) { return cmd_focus(ui, 3); }
 static int cmd_quit(struct ui *ui, const char *arg)
 {
+	if (op_busy())
+		ui->quit_ask = true; /* as `q`: wait, abort or leave it headless */
+	else
+		ui->quit = true;
+	return 0;
+}
+
+/* :q! quits at once; an operation still running finishes headless (tui/ui.c). */
+static int cmd_quit_now(struct ui *ui, const char *arg)
+{
 	ui->quit = true;
 	return 0;
 }
@@ -31,6 +44,7 @@ static int cmd_switch(struct ui *ui, const char *ns, const char *ctx)
 	while (ui_pop(ui)) /* open views hold requests of the old client */
 		;
 	metrics_ui_stop(); /* its requests use the old client */
+	portfwds_stop_all(); /* so do the port-forwards */
 	int rc = data_switch(ui, ns, ctx, &err);
 	metrics_ui_start(ui);
 	if (rc < 0) {
@@ -71,7 +85,13 @@ static const struct { const char *name; command_fn fn; bool arg; } commands[] = 
 	{"ctx", cmd_ctx, true}, {"context", cmd_ctx, true},
 	{"metrics", metrics_command, false}, {"top", metrics_command, false},
 	{"render", render_command, true},
-	{"q", cmd_quit, false}, {"quit", cmd_quit, false}, {"q!", cmd_quit, false},
+	{"pf", portfwds_command, false}, {"port-forwards", portfwds_command, false},
+	{"snapshots", snapshots_command, true}, {"snap", snapshots_command, true},
+	{"releases", releases_command, false}, {"rel", releases_command, false},
+	{"upgrade", upgrade_command, true}, {"rollback", rollback_command, true},
+	{"uninstall", uninstall_command, true}, {"apply", apply_command, true},
+	{"op", op_command, false}, {"audit", audit_command, true},
+	{"q", cmd_quit, false}, {"quit", cmd_quit, false}, {"q!", cmd_quit_now, false},
 };
 
 int ui_command(struct ui *ui, const char *line)
@@ -93,7 +113,7 @@ int ui_command(struct ui *ui, const char *line)
 	if (i < ARRAY_LEN(commands))
 		rc = commands[i].fn(ui, argc);
 	else if (wl)
-		ui_message(ui, true, "unknown command :%.*s (try :pods :pvc :deploy :events :metrics :render :ns :ctx :q)",
+		ui_message(ui, true, "unknown command :%.*s (try :pods :pvc :deploy :events :metrics :render :snapshots :releases :audit :ns :ctx :q)",
 			   (int)wl, line);
 	free(argc);
 	return rc;

@@ -2,6 +2,8 @@
 #include "tui/data.h"
 
 #include "core/base/options.h"
+#include "tui/op.h"
+#include "tui/relwatch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,11 +47,19 @@ static void on_change(enum kube_kind k, enum st_op op, const union st_record *re
 {
 	struct tui_data *d = ud;
 	d->version[k]++;
+	if (k == KK_POD)
+		op_pod_changed(op == ST_DELETED ? NULL : rec, op == ST_DELETED ? rec : old);
 	struct ui *ui = d->ui;
 	for (int i = 0; i < 4; i++)
 		if (ui->dash[i] && ui->dash[i]->ops->changed)
 			ui->dash[i]->ops->changed(ui->dash[i], (int)k);
 	ui_data_dirty(ui);
+}
+
+static void rel_changed(void *ud)
+{
+	struct tui_data *d = ud;
+	ui_data_dirty(d->ui);
 }
 
 static void informers_start(struct tui_data *d)
@@ -96,6 +106,7 @@ static struct tui_data *data_create(struct ui *ui, struct tops_err *err)
 	d->sub = store_subscribe(d->store, on_change, d);
 	d->fresh_wall = now_wall();
 	informers_start(d);
+	d->rel = relwatch_new(d->client, d->ns, rel_changed, d);
 	return d;
 fail:
 	data_free(d);
@@ -113,6 +124,7 @@ void data_free(struct tui_data *d)
 	if (!d)
 		return;
 	informers_stop(d);
+	relwatch_free(d->rel);
 	if (d->store) {
 		store_unsubscribe(d->store, d->sub);
 		store_free(d->store);

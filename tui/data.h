@@ -33,6 +33,7 @@ struct tui_data {
 	char *ns;                  /* NULL: all namespaces */
 	char *context;             /* owned copies for the header */
 	char *server;
+	struct relwatch *rel;      /* release records (tui/relwatch.c) */
 };
 
 /* Creates the client from tops_opts (kubeconfig errors are returned with words) and starts the

@@ -4,6 +4,8 @@
 
 #include "core/kube/kstatus.h"
 #include "tui/metrics_ui.h"
+#include "tui/op.h"
+#include "tui/relwatch.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -51,11 +53,54 @@ void header_draw(struct ui *ui, int y, int w)
 		d->fresh_wall = now_wall();
 }
 
+/* Another process's operation: the first pending release record and its lock. */
+static bool elsewhere_line(struct ui *ui, char *buf, size_t n)
+{
+	struct history h;
+	if (!ui->data->rel)
+		return false;
+	relwatch_latest(ui->data->rel, &h);
+	bool found = false;
+	for (size_t i = 0; i < h.n && !found; i++) {
+		const struct release *r = h.r[i];
+		enum release_status st = r->info.status;
+		if (st != RS_PENDING_INSTALL && st != RS_PENDING_UPGRADE && st != RS_PENDING_ROLLBACK)
+			continue;
+		const struct rw_lease *l = relwatch_lease(ui->data->rel, r->namespace_, r->name);
+		char age[32];
+		int64_t since = l && l->acquired ? l->acquired : r->info.last_deployed.sec;
+		kstatus_human_duration(ui->clock_s - since > 0 ? ui->clock_s - since : 0, age, sizeof age);
+		snprintf(buf, n, " %s %s revision %d %s %s %s %s  (elsewhere; o in :releases follows it)",
+			 release_status_str(st), r->name, r->version, term_glyph(G_BULLET),
+			 l ? l->holder : "no lock seen", term_glyph(G_BULLET), age);
+		found = true;
+	}
+	relwatch_history_done(&h);
+	return found;
+}
+
+/* The operation's line on every screen: this console's (running, or its result until
+ * dismissed), else one started elsewhere. */
+static int op_banner(struct ui *ui, int y, int w)
+{
+	char line[768];
+	enum tui_role role = ROLE_WARN;
+	bool own = op_header_line(line + 1, sizeof line - 1, &role);
+	if (own)
+		line[0] = ' ';
+	else if (op_busy() || !elsewhere_line(ui, line, sizeof line))
+		return 0;
+	draw_text(y, 0, w, line, term_attr(own ? role : ROLE_WARN) | A_REVERSE, true);
+	return 1;
+}
+
 int banner_draw(struct ui *ui, int y, int w)
 {
 	struct tui_data *d = ui->data;
+	int rows = op_banner(ui, y, w);
+	y += rows;
 	if (!data_is_down(d))
-		return metrics_ui_banner(y, w);
+		return rows + metrics_ui_banner(y, w);
 	uint64_t now = now_ms();
 	long retry = d->retry_at_ms > now ? (long)((d->retry_at_ms - now + 999) / 1000) : 0;
 	char age[32], line[768];
@@ -65,7 +110,7 @@ int banner_draw(struct ui *ui, int y, int w)
 		 term_glyph(G_BULLET), retry, term_glyph(G_BULLET), age, term_glyph(G_BULLET),
 		 d->error ? d->error : "connection lost");
 	draw_text(y, 0, w, line, term_attr(ROLE_BANNER), true);
-	return 1 + metrics_ui_banner(y + 1, w);
+	return rows + 1 + metrics_ui_banner(y + 1, w);
 }
 
 static size_t action_index(const struct key_entry *keys, size_t n, enum tui_action a)
@@ -102,7 +147,8 @@ void footer_draw(struct ui *ui, int y, int w)
 	for (size_t g = 0; g < ARRAY_LEN(first); g++)
 		x = footer_item(y, x, w, &keys[action_index(keys, n, first[g])]);
 	for (size_t i = 0; i < n; i++)
-		if ((keys[i].scope & mask) && !(keys[i].action >= ACT_PANE1 && keys[i].action <= ACT_PANE4))
+		if ((keys[i].scope & mask) && !(keys[i].action >= ACT_PANE1 && keys[i].action <= ACT_PANE4) &&
+		    keys_lookup(keys[i].key1, mask | KS_GLOBAL) == keys[i].action)   /* not shadowed */
 			x = footer_item(y, x, w, &keys[i]);
 	for (size_t g = 0; g < ARRAY_LEN(last); g++)
 		x = footer_item(y, x, w, &keys[action_index(keys, n, last[g])]);

@@ -1,5 +1,8 @@
 /* help — generated from the key table (tui/keys.def), so it lists exactly what dispatch does. */
+#include "tui/op.h"
 #include "tui/textview.h"
+
+#include <string.h>
 
 #include <stdlib.h>
 
@@ -12,6 +15,13 @@ static const struct { unsigned scope; const char *title; } sections[] = {
 	{KS_TEXT, "Describe, YAML and log views"},
 	{KS_LOGS, "Log view"},
 	{KS_RENDER, "Render view (:render)"},
+	{KS_PFWD, "Port-forwards view (:pf)"},
+	{KS_SNAPS, "Snapshots view (:snapshots)"},
+	{KS_RELEASES, "Releases view (:releases)"},
+	{KS_HISTORY, "History of a release"},
+	{KS_FORM, "Upgrade dialog (u, :upgrade)"},
+	{KS_OP, "Supervision of an operation (:op)"},
+	{KS_CONFIRM, "A plan waiting for confirmation"},
 };
 
 static const char *const commands_help[] = {
@@ -20,6 +30,12 @@ static const char *const commands_help[] = {
 	":ctx NAME  switch kubeconfig context",
 	":metrics   Metrics view (Prometheus: --prometheus URL or prometheus.url)",
 	":render [CHART] [-f VALUES]...  render, validate and diff a chart (default: config render.*)",
+	":pf        the port-forwards started with F, their connections; x stops one",
+	":snapshots [RELEASE]  the release's snapshots: take, mark two, compare",
+	":releases (:rel)  release records, live; Enter opens the history",
+	":upgrade [NAME] [CHART] [-f FILE]... [--set K=V]...  upgrade dialog [acts]",
+	":rollback NAME [REV]  :uninstall NAME  :apply FILE...  act after the plan and diff [acts]",
+	":op        the running (or last) operation     :audit [TEXT]  the audit log",
 	":q         quit",
 	"Tab completes commands, namespaces and contexts.",
 	"Filter (/): text matches names; a=b,c!=d,e in (x,y),!f is a label selector.",
@@ -32,16 +48,23 @@ static void help_fill(struct textview *tv)
 	for (size_t s = 0; s < ARRAY_LEN(sections); s++) {
 		tv_addf(tv, ROLE_TITLE_FOCUS, "%s", sections[s].title);
 		for (size_t i = 0; i < n; i++)
-			if (keys[i].scope == sections[s].scope) {
+			if (keys[i].scope & sections[s].scope) {
 				const char *label = keys_label(keys[i].action);
 				int pad = 10 - text_width(label);
-				tv_addf(tv, ROLE_NORMAL, "  %s%*s %s", label, pad > 0 ? pad : 0, "", keys[i].help);
+				bool refused = op_readonly() && strstr(keys[i].help, "[acts]");
+				tv_addf(tv, refused ? ROLE_DIM : ROLE_NORMAL, "  %s%*s %s%s", label, pad > 0 ? pad : 0, "",
+					keys[i].help, refused ? " (read-only: refused)" : "");
 			}
 		tv_add(tv, ROLE_NORMAL, "", 0);
 	}
 	tv_addf(tv, ROLE_TITLE_FOCUS, "Commands");
-	for (size_t i = 0; i < ARRAY_LEN(commands_help); i++)
-		tv_addf(tv, ROLE_NORMAL, "  %s", commands_help[i]);
+	for (size_t i = 0; i < ARRAY_LEN(commands_help); i++) {
+		bool refused = op_readonly() && strstr(commands_help[i], "[acts]");
+		tv_addf(tv, refused ? ROLE_DIM : ROLE_NORMAL, "  %s%s", commands_help[i],
+			refused ? " (read-only: refused)" : "");
+	}
+	if (op_readonly())
+		tv_addf(tv, ROLE_WARN, "Read-only mode: the actions marked [acts] are refused and change nothing.");
 }
 
 static void help_draw(struct pane *p)

@@ -65,4 +65,9 @@ struct pane *render_pane_new(struct ui *ui, const char *chart, const char *const
 int metrics_command(struct ui *ui, const char *arg);
 int render_command(struct ui *ui, const char *arg);
 
+/* tui/pane_snapshots.c: the Snapshots view of a release (NULL: config render.release, else
+ * "testops") in the console's namespace, and its `:snapshots [RELEASE]` command. */
+struct pane *snapshots_pane_new(struct ui *ui, const char *release);
+int snapshots_command(struct ui *ui, const char *arg);
+
 #endif

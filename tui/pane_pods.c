@@ -3,6 +3,7 @@
 
 #include "core/kube/kstatus.h"
 #include "tui/metrics_ui.h"
+#include "tui/portfwds.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -116,9 +117,16 @@ static void pod_sort_key(const struct table_row *row, int col, int64_t *num, con
 
 static bool pod_key(struct pane *pn, const struct table_row *row, enum tui_action a)
 {
-	if (a != ACT_LOGS)
+	const struct st_pod *p = &row->rec->pod;
+	if (a == ACT_SHELL)
+		podshell_open(pn->ui, p->meta.namespace_, p->meta.name,
+			      p->ncontainers ? p->containers[0].name : NULL);
+	else if (a == ACT_PORTFWD)
+		portfwds_start(pn->ui, p->meta.namespace_, p->meta.name);
+	else if (a == ACT_LOGS)
+		ui_push(pn->ui, logs_new(pn->ui, p->meta.namespace_, p->meta.name));
+	else
 		return false;
-	ui_push(pn->ui, logs_new(pn->ui, row->rec->meta.namespace_, row->rec->meta.name));
 	return true;
 }
 

@@ -6,6 +6,7 @@
 #include "tui/data.h"
 
 #include "core/base/config.h"
+#include "core/base/options.h"
 #include "core/chart/renderjob.h"
 
 #include <curses.h>
@@ -70,6 +71,8 @@ static void render_start(struct pane *p)
 		.nvalues = v->nvalues, .release_name = v->release, .namespace_ = ns,
 		.schema_locations = (const char *const *)v->locations,
 		.kubernetes_version = v->kube_version,
+		/* connected: the cluster's own schemas first, fetched on the worker thread */
+		.cluster = p->ui->data && p->ui->data->client ? &tops_opts : NULL,
 	};
 	struct tops_err err = {0};
 	v->job = renderjob_start(p->ui->loop, &o, render_done_cb, p, &err);
@@ -198,19 +201,23 @@ static void rl_text_lines(struct rlines *rl, enum rl_kind k, enum tui_role role,
 	}
 }
 
-static void findings(struct rlines *rl, const struct renderjob_obj *o)
+static void findings(struct rlines *rl, const struct renderjob_obj *o, const struct renderjob_result *r)
 {
 	const struct validate_result *val = &o->val;
 	enum tui_role role = status_role(val->status);
+	char from[96] = "";
+	if (o->from_cluster && r->cluster_version)
+		snprintf(from, sizeof from, " (the cluster's %s schema)", r->cluster_version);
 	if (val->status == VAL_SKIPPED)
-		rl_addf(rl, role, "schema: no schema found for %s %s (skipped)", o->api_version, o->kind);
+		rl_addf(rl, role, "schema: no schema found for %s %s (skipped)%s", o->api_version, o->kind,
+			r->cluster_err ? " - the cluster's schemas could not be read" : "");
 	else if (val->status == VAL_VALID)
-		rl_addf(rl, role, "schema: valid");
+		rl_addf(rl, role, "schema: valid%s", from);
 	else if (val->nverrs == 0)
 		rl_addf(rl, role, "schema: %s: %s", renderjob_status_word(val->status),
 			val->err ? val->err : "");
 	else
-		rl_addf(rl, role, "schema: invalid (%zu)", val->nverrs);
+		rl_addf(rl, role, "schema: invalid (%zu)%s", val->nverrs, from);
 	for (size_t i = 0; i < val->nverrs; i++)
 		rl_addf(rl, ROLE_ERROR, "  %s:%d:%d: %s: %s", o->source, val->verrs[i].line,
 			val->verrs[i].col, val->verrs[i].path, val->verrs[i].msg);
@@ -262,7 +269,7 @@ static void build_lines(const struct rview *v, struct rlines *rl)
 		diff_lines(rl, o);
 		return;
 	}
-	findings(rl, o);
+	findings(rl, o, v->res);
 	rl_add(rl, RL_TEXT, ROLE_NORMAL, "", 0, 0);
 	size_t from = rl->n;
 	rl_text_lines(rl, RL_YAML, ROLE_NORMAL, o->text);

@@ -513,6 +513,8 @@ static bool table_key(struct pane *p, enum tui_action a, int ch)
 	table_rebuild(p, false);
 	long page = t->page > 1 ? t->page : 1;
 	const struct table_row *row = t->cur < t->n ? &t->rows[t->cur] : NULL;
+	if (a == ACT_SORT_ALT)
+		a = ACT_SORT;
 	switch (a) {
 	case ACT_DOWN: move_cursor(t, 1); return true;
 	case ACT_UP: move_cursor(t, -1); return true;

@@ -132,6 +132,33 @@ int term_init(const struct theme *th, struct tops_err *err)
 	return 0;
 }
 
+static bool term_suspended;
+
+void term_suspend(void)
+{
+	if (!term_active || term_suspended)
+		return;
+	def_prog_mode();
+	endwin();
+	fflush(stdout);
+	term_suspended = true;
+}
+
+void term_resume(void)
+{
+	if (!term_suspended)
+		return;
+	term_suspended = false;
+	reset_prog_mode();
+	term_resize();   /* the size may have changed meanwhile; every cell is drawn again */
+	refresh();
+}
+
+void term_abandon(void)
+{
+	term_active = false;
+}
+
 void term_resize(void)
 {
 	struct winsize ws;

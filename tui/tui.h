@@ -56,6 +56,13 @@ enum {
 	KS_LOGS = 1 << 5,
 	KS_RENDER = 1 << 6,     /* the Render view (tui/pane_render.c) */
 	KS_EVENTS = 1 << 7,     /* the Events pane */
+	KS_PFWD = 1 << 8,       /* the Port-forwards view (tui/portfwds.c) */
+	KS_SNAPS = 1 << 9,      /* the Snapshots view (tui/pane_snapshots.c) */
+	KS_RELEASES = 1 << 10,  /* the Releases view */
+	KS_HISTORY = 1 << 11,   /* a release's history */
+	KS_OP = 1 << 12,        /* the supervision view of an operation */
+	KS_CONFIRM = 1 << 13,   /* a plan waiting for the operator's answer */
+	KS_FORM = 1 << 14,      /* the upgrade dialog's fields */
 };
 
 enum tui_action {
@@ -88,6 +95,14 @@ struct theme;
 int term_init(const struct theme *th, struct tops_err *err);
 /* Restores the terminal; idempotent, safe from atexit. */
 void term_done(void);
+/* Hands the terminal to another program (an exec session): the shell's modes and the normal
+ * screen come back; curses keeps its picture. term_resume() restores the console's modes and
+ * draws that picture again, every cell, at the current size. */
+void term_suspend(void);
+void term_resume(void);
+/* The terminal is gone (SIGHUP, EIO): term_done() will leave curses alone (writing to a lost
+ * terminal could block or fail; there is nothing to restore). */
+void term_abandon(void);
 /* Re-reads the window size after SIGWINCH and tells curses. */
 void term_resize(void);
 /* True when the locale is UTF-8 (box drawing and block glyphs); else ASCII fallbacks. */
@@ -156,6 +171,7 @@ struct pane {
 	unsigned scope;          /* key scopes accepted (KS_*) besides KS_GLOBAL */
 	int y, x, h, w;          /* rectangle of the last layout */
 	bool focused;
+	bool text_input;         /* every key but Esc goes to the pane (a field being typed in) */
 	void *priv;
 };
 
@@ -177,6 +193,8 @@ struct ui {
 	bool quit;
 	int exit_code;
 	bool input_closed;         /* quit because stdin hung up or reached end-of-file */
+	bool quit_ask;             /* `q` during an operation: wait, abort or leave it headless? */
+	bool headless;             /* the terminal is gone: the operation finishes without it */
 	uint64_t frame_ms[30];     /* when the last frames went out (ring; see ui.c) */
 	unsigned frame_i;
 	uint64_t frames;

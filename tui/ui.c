@@ -2,7 +2,10 @@
  * 30 frames a second), layout of the dashboard, focus, zoom, the view stack and key dispatch. */
 #include "tui/tui.h"
 #include "tui/data.h"
+#include "tui/portfwds.h"
 #include "tui/metrics_ui.h"
+#include "tui/hints.h"
+#include "tui/op.h"
 
 #include <curses.h>
 #include <signal.h>
@@ -26,8 +29,30 @@ typedef void (*action_fn)(struct ui *ui);
 
 static void act_quit(struct ui *ui)
 {
-	if (!ui_pop(ui))
+	if (ui_pop(ui))
+		return;
+	if (op_busy())
+		ui->quit_ask = true; /* answered in quit_answer() */
+	else
 		ui->quit = true;
+}
+
+/* `q` during an operation: w waits (stays), a aborts it (rolls back) and quits when it ended,
+ * h restores the terminal and lets it finish headless. */
+static void quit_answer(struct ui *ui, int ch)
+{
+	ui->quit_ask = false;
+	if (ch == 'a') {
+		op_abort();
+		ui->quit = true;
+		ui_message(ui, false, "aborting: rolling back, then quitting");
+	} else if (ch == 'h') {
+		ui->quit = true;
+	} else {
+		ui_message(ui, false, "the operation goes on (:op shows it)");
+	}
+	if (ui->quit)
+		uv_stop(ui->loop);
 }
 static void act_help(struct ui *ui) { ui_push(ui, help_new(ui)); }
 static void act_back(struct ui *ui)
@@ -53,12 +78,14 @@ static void act_p4(struct ui *ui) { ui_focus(ui, 3); }
 static void act_zoom(struct ui *ui) { ui->zoom = !ui->zoom; }
 static void act_redraw(struct ui *ui) { clearok(curscr, TRUE); }
 static void act_metrics(struct ui *ui) { metrics_command(ui, ""); }
+static void act_hint_fix(struct ui *ui) { hints_fix(ui); }
 
 static const action_fn global_actions[ACT__COUNT] = {
 	[ACT_QUIT] = act_quit, [ACT_HELP] = act_help, [ACT_BACK] = act_back, [ACT_COMMAND] = act_command,
 	[ACT_FIND] = act_find, [ACT_NEXT_PANE] = act_next, [ACT_PREV_PANE] = act_prev,
 	[ACT_PANE1] = act_p1, [ACT_PANE2] = act_p2, [ACT_PANE3] = act_p3, [ACT_PANE4] = act_p4,
 	[ACT_ZOOM] = act_zoom, [ACT_REDRAW] = act_redraw, [ACT_METRICS] = act_metrics,
+	[ACT_HINT_FIX] = act_hint_fix,
 };
 
 static void ui_key(struct ui *ui, int ch)
@@ -74,7 +101,18 @@ static void ui_key(struct ui *ui, int ch)
 		ui_dirty(ui);
 		return;
 	}
+	if (ui->quit_ask) {
+		quit_answer(ui, ch);
+		ui_dirty(ui);
+		return;
+	}
 	struct pane *p = ui_active(ui);
+	if (p->text_input && ch != 27) {
+		/* a field being typed in: letters are text, not commands */
+		p->ops->key(p, keys_lookup(ch, p->scope), ch);
+		ui_dirty(ui);
+		return;
+	}
 	unsigned mask = KS_GLOBAL | p->scope | (ui->depth == 0 ? KS_DASH : 0);
 	enum tui_action a = keys_lookup(ch, mask);
 	/* the pane sees the key first (a text view's `/` searches, `q` closes a view) */
@@ -101,11 +139,17 @@ static void stdin_cb(uv_poll_t *h, int status, int events)
 		ui->quit = true;
 		ui->exit_code = 1;
 		ui->input_closed = true;
+		ui->headless = op_busy();
 		uv_stop(ui->loop);
 		return;
 	}
 	int ch;
 	while ((ch = getch()) != ERR) {
+		if (ch == 3 && op_busy()) {   /* as `q`: the operation is not left by accident */
+			ui->quit_ask = true;
+			ui_dirty(ui);
+			continue;
+		}
 		if (ch == 3) {   /* raw mode turns Ctrl-C into a key: quit as SIGINT would */
 			ui->quit = true;
 			ui->exit_code = 130;
@@ -127,6 +171,11 @@ static void signal_cb(uv_signal_t *h, int signum)
 	}
 	ui->quit = true;
 	ui->exit_code = signum == SIGINT ? 130 : signum == SIGHUP ? 129 : 143;
+	/* a lost terminal never stops an operation; SIGINT and SIGTERM abort it (rolling back) */
+	if (signum == SIGHUP)
+		ui->headless = op_busy();
+	else
+		op_abort();
 	uv_stop(ui->loop);
 }
 
@@ -314,6 +363,11 @@ static void status_line(struct ui *ui, int y, int w)
 		cmdline_draw(ui, y, w);
 		return;
 	}
+	if (ui->quit_ask) {
+		draw_text(y, 0, w, "An operation is running: w wait (stay)  a abort it (roll back) and quit  "
+			  "h leave it running headless and quit", term_attr(ROLE_BANNER), true);
+		return;
+	}
 	if (ui->message && now_ms() < ui->message_until_ms) {
 		draw_text(y, 0, w, ui->message, term_attr(ui->message_error ? ROLE_ERROR : ROLE_MESSAGE), true);
 		return;
@@ -334,6 +388,8 @@ static void ui_draw(struct ui *ui)
 	header_draw(ui, 0, w);
 	int top = 1 + banner_draw(ui, 1, w);
 	int body = h - top - 2;
+	bool hint = body > 8 && hints_have(ui);   /* a row only while there is something to say */
+	body -= hint;
 	if (ui->depth > 0) {
 		struct pane *p = ui->stack[ui->depth - 1];
 		place(p, top, 0, body, w);
@@ -341,6 +397,8 @@ static void ui_draw(struct ui *ui)
 	} else {
 		layout_dash(ui, top, body, w);
 	}
+	if (hint)
+		hints_draw(ui, top + body, w);
 	footer_draw(ui, h - 1, w);
 	status_line(ui, h - 2, w); /* last: the prompt leaves the cursor in place */
 	refresh();
@@ -408,6 +466,25 @@ static void loop_drain(uv_loop_t *loop)
 	uv_loop_close(loop);
 }
 
+/* After the loop: an operation still running is waited for (its events are no longer drawn;
+ * the engine records, audits and releases the lock itself). A lost terminal is not written to,
+ * and a second SIGHUP or a broken pipe cannot stop the wait. Returns the exit status. */
+static int finish_headless(struct ui *ui)
+{
+	int code = ui->exit_code;
+	if (op_busy()) {
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGPIPE, SIG_IGN);
+		if (!ui->headless)
+			fprintf(stderr, "tops: the operation goes on without the console; it ends in the audit log (tops audit)\n");
+		op_wait();
+		const struct op_status *s = op_current();
+		code = s && s->rc == 0 ? 0 : 1;
+	}
+	op_shutdown();
+	return code;
+}
+
 int tui_run(const struct tui_opts *o)
 {
 	struct tops_err err = {0};
@@ -424,6 +501,7 @@ int tui_run(const struct tui_opts *o)
 		goto fail;
 	panes_new(&ui);
 	metrics_ui_start(&ui);
+	hints_start(&ui);
 	if (term_init(th, &err) < 0)
 		goto fail;
 	handles_start(&ui);
@@ -431,11 +509,16 @@ int tui_run(const struct tui_opts *o)
 	ui.clock_s = now_wall();
 	uv_run(&loop, UV_RUN_DEFAULT);
 	handles_close(&ui);
+	if (ui.headless)
+		term_abandon();
 	term_done();
-	if (ui.input_closed)
+	if (ui.input_closed && !ui.headless)
 		fprintf(stderr, "tops: the terminal closed (end of input)\n");
+	ui.exit_code = finish_headless(&ui);
 	ui_free(&ui);
 	metrics_ui_stop();
+	portfwds_stop_all();   /* their listeners would keep the loop alive */
+	hints_stop();
 	data_free(ui.data);
 	loop_drain(&loop);
 	theme_free(th);
@@ -446,6 +529,7 @@ fail:
 	tops_err_clear(&err);
 	ui_free(&ui);
 	metrics_ui_stop();
+	hints_stop();
 	if (ui.data)
 		data_free(ui.data);
 	loop_drain(&loop);

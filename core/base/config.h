@@ -18,6 +18,7 @@
  *   theme: default
  *   console:
  *     busyRefresh: 2s                 # redraw step while the cluster churns (1s to 10s)
+ *     shell: /bin/sh                  # what `s` on a pod runs (words split at blanks)
  */
 #ifndef TOPS_CONFIG_H
 #define TOPS_CONFIG_H

@@ -135,20 +135,55 @@ static void validator_give(struct validator *v, char *key)
 	free(key);
 }
 
+/* opts.cluster: a private client and the cluster's schemas for the objects' apiVersions. */
+static struct openapi_cluster *cluster_open(const struct renderjob_opts *o, struct renderjob_result *r,
+					    struct kube_client **kc)
+{
+	struct tops_err err = {0};
+	struct openapi_cluster *oc = NULL;
+	struct openapi_cluster_opts co = {.warn = NULL};
+	int rc = kube_client_new(NULL, o->cluster, kc, &err);
+	if (rc == 0)
+		rc = openapi_cluster_open(*kc, &co, &oc, &err);
+	if (rc == 0) {
+		const char **avs = xcalloc(r->n + 1, sizeof *avs);
+		for (size_t i = 0; i < r->n; i++)
+			avs[i] = r->objs[i].api_version;
+		rc = openapi_cluster_prefetch(oc, avs, r->n, &err);
+		free(avs);
+	}
+	if (rc < 0)
+		r->cluster_err = xstrdup(tops_err_msg(&err));
+	tops_err_clear(&err);
+	return oc;
+}
+
 static void check_objects(const struct renderjob_opts *o, struct renderjob_result *r)
 {
+	struct kube_client *kc = NULL;
+	struct openapi_cluster *oc = o->cluster ? cluster_open(o, r, &kc) : NULL;
 	static const char *const dflt[] = {"default", NULL};
 	struct validate_opts vo = {
 		.schema_locations = o->schema_locations ? o->schema_locations : dflt,
 		.kubernetes_version = o->kubernetes_version ? o->kubernetes_version : "master",
 		.ignore_missing_schemas = true,
 	};
+	vo.cluster = oc;
 	struct tops_err err = {0};
 	char *key = validator_key(&vo);
-	struct validator *v = validator_take(&vo, key, &r->schemas_cached, &err);
+	/* a validator that borrows the cluster's schemas lives only as long as they do */
+	struct validator *v = oc ? validator_new(&vo, &err) : validator_take(&vo, key, &r->schemas_cached, &err);
 	const struct lint_opts lo = {0};
 	for (size_t i = 0; i < r->n; i++) {
 		struct renderjob_obj *ob = &r->objs[i];
+		if (oc) {
+			bool missing = false;
+			struct tops_err e = {0};
+			ob->from_cluster = openapi_cluster_schema(oc, ob->api_version, ob->kind, false, NULL, &missing, &e);
+			tops_err_clear(&e);
+			if (ob->from_cluster && !r->cluster_version)
+				r->cluster_version = xstrdup(openapi_cluster_version(oc));
+		}
 		if (v) {
 			validator_check_value(v, ob->source, ob->obj, &ob->val);
 		} else {
@@ -158,7 +193,14 @@ static void check_objects(const struct renderjob_opts *o, struct renderjob_resul
 		lint_object(ob->obj, &lo, 0, &ob->lint);
 		counts_add(r, ob);
 	}
-	validator_give(v, key);
+	if (oc) {
+		validator_free(v);
+		free(key);
+	} else {
+		validator_give(v, key);
+	}
+	openapi_cluster_free(oc);
+	kube_client_free(kc);
 	tops_err_clear(&err);
 }
 
@@ -242,6 +284,8 @@ void renderjob_result_done(struct renderjob_result *r)
 	free(r->chart);
 	free(r->release_name);
 	free(r->namespace_);
+	free(r->cluster_version);
+	free(r->cluster_err);
 	tops_err_clear(&r->err);
 	memset(r, 0, sizeof *r);
 }
@@ -267,6 +311,7 @@ const char *renderjob_status_word(enum validate_status s)
 struct renderjob {
 	uv_work_t work;
 	struct renderjob_opts o;       /* every string below is an owned copy */
+	struct tops_opts cluster;      /* o.cluster points here; its strings are copies too */
 	char **strs;
 	size_t nstrs;
 	struct renderjob_result *res;
@@ -303,6 +348,17 @@ static void opts_copy(struct renderjob *j, const struct renderjob_opts *o)
 	j->o.schema_locations = nloc ? locs : NULL;
 	if (!nloc)
 		free(locs);
+	if (o->cluster) {
+		j->cluster = *o->cluster;
+		const char **strs[] = {&j->cluster.kubeconfig, &j->cluster.context, &j->cluster.namespace_,
+				       &j->cluster.server, &j->cluster.token, &j->cluster.certificate_authority,
+				       &j->cluster.client_certificate, &j->cluster.client_key,
+				       &j->cluster.request_timeout, &j->cluster.prometheus, &j->cluster.metrics_url,
+				       &j->cluster.config, &j->cluster.theme};
+		for (size_t i = 0; i < ARRAY_LEN(strs); i++)
+			*strs[i] = keep(j, *strs[i]);
+		j->o.cluster = &j->cluster;
+	}
 }
 
 static void job_free(struct renderjob *j)

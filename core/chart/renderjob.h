@@ -26,6 +26,10 @@ struct renderjob_opts {
 	const char *namespace_;              /* NULL: "default" */
 	const char *const *schema_locations; /* NULL-terminated; NULL: {"default"} */
 	const char *kubernetes_version;      /* NULL: "master" */
+	/* Connection options of a cluster whose OpenAPI v3 schemas come first (the run opens its
+	 * own client: renderjob_run() blocks on the cluster, renderjob_start() does it on the
+	 * worker thread); NULL: schema locations only. Borrowed (copied by renderjob_start). */
+	const struct tops_opts *cluster;
 };
 
 enum renderdiff_state { RDIFF_NONE, RDIFF_PENDING, RDIFF_DONE, RDIFF_ERROR };
@@ -37,6 +41,7 @@ struct renderjob_obj {
 	char *text;                   /* its manifest, from the "# Source:" line on */
 	struct value *obj;            /* parsed manifest */
 	struct validate_result val;   /* schema validation; missing schemas are VAL_SKIPPED */
+	bool from_cluster;            /* validated with the cluster's schema (opts.cluster) */
 	struct lint_report lint;      /* lint findings (always run) */
 	enum renderdiff_state diff_state;
 	struct diff_result diff;      /* valid when diff_state == RDIFF_DONE */
@@ -54,6 +59,9 @@ struct renderjob_result {
 	double ms;                    /* wall time of the render and checks */
 	bool schemas_cached;          /* the schemas parsed by the previous run were reused (same
 	                               * schema locations and Kubernetes version) */
+	char *cluster_version;        /* opts.cluster: the server's gitVersion, when at least one
+	                               * object was validated with its schemas; else NULL */
+	char *cluster_err;            /* opts.cluster: why the cluster's schemas were not used */
 	char *chart, *release_name, *namespace_;        /* what was rendered (copies) */
 };
 

@@ -768,3 +768,89 @@ void http_release_held(struct http *h, const struct http_auth *auth)
 	}
 	kick(h);
 }
+
+/* --- raw connections --- */
+
+struct http_conn {
+	struct http_req r;     /* carries the easy handle and what CONNECT_TO needs to live */
+	curl_socket_t fd;
+};
+
+static int conn_setup(struct http_conn *c, const struct http_request *rq)
+{
+	CURL *e = c->r.easy;
+	SETOPT(e, CURLOPT_ERRORBUFFER, c->r.errbuf);
+	SETOPT(e, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(e, CURLOPT_CONNECT_ONLY, 1L);
+	SETOPT(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	SETOPT(e, CURLOPT_CONNECTTIMEOUT_MS, rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms : 10000L);
+	if (rq->tls && apply_tls(&c->r, rq->tls) < 0)
+		goto fail;
+	if (rq->tls && rq->tls->proxy_url)
+		SETOPT(e, CURLOPT_HTTPPROXYTUNNEL, 1L);
+	SETOPT(e, CURLOPT_URL, c->r.url);
+	return 0;
+fail:
+	return -1;
+}
+
+int http_conn_open(const struct http_request *rq, struct http_conn **out, struct tops_err *err)
+{
+	struct http_conn *c = xcalloc(1, sizeof *c);
+	*out = NULL;
+	c->r.url = xstrdup(rq->url);
+	c->r.easy = curl_easy_init();
+	if (!c->r.easy || conn_setup(c, rq) < 0) {
+		tops_err_set(err, TOPS_EINVAL, "http: cannot set up the connection to %s", rq->url);
+		goto fail;
+	}
+	CURLcode rc = curl_easy_perform(c->r.easy);
+	if (rc != CURLE_OK) {
+		tops_err_set(err, rc == CURLE_OPERATION_TIMEDOUT ? TOPS_ETIMEOUT : TOPS_ENET,
+			     "cannot connect to %s: %s", rq->url,
+			     c->r.errbuf[0] ? c->r.errbuf : curl_easy_strerror(rc));
+		goto fail;
+	}
+	if (curl_easy_getinfo(c->r.easy, CURLINFO_ACTIVESOCKET, &c->fd) != CURLE_OK ||
+	    c->fd == CURL_SOCKET_BAD) {
+		tops_err_set(err, TOPS_ENET, "cannot connect to %s: no socket", rq->url);
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	http_conn_free(c);
+	return -(err && err->code ? err->code : TOPS_ENET);
+}
+
+int http_conn_fd(const struct http_conn *c) { return (int)c->fd; }
+
+ssize_t http_conn_send(struct http_conn *c, const void *buf, size_t len)
+{
+	size_t n = 0;
+	CURLcode rc = curl_easy_send(c->r.easy, buf, len, &n);
+	if (rc == CURLE_AGAIN)
+		return HTTP_CONN_AGAIN;
+	return rc == CURLE_OK ? (ssize_t)n : -1;
+}
+
+ssize_t http_conn_recv(struct http_conn *c, void *buf, size_t len)
+{
+	size_t n = 0;
+	CURLcode rc = curl_easy_recv(c->r.easy, buf, len, &n);
+	if (rc == CURLE_AGAIN)
+		return HTTP_CONN_AGAIN;
+	return rc == CURLE_OK ? (ssize_t)n : -1;
+}
+
+void http_conn_free(struct http_conn *c)
+{
+	if (!c)
+		return;
+	if (c->r.easy)
+		curl_easy_cleanup(c->r.easy);
+	curl_slist_free_all(c->r.connect_to);
+	free(c->r.connect_to_spec);
+	free(c->r.url);
+	free(c);
+}

@@ -118,4 +118,25 @@ size_t http_pending(const struct http *h);
 /* The URL of a request (borrowed). */
 const char *http_req_url(const struct http_req *r);
 
+/* --- raw connections (WebSocket upgrades) --- */
+
+/* A connection that libcurl opens (CURLOPT_CONNECT_ONLY: TCP, proxy tunnel, TLS with the same
+ * settings as requests) and then hands over for a protocol of the caller's own: the caller writes
+ * the HTTP/1.1 request itself. HTTP/1.1 only (an Upgrade is not possible over HTTP/2). */
+struct http_conn;
+#define HTTP_CONN_AGAIN (-2)   /* send/recv would block: wait for the socket */
+
+/* Connects to rq->url with rq->tls and rq->connect_timeout_ms (blocking; other fields are
+ * ignored). Caller frees *out with http_conn_free(). Errors: -TOPS_ENET naming the URL (refused,
+ * DNS, TLS), -TOPS_ETIMEOUT. */
+int http_conn_open(const struct http_request *rq, struct http_conn **out, struct tops_err *err);
+/* The socket, for poll()/uv_poll_t (readable may also mean TLS records only: recv then returns
+ * HTTP_CONN_AGAIN). */
+int http_conn_fd(const struct http_conn *c);
+/* Non-blocking send: bytes written (> 0), HTTP_CONN_AGAIN, or -1 when the connection failed. */
+ssize_t http_conn_send(struct http_conn *c, const void *buf, size_t len);
+/* Non-blocking receive: bytes read (> 0), 0 at the end of the stream, HTTP_CONN_AGAIN, or -1. */
+ssize_t http_conn_recv(struct http_conn *c, void *buf, size_t len);
+void http_conn_free(struct http_conn *c);
+
 #endif

@@ -1,8 +1,10 @@
 /* kube — kinds table, paths, selectors and the client object. */
+#include "core/base/base64.h"
 #include "core/base/timefmt.h"
 #include "core/kube/kube.h"
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,8 @@ static const struct kube_kind_info kinds[KK__COUNT] = {
 			    "statefulset.apps", {"sts", "statefulsets.apps", "statefulset.apps", NULL}},
 	[KK_SERVICE] = {KK_SERVICE, "services", "service", "Service", "", "v1", "service", {"svc", NULL}},
 	[KK_EVENT] = {KK_EVENT, "events", "event", "Event", "", "v1", "event", {"ev", NULL}},
+	[KK_DAEMONSET] = {KK_DAEMONSET, "daemonsets", "daemonset", "DaemonSet", "apps", "v1",
+			  "daemonset.apps", {"ds", "daemonsets.apps", "daemonset.apps", NULL}},
 };
 
 const struct kube_kind_info *kube_kind_info(enum kube_kind k)
@@ -422,6 +426,100 @@ struct http_req *kube_request(struct kube_client *c, const struct http_request *
 	struct http_req *h = http_start(c->http, &r, err);
 	free(url);
 	return h;
+}
+
+/* The server URL split for a request written by hand: the URL of the path and the
+ * "Host:" value and the path prefix of the server (Rancher-style https://host/k8s/clusters/x). */
+static int conn_target(const char *server, const char *path, char **url, char **host,
+		       char **target)
+{
+	bool has_scheme = strstr(server, "://") != NULL;
+	char *base = xasprintf("%s%s", has_scheme ? "" : "https://", server);
+	size_t bl = strlen(base);
+	while (bl && base[bl - 1] == '/')
+		base[--bl] = '\0';
+	CURLU *u = curl_url();
+	char *h = NULL, *port = NULL, *prefix = NULL;
+	int rc = -1;
+	if (u && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &prefix, 0) == CURLUE_OK) {
+		curl_url_get(u, CURLUPART_PORT, &port, 0);
+		size_t pl = strlen(prefix);
+		while (pl && prefix[pl - 1] == '/')
+			pl--;
+		*url = xasprintf("%s%s", base, path);
+		*host = port ? xasprintf("%s:%s", h, port) : xstrdup(h);
+		*target = xasprintf("%.*s%s", (int)pl, prefix, path);
+		rc = 0;
+	}
+	curl_free(h);
+	curl_free(port);
+	curl_free(prefix);
+	curl_url_cleanup(u);
+	free(base);
+	return rc;
+}
+
+/* The bearer token (borrowed) and the TLS settings (a plugin's certificate) for a raw connection. */
+static int conn_credentials(struct kube_client *c, const char **token, struct http_tls *tls,
+			    struct tops_err *err)
+{
+	*tls = c->tls;
+	*token = NULL;
+	if (kubeconfig_uses_exec(c->kc) && kubeconfig_exec_running(c->kc))
+		return tops_err_set(err, TOPS_EAUTH, "a credential refresh is in flight; try again");
+	if (kubeconfig_token(c->kc, token, err))
+		return -TOPS_EAUTH;
+	if (kubeconfig_uses_exec(c->kc)) {
+		struct http_auth a = exec_auth(c->kc->exec);
+		*token = a.bearer;
+		if (a.cert_data) {
+			tls->cert_data = a.cert_data, tls->cert_len = a.cert_len;
+			tls->key_data = a.key_data, tls->key_len = a.key_len;
+			tls->cert_file = tls->key_file = NULL;
+		}
+	}
+	return 0;
+}
+
+static void add_basic_auth(struct strbuf *sb, const char *user, const char *pass)
+{
+	char *up = xasprintf("%s:%s", user, pass ? pass : "");
+	sb_adds(sb, "Authorization: Basic ");
+	base64_encode(sb, up, strlen(up));
+	sb_adds(sb, "\r\n");
+	free(up);
+}
+
+int kube_conn_open(struct kube_client *c, const char *method, const char *path,
+		   struct http_conn **conn, char **head, struct tops_err *err)
+{
+	char *url = NULL, *host = NULL, *target = NULL;
+	const char *token = NULL;
+	struct http_tls tls;
+	*conn = NULL;
+	*head = NULL;
+	if (conn_target(c->kc->server, path, &url, &host, &target) < 0)
+		return tops_err_set(err, TOPS_EINVAL, "invalid server URL \"%s\"", c->kc->server);
+	int rc = conn_credentials(c, &token, &tls, err);
+	if (rc == 0) {
+		struct http_request rq = {.url = url, .tls = &tls};
+		rc = http_conn_open(&rq, conn, err);
+	}
+	if (rc == 0) {
+		struct strbuf sb = STRBUF_INIT;
+		sb_addf(&sb, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: tops/0.1\r\n", method, target, host);
+		if (token)
+			sb_addf(&sb, "Authorization: Bearer %s\r\n", token);
+		else if (c->kc->username)
+			add_basic_auth(&sb, c->kc->username, c->kc->password);
+		*head = sb_detach(&sb, NULL);
+	}
+	free(url);
+	free(host);
+	free(target);
+	return rc;
 }
 
 struct sync_state {

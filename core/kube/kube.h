@@ -18,6 +18,7 @@ enum kube_kind {
 	KK_STATEFULSET,
 	KK_SERVICE,
 	KK_EVENT,
+	KK_DAEMONSET,
 	KK__COUNT
 };
 
@@ -111,5 +112,15 @@ int kube_get_json(struct kube_client *c, const char *path, struct value **out, s
  * else "server returned HTTP NNN". Sets err (code TOPS_EHTTP, TOPS_ENOENT for 404, TOPS_EGONE
  * for 410, TOPS_EAUTH for 401/403, TOPS_ECONFLICT for 409) and returns the negative code. */
 int kube_status_error(long status, const char *body, struct tops_err *err);
+
+/* Opens a raw connection to the API server for an HTTP/1.1 Upgrade (exec, port-forward) with
+ * the client's TLS, proxy and credentials, and writes into *head the start of the request the
+ * caller completes and sends: "METHOD PREFIX+path HTTP/1.1\r\nHost: ...\r\nAuthorization: ...
+ * \r\nUser-Agent: ...\r\n" (the caller adds its own headers and the blank line). path is an API
+ * path with its query. Blocking (connect and TLS; an exec credential plugin runs first when its
+ * credential is stale). Caller frees *conn with http_conn_free() and *head. Errors are the
+ * connection's (-TOPS_ENET naming the URL) or the credential's (-TOPS_EAUTH). */
+int kube_conn_open(struct kube_client *c, const char *method, const char *path,
+		   struct http_conn **conn, char **head, struct tops_err *err);
 
 #endif

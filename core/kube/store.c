@@ -421,6 +421,21 @@ static const char *selector_text(struct proj *p, const struct jd *sel, bool plai
 	return r;
 }
 
+/* A DaemonSet's counts in the workload record: desiredNumberScheduled is its spec_replicas,
+ * currentNumberScheduled its replicas and current, numberReady, updatedNumberScheduled and
+ * numberAvailable ready, updated and available. */
+static void proj_daemonset(struct proj *p, const struct jd *spec, const struct jd *st, struct st_workload *w)
+{
+	w->spec_replicas = (int32_t)jd_int(st, "desiredNumberScheduled", 0);
+	w->replicas = w->current = (int32_t)jd_int(st, "currentNumberScheduled", 0);
+	w->ready = (int32_t)jd_int(st, "numberReady", 0);
+	w->updated = (int32_t)jd_int(st, "updatedNumberScheduled", 0);
+	w->available = (int32_t)jd_int(st, "numberAvailable", 0);
+	w->strategy = hstr(p, jd_get(spec, "updateStrategy"), "type");
+	const char *ns = selector_text(p, jd_get(jd_get(jd_get(spec, "template"), "spec"), "nodeSelector"), true);
+	w->node_selector = *ns ? ns : "<none>";
+}
+
 static void proj_workload(struct proj *p, enum kube_kind k, const struct jd *obj, struct st_workload *w)
 {
 	const struct jd *spec = jd_get(obj, "spec"), *st = jd_get(obj, "status");
@@ -435,7 +450,7 @@ static void proj_workload(struct proj *p, enum kube_kind k, const struct jd *obj
 	w->containers = join_field(p, ctrs, "name");
 	w->images = join_field(p, ctrs, "image");
 	w->selector = selector_text(p, jd_get(spec, "selector"), false);
-	if (k == KK_STATEFULSET) {
+	if (k == KK_STATEFULSET || k == KK_DAEMONSET) {
 		w->revision = hstr(p, st, "updateRevision");
 		w->current_revision = hstr(p, st, "currentRevision");
 		w->strategy = hstr(p, jd_get(spec, "updateStrategy"), "type");
@@ -445,6 +460,9 @@ static void proj_workload(struct proj *p, enum kube_kind k, const struct jd *obj
 		w->current_revision = "";
 		w->strategy = hstr(p, jd_get(spec, "strategy"), "type");
 	}
+	w->node_selector = "";
+	if (k == KK_DAEMONSET)
+		proj_daemonset(p, spec, st, w);
 	proj_conditions(p, jd_get(st, "conditions"), &w->conditions, &w->nconditions);
 }
 
@@ -542,7 +560,7 @@ union st_record *store_project(enum kube_kind k, const struct jd *obj, struct to
 	switch (k) {
 	case KK_POD: proj_pod(&p, obj, &r->pod); break;
 	case KK_PVC: proj_pvc(&p, obj, &r->pvc); break;
-	case KK_DEPLOYMENT: case KK_REPLICASET: case KK_STATEFULSET:
+	case KK_DEPLOYMENT: case KK_REPLICASET: case KK_STATEFULSET: case KK_DAEMONSET:
 		proj_workload(&p, k, obj, &r->wl);
 		break;
 	case KK_SERVICE: proj_service(&p, obj, &r->svc); break;
@@ -570,7 +588,9 @@ void store_record_free(enum kube_kind k, union st_record *r)
 		free(r->pod.readiness_gates);
 		break;
 	case KK_PVC: free(r->pvc.conditions); break;
-	case KK_DEPLOYMENT: case KK_REPLICASET: case KK_STATEFULSET: free(r->wl.conditions); break;
+	case KK_DEPLOYMENT: case KK_REPLICASET: case KK_STATEFULSET: case KK_DAEMONSET:
+		free(r->wl.conditions);
+		break;
 	default: break;
 	}
 	free(r);

@@ -95,6 +95,7 @@ struct st_workload {
 	const char *images;        /* comma-separated images */
 	const char *selector;      /* "a=b,c=d" of spec.selector */
 	const char *strategy;
+	const char *node_selector; /* DaemonSets: "k=v,..." of the template's nodeSelector, or "<none>" */
 	struct st_cond *conditions; uint32_t nconditions;
 };
 

@@ -44,6 +44,7 @@ static struct value *entry_value(const struct audit_entry *e, const struct kube_
 	char *t = obj_microtime(e->ended_ms), *who = lease_default_holder();
 	put_str(m, "time", t);
 	put_str(m, "local", who);
+	put_str(m, "actor", e->actor);
 	if (kc && kc->kc) {
 		put_str(m, "context", kc->kc->context_name);
 		put_str(m, "user", kc->kc->user_name);

@@ -16,6 +16,7 @@ struct audit_entry {
 	const char *values_sha256;   /* hex, may be NULL */
 	const char *result;          /* "deployed", "failed", "rolled back", "uninstalled", ... */
 	const char *error;           /* NULL on success */
+	const char *actor;           /* who asked through an API (token name), NULL: the local user */
 	int64_t started_ms, ended_ms;    /* wall milliseconds */
 };
 

@@ -12,6 +12,7 @@
 #include "core/release/lease.h"
 #include "core/release/obj.h"
 #include "core/release/rest.h"
+#include "core/release/schemacheck.h"
 #include "core/release/storage.h"
 #include "core/release/wait.h"
 
@@ -312,9 +313,12 @@ static int take_lease(struct op *op, struct tops_err *err)
 {
 	if (op->o->dry_run_client || op->o->dry_run_server)
 		return 0;
+	char *local = lease_default_holder();
+	char *holder = op->o->actor ? xasprintf("%s (tops serve, %s)", op->o->actor, local) : NULL;
 	const struct lease_opts lo = {.namespace_ = op->o->namespace_, .release = op->o->release,
-				      .operation = action_names[op->o->action]};
+				      .operation = action_names[op->o->action], .holder = holder};
 	int rc = lease_acquire(op->kc, &lo, &op->lease, err);
+	free(holder), free(local);
 	if (rc == 0 && strcmp(lease_kind(op->lease), "Lease"))
 		emit(op, EE_WARNING, NULL, "Leases are forbidden here: the release is locked with "
 		     "ConfigMap %s/%s instead", op->o->namespace_, lease_name(op->lease));
@@ -662,6 +666,20 @@ static int create_namespace(struct op *op, struct tops_err *err)
 	return rc;
 }
 
+static void schema_warn(const char *msg, void *ud)
+{
+	emit(ud, EE_WARNING, NULL, "%s", msg);
+}
+
+/* The rendered objects against the cluster's OpenAPI v3 schemas (unless skipped). */
+static int preflight_schemas(struct op *op, const struct manifest_set *set, struct tops_err *err)
+{
+	if (op->o->skip_schema_validation)
+		return 0;
+	emit(op, EE_PHASE, NULL, "checking %zu objects against the cluster's schemas", set->nmanifests + set->nhooks);
+	return schemacheck_run(op->kc, set, schema_warn, op, err);
+}
+
 /* Pre-flight after rendering: record size, ownership, the server's dry run. */
 static int preflight(struct op *op, struct value *const *objs, size_t n, struct value *const *prev_objs,
 		     size_t nprev, struct tops_err *err)
@@ -764,6 +782,8 @@ static int install_or_upgrade(struct op *op, struct tops_err *err)
 	if (rc == 0 && !(crds = crd_objects(c, &ncrds, err)))
 		rc = -TOPS_EINVAL;
 	op->from_revision = prev ? prev->version : 0;
+	if (rc == 0)
+		rc = preflight_schemas(op, &rr.set, err);
 	if (rc == 0)
 		rc = preflight(op, objs, n, prev_objs, nprev, err);
 	if (rc == 0 && !(op->o->dry_run_client || op->o->dry_run_server))
@@ -905,7 +925,7 @@ static void write_audit(struct op *op, int rc, const struct tops_err *err)
 				.to_revision = op->cur ? op->cur->version : 0, .chart = chart,
 				.values_sha256 = *op->values_sha ? op->values_sha : NULL, .result = result,
 				.error = rc < 0 ? tops_err_msg(err) : NULL, .started_ms = op->started_ms,
-				.ended_ms = wall_ms()};
+				.ended_ms = wall_ms(), .actor = op->o->actor};
 	struct tops_err ae = {0};
 	if (audit_record(op->kc, &e, &ae) < 0)
 		emit(op, EE_WARNING, NULL, "audit: %s", tops_err_msg(&ae));

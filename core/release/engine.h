@@ -1,7 +1,8 @@
 /* engine — install, upgrade, rollback and uninstall of a release, as helm's actions do them
  * and with what helm cannot promise:
  *
- *   pre-flight (render, values schema, record size, ownership, optional server dry run)
+ *   pre-flight (render, values schema, the cluster's OpenAPI v3 schemas, record size, ownership,
+ *   optional server dry run)
  *   -> lease (one operation per release; an expired holder's pending revision is marked failed)
  *   -> pending record -> server-side apply in helm's kind order -> watched wait that fails early
  *   -> record deployed, previous superseded -> prune what the new revision dropped -> history-max
@@ -48,11 +49,14 @@ struct engine_opts {
 	bool atomic, wait, wait_for_jobs, no_hooks, create_namespace;
 	bool dry_run_client, dry_run_server;
 	bool force_conflicts, cleanup_on_fail, take_over, keep_history;
+	bool skip_schema_validation; /* install/upgrade: no check against the cluster's OpenAPI v3 */
 	long timeout_ms;             /* 0: 5 minutes */
 	long grace_ms;               /* early-failure grace; 0: 20 s */
 	int restarts_per_replica;    /* 0: 2 */
 	int history_max;             /* 0: unlimited; upgrade default 10 is the CLI's */
 	const char *description, *field_manager, *cascade;
+	const char *actor;           /* who asked (an API caller's token name): recorded in the audit
+	                              * and in the lease holder; NULL: the local user alone */
 	volatile sig_atomic_t *abort;    /* set by SIGINT/SIGTERM: stop, roll back when atomic */
 	/* Called after pre-flight and before anything is written, with the objects to apply (with
 	 * their ownership metadata) and those the new revision drops; false cancels (--diff asks

@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const enum kube_kind watched[] = {KK_POD, KK_DEPLOYMENT, KK_REPLICASET, KK_STATEFULSET,
-					  KK_PVC, KK_SERVICE, KK_EVENT};
+					  KK_DAEMONSET, KK_PVC, KK_SERVICE, KK_EVENT};
 #define NWATCHED (sizeof watched / sizeof watched[0])
 
 struct waiter {
@@ -49,6 +49,21 @@ static bool sts_ready(const struct st_workload *w, const struct wait_target *t)
 	       updated && revs;
 }
 
+/* helm's daemonSetReady: the generation observed; with RollingUpdate, every scheduled pod
+ * updated and at least desired - maxUnavailable ready (a percentage rounds up against the
+ * desired count). Other strategies have no rollout to wait for. */
+static bool ds_rule(const union st_record *r, const struct wait_target *t)
+{
+	const struct st_workload *w = &r->wl;
+	if (w->observed_generation < w->meta.generation)
+		return false;
+	if (t->on_delete || strcmp(w->strategy, "RollingUpdate"))
+		return true;
+	int desired = w->spec_replicas;
+	int mu = t->max_unavailable_pct > 0 ? (desired * t->max_unavailable_pct + 99) / 100 : t->max_unavailable;
+	return w->updated >= desired && w->ready >= desired - mu;
+}
+
 static bool pvc_ready(const union st_record *r, const struct wait_target *t)
 {
 	(void)t;
@@ -79,7 +94,8 @@ static bool sts_rule(const union st_record *r, const struct wait_target *t)
 
 typedef bool (*ready_fn)(const union st_record *r, const struct wait_target *t);
 static const ready_fn ready_rules[KK__COUNT] = {
-	[KK_DEPLOYMENT] = deploy_rule, [KK_STATEFULSET] = sts_rule, [KK_PVC] = pvc_ready,
+	[KK_DEPLOYMENT] = deploy_rule, [KK_STATEFULSET] = sts_rule, [KK_DAEMONSET] = ds_rule,
+	[KK_PVC] = pvc_ready,
 	[KK_SERVICE] = svc_ready, [KK_POD] = pod_ready,
 };
 
@@ -101,6 +117,10 @@ static char *target_line(const struct waiter *wt, const struct wait_target *t)
 	const char *k = kube_kind_info(t->kind)->singular;
 	if (!r)
 		return xasprintf("%s/%s not seen yet", k, t->name);
+	if (t->kind == KK_DAEMONSET)
+		return xasprintf("%s/%s %d/%d updated %d/%d ready %d/%d available", k, t->name,
+				 r->wl.updated, r->wl.spec_replicas, r->wl.ready, r->wl.spec_replicas,
+				 r->wl.available, r->wl.spec_replicas);
 	if (t->kind == KK_DEPLOYMENT || t->kind == KK_STATEFULSET)
 		return xasprintf("%s/%s %d/%d updated %d/%d ready %d/%d available", k, t->name,
 				 r->wl.updated, r->wl.spec_replicas, r->wl.ready, r->wl.spec_replicas,
@@ -129,6 +149,8 @@ static const struct wait_target *pod_target(const struct waiter *wt, const struc
 			return NULL;
 		owner = rs->meta.owners[0].name;
 		want = KK_DEPLOYMENT;
+	} else if (!strcmp(ow->kind, "DaemonSet")) {
+		want = KK_DAEMONSET;
 	} else if (strcmp(ow->kind, "StatefulSet")) {
 		return NULL;
 	}
@@ -445,7 +467,7 @@ void wait_result_done(struct wait_result *res)
 /* ---- targets ---- */
 
 static const struct { const char *kind; enum kube_kind k; } waited[] = {
-	{"Deployment", KK_DEPLOYMENT}, {"StatefulSet", KK_STATEFULSET},
+	{"Deployment", KK_DEPLOYMENT}, {"StatefulSet", KK_STATEFULSET}, {"DaemonSet", KK_DAEMONSET},
 	{"PersistentVolumeClaim", KK_PVC}, {"Service", KK_SERVICE}, {"Pod", KK_POD},
 };
 
@@ -463,6 +485,18 @@ static int max_unavailable(const struct value *obj)
 	return (int)(replicas * pct / 100);
 }
 
+/* A DaemonSet's maxUnavailable (the API's default 1): an absolute number, or *pct set. */
+static int ds_max_unavailable(const struct value *obj, int *pct)
+{
+	const struct value *mu = value_map_path(obj, "spec.updateStrategy.rollingUpdate.maxUnavailable");
+	*pct = 0;
+	if (mu && mu->type == V_INT)
+		return (int)mu->u.i;
+	if (mu && mu->type == V_STRING && strchr(mu->u.str.s, '%'))
+		*pct = atoi(mu->u.str.s);
+	return mu && mu->type == V_STRING ? 0 : 1;
+}
+
 struct wait_target *wait_targets_of(struct value *const *objs, size_t n, size_t *count)
 {
 	struct wait_target *t = xcalloc(n + 1, sizeof *t);
@@ -473,8 +507,10 @@ struct wait_target *wait_targets_of(struct value *const *objs, size_t n, size_t 
 			if (strcmp(kind, waited[k].kind))
 				continue;
 			const char *type = obj_str(objs[i], "spec.type"), *upd = obj_str(objs[i], "spec.updateStrategy.type");
+			int pct = 0, mu = waited[k].k == KK_DEPLOYMENT ? max_unavailable(objs[i]) :
+				waited[k].k == KK_DAEMONSET ? ds_max_unavailable(objs[i], &pct) : 0;
 			t[*count] = (struct wait_target){.kind = waited[k].k, .name = xstrdup(name),
-				.max_unavailable = waited[k].k == KK_DEPLOYMENT ? max_unavailable(objs[i]) : 0,
+				.max_unavailable = mu, .max_unavailable_pct = pct,
 				.partition = (int)obj_int(objs[i], "spec.updateStrategy.rollingUpdate.partition", 0),
 				.on_delete = upd && !strcmp(upd, "OnDelete"),
 				.load_balancer = type && !strcmp(type, "LoadBalancer")};

@@ -3,7 +3,9 @@
  *
  * Ready (helm's --wait and kstatus rules): Deployment observedGeneration >= generation,
  * updatedReplicas = replicas and availableReplicas >= replicas - maxUnavailable; StatefulSet
- * ready = replicas and updateRevision = currentRevision (unless OnDelete); PVC Bound; Service
+ * ready = replicas and updateRevision = currentRevision (unless OnDelete); DaemonSet (RollingUpdate)
+ * observedGeneration = generation, updatedNumberScheduled = desiredNumberScheduled and
+ * numberReady >= desired - maxUnavailable; PVC Bound; Service
  * of type LoadBalancer with an ingress address; Pod Ready.
  *
  * Early failure, for pods that the operation created (owned by a waited-for workload, created
@@ -22,9 +24,13 @@
 #include <signal.h>
 
 struct wait_target {
-	enum kube_kind kind;         /* KK_DEPLOYMENT, KK_STATEFULSET, KK_PVC, KK_SERVICE, KK_POD */
+	enum kube_kind kind;         /* KK_DEPLOYMENT, KK_STATEFULSET, KK_DAEMONSET, KK_PVC, KK_SERVICE,
+	                                KK_POD */
 	char *name;
-	int max_unavailable;         /* Deployments: from spec.strategy (absolute) */
+	int max_unavailable;         /* Deployments: from spec.strategy (absolute); DaemonSets: from
+	                                spec.updateStrategy when absolute */
+	int max_unavailable_pct;     /* DaemonSets: maxUnavailable as a percentage of the desired
+	                                nodes (rounded up), 0 when absolute */
 	int partition;               /* StatefulSets: spec.updateStrategy.rollingUpdate.partition */
 	bool on_delete;              /* StatefulSets: updateStrategy OnDelete (no rollout to wait for) */
 	bool load_balancer;          /* Services: type LoadBalancer */

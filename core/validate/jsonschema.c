@@ -28,7 +28,7 @@ static const struct {
 	{"number", JT_NUM}, {"string", JT_STR}, {"integer", JT_INT},
 };
 
-enum js_format { JF_NONE, JF_INT_OR_STRING, JF_INT32, JF_DATE_TIME, JF_DATE, JF_DURATION };
+enum js_format { JF_NONE, JF_INT_OR_STRING, JF_INT32, JF_DATE_TIME, JF_DATE, JF_DURATION, JF_INT64, JF_BYTE };
 
 static const struct {
 	const char *name;
@@ -36,6 +36,15 @@ static const struct {
 } format_names[] = {
 	{"int-or-string", JF_INT_OR_STRING}, {"int32", JF_INT32}, {"date-time", JF_DATE_TIME},
 	{"date", JF_DATE}, {"duration", JF_DURATION},
+};
+
+/* Formats only the OpenAPI dialect checks, as the API server's decoder does (int64 fields,
+ * []byte fields in standard base64). */
+static const struct {
+	const char *name;
+	enum js_format f;
+} openapi_format_names[] = {
+	{"int64", JF_INT64}, {"byte", JF_BYTE},
 };
 
 struct js_node;
@@ -57,6 +66,7 @@ struct js_node {
 	struct js_node *ref;    /* resolved $ref: every other keyword is ignored (draft 4-7) */
 	unsigned types;         /* 0 = any */
 	bool int_or_string, preserve_unknown;
+	bool nullable;          /* OpenAPI dialect: null is a value here, not an absent field */
 	struct js_prop *props;
 	size_t nprops;
 	struct js_pat *pats;
@@ -87,6 +97,7 @@ struct jsonschema {
 	struct value *refs;     /* "#/definitions/x" -> index+1 of the node (V_INT) */
 	const char *name;
 	char *name_own;
+	bool openapi;           /* OpenAPI v3 dialect (jsonschema_opts) */
 };
 
 /* ---- compile ---- */
@@ -278,13 +289,16 @@ static int compile_ref(struct jsonschema *s, const struct value *r, struct js_no
 	return compile_node(s, target, n->ref, depth + 1, err);
 }
 
-static void compile_format(const struct value *f, struct js_node *n)
+static void compile_format(const struct jsonschema *s, const struct value *f, struct js_node *n)
 {
 	if (!f || f->type != V_STRING)
 		return;
 	for (size_t k = 0; k < ARRAY_LEN(format_names); k++)
 		if (strcmp(format_names[k].name, f->u.str.s) == 0)
 			n->format = format_names[k].f;
+	for (size_t k = 0; s->openapi && k < ARRAY_LEN(openapi_format_names); k++)
+		if (strcmp(openapi_format_names[k].name, f->u.str.s) == 0)
+			n->format = openapi_format_names[k].f;
 }
 
 static void compile_numeric(const struct value *v, struct js_node *n)
@@ -393,7 +407,8 @@ static int compile_node(struct jsonschema *s, const struct value *v, struct js_n
 		n->enum_ = x;
 	}
 	n->const_ = value_map_get(v, "const");
-	compile_format(value_map_get(v, "format"), n);
+	compile_format(s, value_map_get(v, "format"), n);
+	n->nullable = s->openapi && (x = value_map_get(v, "nullable")) && value_truthy(x);
 	compile_numeric(v, n);
 	if ((x = value_map_get(v, "pattern"))) {
 		if (x->type != V_STRING)
@@ -409,7 +424,14 @@ static int compile_node(struct jsonschema *s, const struct value *v, struct js_n
 
 struct jsonschema *jsonschema_compile(struct value *doc, const char *name, struct tops_err *err)
 {
+	return jsonschema_compile_opts(doc, name, NULL, err);
+}
+
+struct jsonschema *jsonschema_compile_opts(struct value *doc, const char *name,
+					   const struct jsonschema_opts *o, struct tops_err *err)
+{
 	struct jsonschema *s = xcalloc(1, sizeof *s);
+	s->openapi = o && o->openapi;
 	s->doc = value_ref(doc);
 	s->name_own = xstrdup(name ? name : "<schema>");
 	s->name = s->name_own;
@@ -457,6 +479,7 @@ void jsonschema_free(struct jsonschema *s)
 
 struct vctx {
 	struct jsonschema_result *res; /* NULL while probing anyOf/oneOf/not */
+	bool openapi;
 	struct strbuf path;
 	int depth;
 	bool too_deep;
@@ -691,6 +714,30 @@ static bool valid_duration(const char *s)
 	return true;
 }
 
+/* Go's base64.StdEncoding as encoding/json decodes []byte: the standard alphabet, padded,
+ * CR and LF ignored. NULL when s decodes, else words naming the first bad byte. */
+static const char *base64_problem(const char *s)
+{
+	static char why[64];
+	size_t n = 0, pad = 0, i;
+	for (i = 0; s[i]; i++) {
+		char ch = s[i];
+		if (ch == '\r' || ch == '\n')
+			continue;
+		bool alpha = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+			     ch == '+' || ch == '/';
+		if (ch == '=' && n % 4 >= 2 && pad < 2)
+			pad++;
+		else if (!alpha || pad)
+			break;
+		n++;
+	}
+	if (!s[i] && n % 4 == 0)
+		return NULL;
+	snprintf(why, sizeof why, "illegal base64 data at input byte %zu", s[i] ? i : n - n % 4);
+	return why;
+}
+
 static bool check_format(const struct js_node *n, const struct value *v, struct vctx *c)
 {
 	const char *why = NULL, *name = NULL;
@@ -702,8 +749,13 @@ static bool check_format(const struct js_node *n, const struct value *v, struct 
 			why = "not a valid full-date", name = "date";
 		else if (n->format == JF_DURATION && !valid_duration(s))
 			why = "not a valid duration", name = "duration";
+		else if (n->format == JF_BYTE && (why = base64_problem(s)))
+			name = "byte";
 	} else if (n->format == JF_INT32 && is_num(v) && (num(v) < -2147483648.0 || num(v) > 2147483647.0)) {
 		why = "out of range", name = "int32";
+	} else if (n->format == JF_INT64 && v->type == V_FLOAT &&
+		   (v->u.f < -9223372036854775808.0 || v->u.f >= 9223372036854775808.0)) {
+		why = "out of range", name = "int64";
 	}
 	if (!why)
 		return true;
@@ -839,6 +891,17 @@ static bool pat_match(pcre2_code *re, const char *s)
 	return rc >= 0;
 }
 
+/* OpenAPI: whether property key of n (or what its schema refers to) says nullable. A null in
+ * a field that is not nullable is an absent field to the API server (pruned, or decoded as
+ * the zero value), so it does not satisfy "required". */
+static bool prop_nullable(const struct js_node *n, const char *key)
+{
+	for (const struct js_node *p = find_prop(n, key); p; p = p->ref)
+		if (p->nullable)
+			return true;
+	return false;
+}
+
 static bool check_required(const struct js_node *n, const struct value *v, struct vctx *c)
 {
 	if (!n->required)
@@ -847,7 +910,8 @@ static bool check_required(const struct js_node *n, const struct value *v, struc
 	size_t cnt = 0;
 	for (size_t i = 0; i < n->required->u.list.len; i++) {
 		const char *k = n->required->u.list.items[i]->u.str.s;
-		if (value_map_get(v, k))
+		const struct value *got = value_map_get(v, k);
+		if (got && !(c->openapi && got->type == V_NULL && !prop_nullable(n, k)))
 			continue;
 		if (cnt++)
 			sb_adds(&miss, ", ");
@@ -984,6 +1048,10 @@ static bool validate_node(const struct js_node *n, const struct value *v, struct
 	bool ok = true;
 	while (n->ref)
 		n = n->ref;
+	if (c->openapi && v->type == V_NULL) {
+		c->depth--;
+		return true; /* nullable: a value; otherwise the server treats it as absent */
+	}
 	if (n->is_false) {
 		add_error(c, v, "false schema");
 		ok = false;
@@ -1009,7 +1077,7 @@ static bool validate_node(const struct js_node *n, const struct value *v, struct
 int jsonschema_validate(const struct jsonschema *s, const struct value *instance,
 			struct jsonschema_result *res, struct tops_err *err)
 {
-	struct vctx c = {.res = res};
+	struct vctx c = {.res = res, .openapi = s->openapi};
 	sb_init(&c.path);
 	sb_adds(&c.path, "");
 	bool ok = validate_node(s->root, instance ? instance : value_null(), &c);

@@ -39,6 +39,19 @@ struct jsonschema_result {
  * keyword of the wrong type). Caller frees with jsonschema_free(). */
 struct jsonschema *jsonschema_compile(struct value *doc, const char *name, struct tops_err *err);
 
+/* Dialect options for jsonschema_compile_opts(). */
+struct jsonschema_opts {
+	/* OpenAPI v3 schemas as the Kubernetes API server reads objects against them:
+	 * "nullable: true" makes null a value; a null anywhere else is an absent field (the server
+	 * prunes it or decodes it as the zero value), so it passes every check but does not satisfy
+	 * "required"; formats int64 (range) and byte (Go's padded standard base64) are checked. */
+	bool openapi;
+};
+
+/* jsonschema_compile() with a dialect (o may be NULL: plain JSON Schema). Same ownership. */
+struct jsonschema *jsonschema_compile_opts(struct value *doc, const char *name,
+					   const struct jsonschema_opts *o, struct tops_err *err);
+
 /* Reads a JSON schema file and compiles it. NULL with err set on I/O, JSON or schema errors. */
 struct jsonschema *jsonschema_load_file(const char *path, struct tops_err *err);
 

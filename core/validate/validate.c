@@ -20,6 +20,7 @@ struct schema_entry {
 	char *path;    /* absolute, cleaned */
 	struct jsonschema *schema;
 	char *url;     /* "file:///abs/path" as quoted in messages */
+	bool borrowed; /* the cluster's: not freed here */
 };
 
 /* The lookup result for one kind + apiVersion. */
@@ -208,7 +209,10 @@ struct validator *validator_new(const struct validate_opts *opts, struct tops_er
 	}
 	const char *const *locs = opts->schema_locations;
 	static const char *const dflt[] = {"default", NULL};
-	if (!locs || !*locs)
+	static const char *const none[] = {NULL};
+	if ((!locs || !*locs) && opts->cluster)
+		locs = none;
+	else if (!locs || !*locs)
 		locs = dflt;
 	for (; *locs; locs++)
 		if (add_location(v, *locs, err) < 0)
@@ -233,7 +237,8 @@ void validator_free(struct validator *v)
 		pcre2_code_free(v->ignore[i]);
 	free(v->ignore);
 	for (size_t i = 0; i < v->nschemas; i++) {
-		jsonschema_free(v->schemas[i]->schema);
+		if (!v->schemas[i]->borrowed)
+			jsonschema_free(v->schemas[i]->schema);
 		free(v->schemas[i]->path);
 		free(v->schemas[i]->url);
 		free(v->schemas[i]);
@@ -328,9 +333,41 @@ static struct schema_entry *schema_load(struct validator *v, const char *path, b
 	return e;
 }
 
-/* Tries every location in order, like kubeconform: not found or not parsable -> next one. */
+/* The cluster's schema for kind: 1 found (k->found), 0 missing, -1 failed (k->err). */
+static int cluster_lookup(struct validator *v, struct kind_entry *k, const char *kind, const char *apiver)
+{
+	struct tops_err err = {0};
+	bool missing = false;
+	const char *url = NULL;
+	const struct jsonschema *s = openapi_cluster_schema(v->opts.cluster, apiver, kind, v->opts.strict, &url,
+							    &missing, &err);
+	if (!s && !missing) {
+		k->err = xasprintf("could not read the cluster's schema for %s %s: %s", apiver, kind, tops_err_msg(&err));
+		tops_err_clear(&err);
+		return -1;
+	}
+	if (!s) {
+		debug_log(v, "the cluster has no schema for %s", kind);
+		return 0;
+	}
+	struct schema_entry *e = xcalloc(1, sizeof *e);
+	e->path = xstrdup(url);
+	e->url = xstrdup(url);
+	e->schema = (struct jsonschema *)s;
+	e->borrowed = true;
+	v->schemas = xrealloc(v->schemas, (v->nschemas + 1) * sizeof *v->schemas);
+	v->schemas[v->nschemas++] = e;
+	k->found = e;
+	debug_log(v, "using the cluster's schema from %s", url);
+	return 1;
+}
+
+/* Tries the cluster, then every location in order, like kubeconform: not found or not
+ * parsable -> next one. */
 static void kind_lookup(struct validator *v, struct kind_entry *k, const char *kind, const char *apiver)
 {
+	if (v->opts.cluster && cluster_lookup(v, k, kind, apiver) != 0)
+		return;
 	for (size_t i = 0; i < v->nlocations; i++) {
 		struct strbuf path = STRBUF_INIT;
 		struct tops_err err = {0};

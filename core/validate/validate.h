@@ -14,6 +14,7 @@
 #define TOPS_VALIDATE_H
 
 #include "core/validate/lint.h"
+#include "core/validate/openapi_cluster.h"
 #include "core/base/value.h"
 
 #include <stdio.h>
@@ -50,6 +51,9 @@ struct validate_opts {
 	bool debug;                          /* log schema lookups to stderr */
 	bool lint;                           /* run core/lint on every valid document */
 	struct lint_opts lint_opts;
+	/* The cluster's OpenAPI v3 schemas (core/validate/openapi_cluster), asked first; then the
+	 * schema locations (none when schema_locations is NULL and cluster is set). Borrowed. */
+	struct openapi_cluster *cluster;
 };
 
 struct validator;

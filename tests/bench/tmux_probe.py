@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Change-to-screen latency through tmux, for tests/bench/bench_ui.sh.
 
-  tmux_probe.py URL SOCKET N
+  tmux_probe.py URL SOCKET N [FIRST]
 
-Creates N pods aaa-latency-I, one a second, on the API server at URL and looks at the screen of
+Creates N pods aaa-latency-I (I from FIRST, default 1), one a second, on the API server at URL and looks at the screen of
 the console running in the tmux server SOCKET through one control-mode client: it asks for the
 screen once each time the pane has written something (tmux's %output notices), so the figure is
 neither padded by the cost of looking nor by a busy poll. Prints one line per create:
@@ -67,12 +67,12 @@ class Tmux:
         self.p.wait(timeout=5)
 
 
-def main(url, sock, count):
+def main(url, sock, count, first=1):
     sim = Sim(url)
     sim.watch()
     tmux = Tmux(sock)
     time.sleep(0.5)
-    for i in range(1, count + 1):
+    for i in range(first, first + count):
         name = "aaa-latency-%d" % i
         t0 = sim.create(name)
         seen = tmux.shows_by(name, t0 + 10 * 10**9)
@@ -83,4 +83,4 @@ def main(url, sock, count):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 1)

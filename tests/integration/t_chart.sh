@@ -1,7 +1,8 @@
 #!/bin/bash
 # The TestOps chart: renders with the offline values, validates strictly against the Kubernetes
 # schemas, pins every image to the offline mirror by digest, names objects by colour, refuses
-# values that break values.schema.json, explains port-forward in NOTES.txt, and is accepted by
+# values that break values.schema.json, wires object storage (bundled emulator or an external
+# endpoint), explains port-forward in NOTES.txt, and is accepted by
 # kubesim through the real kubectl (server-side dry run, then a real apply that starts pods).
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 cd "$TOPS_ROOT" || exit 1
@@ -183,6 +184,48 @@ else
   fail "NOTES.txt names the ingress when a class is set" "$(echo "$n2" | head -c 300)"
 fi
 
+# Object storage: off by default; the bundled emulator wired into runner and engine by
+# environment and a Secret; an external endpoint with an existing Secret; schema refusals.
+S3="$TEST_TMP/s3.yaml"
+check_eq "object storage off by default: no TESTOPS_S3_ variable" 0 "$(grep -c 'TESTOPS_S3_' "$OUT")"
+if render "$S3" -f "$OFFLINE" --set objectStorage.emulator.enabled=true; then
+  check_eq "emulator: Secret, PVC, Service and Deployment added" \
+    "ConfigMap=2 Deployment=2 Ingress=1 PersistentVolumeClaim=3 PodDisruptionBudget=2 Role=1 RoleBinding=1 Secret=2 Service=3 ServiceAccount=1 StatefulSet=1 " \
+    "$(kinds_of "$S3")"
+  check_eq "emulator: runner and engine both get the six variables" 12 "$(grep -cE 'name: TESTOPS_S3_(ENDPOINT|BUCKET|REGION|INSECURE|ACCESS_KEY|SECRET_KEY)$' "$S3")"
+  check_eq "emulator: the endpoint is its Service" 2 "$(grep -c 'value: "http://testops-s3.testops.svc:9000"' "$S3")"
+  check_eq "emulator: its image is on the mirror and pinned" 1 \
+    "$(grep -cE 'image: registry\.local:5000/testops/s3-emulator@sha256:[0-9a-f]{64}$' "$S3")"
+  check_eq "emulator: keys from the synthetic values, base64" 1 \
+    "$(grep -c "access-key: \"$(printf '%s' offline-synthetic-access-0000 | base64)\"" "$S3")"
+  [ -d "$SCHEMAS" ] && check "emulator render validates strictly and passes lint" \
+    tops_validate -lint -require-digests -storage-classes local-path "$S3"
+else
+  fail "emulator render" "$(head -c 300 "$S3.err")"
+fi
+EXT="$TEST_TMP/s3ext.yaml"
+if render "$EXT" -f "$OFFLINE" --set objectStorage.endpoint=https://s3.site.internal:9443/ \
+     --set objectStorage.existingSecret=site-s3 --set objectStorage.bucket=testops-reports; then
+  check_eq "external endpoint: no emulator, no Secret of its own" "0 0" \
+    "$(grep -c 's3-emulator' "$EXT") $(grep -c 'name: testops-s3$' "$EXT")"
+  check_eq "external endpoint: the keys come from the existing Secret" 4 "$(grep -c 'name: site-s3$' "$EXT")"
+  check_eq "external endpoint: endpoint (no trailing slash), bucket, TLS verified" "2 2 2" \
+    "$(grep -c 'value: "https://s3.site.internal:9443"' "$EXT") $(grep -c 'value: "testops-reports"' "$EXT") $(grep -A1 'name: TESTOPS_S3_INSECURE' "$EXT" | grep -c 'value: "false"')"
+else
+  fail "external endpoint render" "$(head -c 300 "$EXT.err")"
+fi
+refused() { # name, pattern the error must match, render args...
+  local name=$1 pat=$2; shift 2
+  if render "$TEST_TMP/bad-s3.yaml" "$@"; then fail "$name" "render succeeded"
+  elif grep -qE "$pat" "$TEST_TMP/bad-s3.yaml.err"; then pass "$name"
+  else fail "$name" "$(head -c 300 "$TEST_TMP/bad-s3.yaml.err")"; fi
+}
+refused "a bucket name S3 refuses is refused, naming the key" 'objectStorage.*bucket|bucket.*objectStorage' \
+  -f "$OFFLINE" --set objectStorage.bucket=Bad_Bucket
+refused "an endpoint that is not http(s) is refused" 'endpoint' -f "$OFFLINE" --set objectStorage.endpoint=ftp://s3.local
+refused "the emulator without keys is refused with what to set" 'objectStorage.accessKey is required' \
+  --set secrets.apiToken=t --set secrets.dbPassword=p --set objectStorage.emulator.enabled=true
+
 if [ ! -x "$TOPS_ROOT/bin/kubesim" ]; then skip "bin/kubesim not built: Prometheus and apply checks"; exit 0; fi
 # The offline site: a local-path storage class and the mirror as the only registry.
 offline_site_scenario "$TEST_TMP/offline-sim.yaml"
@@ -192,6 +235,8 @@ if ! kubesim_start --speed 50 --scenario "$TEST_TMP/offline-sim.yaml"; then fail
 if ! have_kubectl; then skip "kubectl not installed: apply checks"; exit 0; fi
 check "kubectl apply --server-side --dry-run=server accepts the render" \
   kctl apply --server-side --dry-run=server -f "$OUT"
+[ -s "$S3" ] && check "kubectl apply --server-side --dry-run=server accepts the emulator render" \
+  kctl apply --server-side --dry-run=server -f "$S3"
 check_eq "dry run created nothing" "" "$(kctl -n testops get deployments -o name 2>/dev/null | grep testops-runner)"
 check "kubectl apply --server-side applies the render" kctl apply --server-side -f "$OUT"
 runner_pods() { [ "$(kctl -n testops get pods -l app.kubernetes.io/component=runner -o name | grep -c .)" = 2 ]; }

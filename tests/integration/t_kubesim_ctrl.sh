@@ -2,7 +2,7 @@
 # kubesim's controllers against the real kubectl: Leases and optimistic concurrency, Jobs and
 # bare Pods that run to an end, Deployment rolling updates (surge and unavailability bounds,
 # minReadySeconds, progress deadline), StatefulSet rolling updates (revisions, reverse order,
-# partition, OnDelete) and Namespace deletion. Needs kubectl, curl and jq.
+# partition, OnDelete), DaemonSets (a pod per node, rolling update) and Namespace deletion. Needs kubectl, curl and jq.
 . "$(dirname "$0")/../lib.sh"
 
 have_kubectl || { skip "kubectl is not installed"; exit 0; }
@@ -245,6 +245,46 @@ check_eq "sts-ondelete-not-replaced" "$IMG:2 $IMG:2 $IMG:3" "$(K get pods -l app
 K delete pod db-1 >/dev/null
 check "sts-ondelete-replaced-when-deleted" wait_until 20 sh -c \
   "kubectl --cache-dir $T/kcache -n ctrl get pod db-1 -o jsonpath='{.spec.containers[0].image}' | grep -qx '$IMG:4'"
+
+# --- DaemonSets: a pod per node, pinned by node affinity; rolling update within maxUnavailable ---
+cat >"$T/ds.yaml" <<EOF
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: a, image: $IMG:1}]
+EOF
+check "ds-apply" K apply -f "$T/ds.yaml"
+check "ds-rollout-status" K rollout status ds/agent --timeout=30s
+K get ds agent >"$T/ds.txt"
+check "ds-get-columns" grep -qE '^NAME +DESIRED +CURRENT +READY +UP-TO-DATE +AVAILABLE +NODE SELECTOR +AGE' "$T/ds.txt"
+check "ds-get-counts" grep -qE '^agent +3 +3 +3 +3 +3 +<none> ' "$T/ds.txt"
+check_eq "ds-one-pod-per-node" "sim-node-1 sim-node-2 sim-node-3" \
+  "$(K get pods -l app=agent -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort | tr '\n' ' ' | sed 's/ $//')"
+check_eq "ds-pod-node-affinity" "metadata.name" \
+  "$(K get pods -l app=agent -o jsonpath='{.items[0].spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].key}')"
+check_eq "ds-defaults" "RollingUpdate 1 0" \
+  "$(K get ds agent -o jsonpath='{.spec.updateStrategy.type} {.spec.updateStrategy.rollingUpdate.maxUnavailable} {.spec.updateStrategy.rollingUpdate.maxSurge}')"
+check "tops-get-ds-matches-kubectl" sh -c "kubectl --cache-dir $T/kcache -n ctrl get ds -o wide | sed 's/  *[0-9][0-9]*[smh]  */ AGE /' >$T/ds.k; tops --server $U -n ctrl get ds -o wide | sed 's/  *[0-9][0-9]*[smh]  */ AGE /' >$T/ds.t; diff $T/ds.k $T/ds.t"
+K set image ds/agent a=$IMG:2 >/dev/null
+# maxUnavailable 1: never more than one node without an available pod during the update.
+worst=0
+for _ in $(seq 1 300); do
+  n=$(K get ds agent -o jsonpath='{.status.numberAvailable}'); n=${n:-0}
+  [ $((3 - n)) -gt $worst ] && worst=$((3 - n))
+  [ "$(K get ds agent -o jsonpath='{.status.updatedNumberScheduled}/{.status.numberAvailable}')" = "3/3" ] && break
+  sleep 0.05
+done
+check_eq "ds-rolled" "3/3" "$(K get ds agent -o jsonpath='{.status.updatedNumberScheduled}/{.status.numberAvailable}')"
+check "ds-max-unavailable-kept" test "$worst" -le 1
+check_eq "ds-controller-revisions" 2 "$(K get controllerrevisions -o json | jq '[.items[] | select(.metadata.ownerReferences[0].kind == "DaemonSet")] | length')"
+K patch ds agent -p '{"spec":{"template":{"spec":{"nodeSelector":{"pool":"gpu"}}}}}' >/dev/null
+check "ds-node-selector-no-nodes" wait_until 20 sh -c "test -z \"\$(kubectl --cache-dir $T/kcache -n ctrl get pods -l app=agent -o name)\""
+check_eq "ds-node-selector-desired-0" "0 pool=gpu" "$(K get ds agent -o jsonpath='{.status.desiredNumberScheduled} {.spec.template.spec.nodeSelector.pool}' | sed 's/ / pool=/')"
 
 # --- Namespace deletion: Terminating with the kubernetes finalizer, then gone with its contents ---
 kctl create namespace doomed >/dev/null

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The release engine against kubesim, checked with kubectl: install -> upgrade -> history ->
-# rollback -> uninstall; records as helm's (a second decoder reads them); --atomic with an
+# rollback -> uninstall (a DaemonSet too); records as helm's (a second decoder reads them); --atomic with an
 # unpullable digest fails early and rolls back; a crash loop fails early with its log lines;
 # two upgrades at once (exactly one proceeds); SIGHUP mid-wait (the upgrade completes); SIGKILL
 # mid-wait (the next operation takes over once the lease expires); read-only; audit.
@@ -334,6 +334,36 @@ check_eq "a failing hook with --atomic: revision 2 failed, 3 rolled back to 1" "
 trel install plain "$H" -n plain --create-namespace --no-hooks --set fail=true
 check_eq "--no-hooks: no hook runs (the failing Job is not even created)" "0 NotFound" \
   "$rc $(kctl get job hooked-migrate -n plain 2>&1 | grep -o NotFound | head -1)"
+# ---- a DaemonSet is waited for (helm's rule) and its unpullable image fails early ----
+D="$TEST_TMP/daemon"; mkdir -p "$D/templates"
+printf 'apiVersion: v2\nname: daemon\nversion: 0.1.0\n' >"$D/Chart.yaml"
+printf 'digest: %s\n' "$RUNNER_DIGEST" >"$D/values.yaml"
+cat >"$D/templates/ds.yaml" <<'EOY'
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: daemon-agent}
+spec:
+  selector: {matchLabels: {app: daemon-agent}}
+  template:
+    metadata: {labels: {app: daemon-agent}}
+    spec:
+      containers:
+      - name: agent
+        image: registry.local:5000/testops/runner@{{ .Values.digest }}
+EOY
+ds_status() { kctl get ds daemon-agent -n daemon -o jsonpath='{.status.updatedNumberScheduled}/{.status.numberAvailable}/{.status.desiredNumberScheduled}'; }
+trel install daemon "$D" -n daemon --create-namespace --wait --timeout 2m
+check_eq "daemonset: install --wait returns once every node runs the new pod" "0 3/3/3" "$rc $(ds_status)"
+check "daemonset: its progress is reported" grep -q 'daemonset/daemon-agent 3/3 updated 3/3 ready 3/3 available' "$TEST_TMP/e"
+trel upgrade daemon "$D" -n daemon --set digest=$BAD_DIGEST --atomic --grace 2s --timeout 5m
+check_eq "daemonset: an unpullable image fails the upgrade" 1 "$rc"
+check "daemonset: the cause names the DaemonSet's pod and the pull error" \
+  grep -qE 'pod/daemon-agent-[a-z0-9]+ container agent: (ErrImagePull|ImagePullBackOff)' "$TEST_TMP/e"
+check "daemonset: rolled back to the pinned digest on every node" wait_until 30 sh -c \
+  "test \"\$(kubectl --cache-dir $TEST_TMP/kcache get pods -n daemon -l app=daemon-agent -o jsonpath='{range .items[*]}{.spec.containers[0].image}{\"\\n\"}{end}' | sort -u)\" = registry.local:5000/testops/runner@$RUNNER_DIGEST"
+trel uninstall daemon -n daemon --wait
+check_eq "daemonset: uninstall removes it" "0 NotFound" "$rc $(kctl get ds daemon-agent -n daemon 2>&1 | grep -o NotFound | head -1)"
+
 # ---- --wait-for-jobs ----
 J="$TEST_TMP/jobs"; mkdir -p "$J/templates"
 printf 'apiVersion: v2\nname: jobs\nversion: 0.1.0\n' >"$J/Chart.yaml"

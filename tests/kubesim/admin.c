@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/kubesim/openapi.h"
 #include "tests/kubesim/api.h"
 #include "tests/kubesim/ctrl.h"
 #include "tests/kubesim/watch.h"
@@ -78,6 +79,8 @@ static void do_stats(struct srv_conn *c)
 	vset_int(s, "watches_opened", (int64_t)sim_stats.watches_opened);
 	vset_int(s, "requests", (int64_t)sim_stats.requests);
 	vset_int(s, "errors_injected", (int64_t)sim_stats.errors_injected);
+	vset_int(s, "openapi_root_requests", (int64_t)openapi_root_requests);
+	vset_int(s, "openapi_doc_requests", (int64_t)openapi_doc_requests);
 	value_map_set(s, "resourceVersion", value_strf("%llu", (unsigned long long)db_rv()));
 	value_map_set(s, "oldestResourceVersion", value_strf("%llu", (unsigned long long)db_oldest_rv()));
 	value_map_set(s, "faults", faults_value());

@@ -9,7 +9,9 @@
 #include "core/base/yaml.h"
 #include "tests/kubesim/ctrl.h"
 #include "tests/kubesim/delete.h"
+#include "tests/kubesim/exec.h"
 #include "tests/kubesim/logs.h"
+#include "tests/kubesim/pfwd.h"
 #include "tests/kubesim/metrics.h"
 #include "tests/kubesim/patch.h"
 #include "tests/kubesim/ssa.h"
@@ -902,6 +904,10 @@ static void do_item(struct srv_conn *c, const struct srv_req *r, const struct ro
 {
 	if (rt->sub && strcmp(rt->sub, "log") == 0 && rt->kind == K_POD && r->method == HTTP_GET)
 		logs_handle(c, r, rt->ns, rt->name);
+	else if (rt->sub && strcmp(rt->sub, "exec") == 0 && rt->kind == K_POD)
+		exec_handle(c, r, rt->ns, rt->name);
+	else if (rt->sub && strcmp(rt->sub, "portforward") == 0 && rt->kind == K_POD)
+		pfwd_handle(c, r, rt->ns, rt->name);
 	else if (rt->sub && strcmp(rt->sub, "scale") == 0 &&
 		 (rt->kind == K_DEPLOY || rt->kind == K_RS || rt->kind == K_STS))
 		do_scale(c, r, rt);

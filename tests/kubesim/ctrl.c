@@ -235,7 +235,7 @@ static const char *component_for(const char *kind)
 	static const struct { const char *kind, *comp; } m[] = {
 		{"Pod", "kubelet"}, {"Deployment", "deployment-controller"},
 		{"ReplicaSet", "replicaset-controller"}, {"StatefulSet", "statefulset-controller"},
-		{"Job", "job-controller"}, {"Namespace", "namespace-controller"},
+		{"DaemonSet", "daemonset-controller"}, {"Job", "job-controller"}, {"Namespace", "namespace-controller"},
 		{"PersistentVolumeClaim", "persistentvolume-controller"}, {"Service", "endpoint-controller"}};
 	for (size_t i = 0; i < ARRAY_LEN(m); i++)
 		if (kind && strcmp(kind, m[i].kind) == 0)
@@ -300,6 +300,12 @@ static void event_remember(uint64_t key, const char *ns, const char *name)
 
 void ctrl_event(const struct value *obj, const char *type, const char *reason, const char *msg)
 {
+	ctrl_event_at(obj, type, reason, msg, NULL);
+}
+
+void ctrl_event_at(const struct value *obj, const char *type, const char *reason, const char *msg,
+		   const char *container)
+{
 	uint64_t key = event_key(obj, type, reason, msg);
 	if (event_bump(key))
 		return;
@@ -317,10 +323,13 @@ void ctrl_event(const struct value *obj, const char *type, const char *reason, c
 	vset_str(io, "uid", vstr(obj, "metadata.uid") ?: "");
 	vset_str(io, "apiVersion", vstr(obj, "apiVersion") ?: "v1");
 	vset_str(io, "resourceVersion", vstr(obj, "metadata.resourceVersion") ?: "");
+	if (container)
+		value_map_set(io, "fieldPath", value_strf("spec.containers{%s}", container));
 	vset_str(e, "reason", reason);
 	vset_str(e, "message", msg);
 	vset_str(e, "type", type);
-	const char *comp = strcmp(reason, "Scheduled") == 0 ? "default-scheduler" : component_for(kind);
+	const char *comp = strcmp(reason, "Scheduled") == 0 || strcmp(reason, "FailedScheduling") == 0
+			   ? "default-scheduler" : component_for(kind);
 	vset_str(vmap(e, "source"), "component", comp);
 	if (kind && strcmp(kind, "Pod") == 0 && vstr(obj, "spec.nodeName"))
 		vset_str(vmap(e, "source"), "host", vstr(obj, "spec.nodeName"));
@@ -532,6 +541,7 @@ static void db_cb(int kind, const char *type, const struct obj *o, void *ctx)
 		if (o->owner_uid)
 			enqueue_owner(o);
 		enqueue_services(o->ns);
+		pdb_enqueue_ns(o->ns);
 	} else if (kind == K_RS) {
 		if (o->owner_uid)
 			enqueue_owner(o);
@@ -541,7 +551,7 @@ static void db_cb(int kind, const char *type, const struct obj *o, void *ctx)
 			ctrl_after(0, K_PV, "", vstr(v, "spec.volumeName"));
 		value_unref(v);
 	}
-	if (!deleted && (kind == K_RS || kind == K_DEPLOY || kind == K_STS || kind == K_SVC || kind == K_JOB ||
+	if (!deleted && (kind == K_RS || kind == K_DEPLOY || kind == K_STS || kind == K_DS || kind == K_SVC || kind == K_JOB || kind == K_PDB ||
 			 (kind == K_PVC && strcmp(type, "ADDED") == 0)))
 		ctrl_enqueue(kind, o->ns, o->name);
 }
@@ -554,11 +564,13 @@ static void reconcile(int kind, const char *ns, const char *name)
 	case K_DEPLOY: deploy_reconcile(ns, name); break;
 	case K_RS: rs_reconcile(ns, name); break;
 	case K_STS: sts_reconcile(ns, name); break;
+	case K_DS: ds_reconcile(ns, name); break;
 	case K_POD: pod_step(ns, name); break;
 	case K_JOB: job_reconcile(ns, name); break;
 	case K_PVC: pvc_reconcile(ns, name); break;
 	case K_SVC: svc_reconcile(ns, name); break;
 	case K_PV: pv_reconcile(name); break;
+	case K_PDB: pdb_reconcile(ns, name); break;
 	case K_NS: ns_reconcile(name); break;
 	default: break;
 	}

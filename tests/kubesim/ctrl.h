@@ -14,6 +14,9 @@ void ctrl_defaults(int kind, struct value *obj);
 int ctrl_validate(int kind, const struct value *obj, struct tops_err *err);
 /* Records a core/v1 Event about obj (borrowed). type "Normal" or "Warning". */
 void ctrl_event(const struct value *obj, const char *type, const char *reason, const char *msg);
+/* The same about one container of a pod (involvedObject.fieldPath "spec.containers{NAME}"). */
+void ctrl_event_at(const struct value *obj, const char *type, const char *reason, const char *msg,
+		   const char *container);
 /* Delete with propagation policy "Background", "Foreground" or "Orphan" (NULL = default).
  * A Namespace is only marked Terminating (*out gets it so); its contents and then the
  * namespace itself go a simulated second later. */

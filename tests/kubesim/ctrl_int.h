@@ -33,18 +33,31 @@ double ctrl_ts_sim(const char *ts);
 void deploy_reconcile(const char *ns, const char *name);
 void rs_reconcile(const char *ns, const char *name);
 void sts_reconcile(const char *ns, const char *name);
+void ds_reconcile(const char *ns, const char *name);
+/* The ControllerRevision NAME-<hash> of owner's (a StatefulSet's or DaemonSet's) current
+ * template: made when new, renumbered to be the latest when an older one comes back. */
+void crev_ensure(int kind, const struct value *owner, const char *rev, const char *hash);
 void pod_step(const char *ns, const char *name);
 void job_reconcile(const char *ns, const char *name);
 void pvc_reconcile(const char *ns, const char *name);
 void svc_reconcile(const char *ns, const char *name);
 void pv_reconcile(const char *name);
+void pdb_reconcile(const char *ns, const char *name);
+/* Queues every PodDisruptionBudget of ns (a pod there changed). */
+void pdb_enqueue_ns(const char *ns);
 /* Hash of a pod template with the pod-template-hash label removed (10 chars into buf[11]). */
 void template_hash(const struct value *tmpl, char *buf);
 /* Pod template as a Deployment-to-ReplicaSet comparison sees it. New reference. */
 struct value *template_normal(const struct value *tmpl);
 /* Does the image pull succeed under the scenario's registries and mirror? *why gets a reason. */
 bool image_pullable(const char *image, const char **why);
+/* The kubelet's message for a pull of image that fails in pod (pull.c), or NULL when it pulls.
+ * Caller frees. */
+char *image_pull_error(const struct value *pod, const char *image);
 /* Container env var value or NULL. */
+/* A container status's imageID as a runtime reports it: the repository (no tag) @ the digest
+ * that runs — the pinned one for image@sha256:..., else one derived from the image text. */
+struct value *image_id(const char *image);
 const char *container_env(const struct value *container, const char *name);
 
 #endif

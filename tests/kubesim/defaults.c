@@ -88,6 +88,22 @@ static void deploy_defaults(struct value *obj)
 	}
 }
 
+static void ds_defaults(struct value *obj)
+{
+	struct value *spec = vmap(obj, "spec"), *tmpl = vmap(spec, "template");
+	if (!value_map_get(tmpl, "metadata"))
+		value_map_set(tmpl, "metadata", value_map());
+	podspec_defaults(vmap(tmpl, "spec"));
+	dflt_int(spec, "revisionHistoryLimit", 10);
+	struct value *us = vmap(spec, "updateStrategy");
+	dflt_str(us, "type", "RollingUpdate");
+	if (strcmp(vstr(us, "type") ?: "", "RollingUpdate") == 0) {
+		struct value *ru = vmap(us, "rollingUpdate");
+		dflt_int(ru, "maxUnavailable", 1);
+		dflt_int(ru, "maxSurge", 0);
+	}
+}
+
 static void sts_defaults(struct value *obj)
 {
 	template_defaults(obj);
@@ -198,6 +214,7 @@ void ctrl_defaults(int kind, struct value *obj)
 	case K_DEPLOY: deploy_defaults(obj); break;
 	case K_RS: template_defaults(obj); break;
 	case K_STS: sts_defaults(obj); break;
+	case K_DS: ds_defaults(obj); break;
 	case K_POD: podspec_defaults(vmap(obj, "spec")); break;
 	case K_SVC: svc_defaults(obj); break;
 	case K_PVC: pvc_defaults(obj); break;
@@ -408,7 +425,7 @@ int ctrl_validate(int kind, const struct value *obj, struct tops_err *err)
 	int rc = check_labels(kind, obj, err); /* names, fields and sizes: valid.c */
 	if (rc)
 		return rc;
-	if (kind == K_DEPLOY || kind == K_RS || kind == K_STS)
+	if (kind == K_DEPLOY || kind == K_RS || kind == K_STS || kind == K_DS)
 		return check_workload(kind, obj, err);
 	if (kind == K_JOB)
 		return check_job(obj, err);

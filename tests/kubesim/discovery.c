@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tests/kubesim/api.h"
+#include "tests/kubesim/openapi.h"
 
 static const char *const verbs_rw[] = {"create", "delete", "deletecollection", "get", "list",
 				       "patch", "update", "watch"};
@@ -198,19 +199,25 @@ static const char api_json[] =
 	"{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":"
 	"[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"127.0.0.1:6443\"}]}";
 
+static struct value *openapi_gv_build(const char *group, const char *version);
+
 /* OpenAPI v3: a root that lists every group-version and, per group-version, one PATCH
  * operation per kind that advertises the fieldValidation parameter, so that kubectl validates
- * on the server (fieldValidation=Strict) instead of asking for schemas. */
+ * on the server (fieldValidation=Strict) instead of asking for schemas. Each URL carries the
+ * hash of its document (kube-openapi's handler3), which clients may cache for good. */
 static void reply_openapi_root(struct srv_conn *c)
 {
 	struct value *root = value_map(), *paths = vmap(root, "paths");
+	openapi_root_requests++;
 	for (int k = 0; k < K_COUNT; k++) {
 		char *key = *kinds[k].group ? xasprintf("apis/%s/%s", kinds[k].group, kinds[k].version)
 					    : xasprintf("api/%s", kinds[k].version);
+		const char *json = openapi_doc_json(kinds[k].group, kinds[k].version, openapi_gv_build);
+		char *hash = openapi_hash(json, strlen(json));
 		struct value *e = value_map();
-		value_map_set(e, "serverRelativeURL", value_strf("/openapi/v3/%s?hash=%016llX", key,
-			      (unsigned long long)sim_hash(key, strlen(key), 0)));
+		value_map_set(e, "serverRelativeURL", value_strf("/openapi/v3/%s?hash=%s", key, hash));
 		value_map_set(paths, key, e);
+		free(hash);
 		free(key);
 	}
 	api_reply_value(c, 200, root);
@@ -235,13 +242,13 @@ static struct value *patch_op(int k)
 	return op;
 }
 
-static void reply_openapi_gv(struct srv_conn *c, const char *group, const char *version)
+static struct value *openapi_gv_build(const char *group, const char *version)
 {
 	struct value *doc = value_map(), *paths = vmap(doc, "paths");
 	vset_str(doc, "openapi", "3.0.0");
 	vset_str(vmap(doc, "info"), "title", "Kubernetes");
 	vset_str(value_map_get(doc, "info"), "version", "v1.32.4");
-	value_map_set(vmap(doc, "components"), "schemas", value_map());
+	value_map_set(vmap(doc, "components"), "schemas", openapi_components(group, version));
 	int found = 0;
 	for (int k = 0; k < K_COUNT; k++) {
 		if (strcmp(kinds[k].group, group) || strcmp(kinds[k].version, version))
@@ -252,11 +259,22 @@ static void reply_openapi_gv(struct srv_conn *c, const char *group, const char *
 		free(path);
 		found++;
 	}
-	if (found)
-		api_reply_value(c, 200, doc);
+	if (!found) {
+		value_unref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+static void reply_openapi_gv(struct srv_conn *c, const struct srv_req *r, const char *group, const char *version)
+{
+	const char *json = openapi_doc_json(group, version, openapi_gv_build);
+	char *key = *group ? xasprintf("apis/%s/%s", group, version) : xasprintf("api/%s", version);
+	if (json)
+		openapi_reply_doc(c, r, key, json);
 	else
 		api_reply_status(c, 404, "NotFound", "the server could not find the requested resource");
-	value_unref(doc);
+	free(key);
 }
 
 static void reply_text(struct srv_conn *c, const char *ctype, const char *s)
@@ -285,9 +303,9 @@ bool discovery_handle(struct srv_conn *c, const struct srv_req *r)
 	else if (strcmp(p, "/openapi/v3") == 0 || strcmp(p, "/openapi/v3/") == 0)
 		reply_openapi_root(c);
 	else if (sscanf(p, "/openapi/v3/api/%31[^/]", v) == 1)
-		reply_openapi_gv(c, "", v);
+		reply_openapi_gv(c, r, "", v);
 	else if (sscanf(p, "/openapi/v3/apis/%127[^/]/%31[^/]", g, v) == 2)
-		reply_openapi_gv(c, g, v);
+		reply_openapi_gv(c, r, g, v);
 	else if (strcmp(p, "/healthz") == 0 || strcmp(p, "/readyz") == 0 || strcmp(p, "/livez") == 0)
 		reply_text(c, "text/plain", "ok");
 	else

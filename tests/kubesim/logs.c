@@ -206,8 +206,11 @@ void logs_handle(struct srv_conn *c, const struct srv_req *r, const char *ns, co
 	struct strbuf sb = STRBUF_INIT;
 	for (long k = first; k < end; k++)
 		log_line(&sb, name, cname, base, k, ts);
-	if (prev && strcmp(prev, "true") == 0)
-		sb_addf(&sb, "panic: KUBESIM_CRASH=1: %s exiting with code 1\n", cname);
+	if (prev && strcmp(prev, "true") == 0 && strcmp(vstr(cst, "lastState.terminated.reason") ?: "", "OOMKilled") == 0)
+		sb_addf(&sb, "fatal error: runtime: out of memory (%s killed at its memory limit)\n", cname);
+	else if (prev && strcmp(prev, "true") == 0)
+		sb_addf(&sb, "panic: KUBESIM_CRASH=1: %s exiting with code %lld\n", cname,
+			(long long)vint(cst, "lastState.terminated.exitCode", 1));
 	if (fol && strcmp(fol, "true") == 0 && !(prev && strcmp(prev, "true") == 0) && vstr(cst, "state.running.startedAt"))
 		start_follow(c, ns, name, cname, base, end, ts, sb.buf ? sb.buf : "", sb.len);
 	else

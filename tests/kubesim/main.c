@@ -1,6 +1,6 @@
 /* kubesim — a Kubernetes API server simulator for tests and demos.
  * bin/kubesim [--listen 127.0.0.1:PORT] [--scenario FILE.yaml]... [--pods N] [--speed X] [--seed N]
- *             [--history N] [--bookmark-ms N] */
+ *             [--history N] [--bookmark-ms N] [--openapi-schemas DIR] */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 
 #include "tests/kubesim/api.h"
 #include "tests/kubesim/ctrl.h"
+#include "tests/kubesim/openapi.h"
 #include "tests/kubesim/scenario.h"
 #include "tests/kubesim/watch.h"
 
@@ -16,12 +17,14 @@ struct args {
 	int port, pods;
 	const char *scenarios[32];
 	int nscenarios;
+	const char *openapi_schemas;
 };
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: kubesim [--listen 127.0.0.1:PORT] [--scenario FILE.yaml]... [--pods N]\n"
-			"               [--speed X] [--seed N] [--history N] [--bookmark-ms N]\n");
+			"               [--speed X] [--seed N] [--history N] [--bookmark-ms N]\n"
+			"               [--openapi-schemas DIR]\n");
 	exit(2);
 }
 
@@ -63,6 +66,8 @@ static void parse_args(int argc, char **argv, struct args *a)
 			sim_cfg.history = (size_t)atol(v);
 		else if (strcmp(o, "--bookmark-ms") == 0 && atol(v) > 0)
 			watch_bookmark_ms = (unsigned)atol(v);
+		else if (strcmp(o, "--openapi-schemas") == 0)
+			a->openapi_schemas = v;
 		else
 			usage();
 		i++;
@@ -97,6 +102,10 @@ int main(int argc, char **argv)
 		}
 	if (a.pods > 0)
 		scenario_pods(a.pods);
+	if (a.openapi_schemas && openapi_load_dir(a.openapi_schemas, &err) < 0) {
+		fprintf(stderr, "kubesim: %s\n", tops_err_msg(&err));
+		return 1;
+	}
 	int rc = srv_listen(sim_loop, a.host, a.port, api_handle, api_delay, &port);
 	if (rc) {
 		fprintf(stderr, "kubesim: cannot listen on %s:%d: %s\n", a.host, a.port, uv_strerror(rc));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tests/kubesim/ctrl_int.h"
+#include "tests/kubesim/sched.h"
 #include "tests/kubesim/select.h"
 
 static const char *const nodes[] = {"sim-node-1", "sim-node-2", "sim-node-3"};
@@ -79,11 +80,61 @@ static void pod_ready(struct value *pod, bool ready)
 	ctrl_condition(st, "ContainersReady", s, ready ? "" : "ContainersNotReady", ready ? "" : "containers with unready status", false);
 }
 
-static void pod_schedule(struct value *pod)
+/* Does pod require node (spec.nodeName, or a required node affinity on metadata.name In)? */
+static bool pod_pinned(const struct value *pod, const char *node)
+{
+	const char *n = vstr(pod, "spec.nodeName");
+	if (n)
+		return !strcmp(n, node);
+	struct value *terms = value_map_path(pod,
+		"spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+	for (size_t t = 0; terms && terms->type == V_LIST && t < terms->u.list.len; t++) {
+		struct value *mf = value_map_get(terms->u.list.items[t], "matchFields");
+		for (size_t f = 0; mf && mf->type == V_LIST && f < mf->u.list.len; f++) {
+			struct value *vals = value_map_get(mf->u.list.items[f], "values");
+			if (strcmp(vstr(mf->u.list.items[f], "key") ?: "", "metadata.name"))
+				continue;
+			for (size_t v = 0; vals && vals->type == V_LIST && v < vals->u.list.len; v++)
+				if (vals->u.list.items[v]->type == V_STRING && !strcmp(vals->u.list.items[v]->u.str.s, node))
+					return true;
+		}
+	}
+	return false;
+}
+
+/* No node fits: Pending with PodScheduled False and the scheduler's FailedScheduling event. */
+static void pod_unschedulable(struct value *pod, const char *why)
+{
+	struct value *st = vmap(pod, "status");
+	vset_str(st, "phase", "Pending");
+	ctrl_condition(st, "PodScheduled", "False", "Unschedulable", why, false);
+	ctrl_event(pod, "Warning", "FailedScheduling", why);
+}
+
+/* Returns false when no node fits (the scheduler tries again later). */
+static bool pod_schedule(struct value *pod)
 {
 	const char *ns = vstr(pod, "metadata.namespace"), *name = vstr(pod, "metadata.name");
 	uint64_t h = sim_hash(name, strlen(name), 0);
-	const char *node = nodes[h % ARRAY_LEN(nodes)];
+	char *why = NULL;
+	const char *want = NULL;
+	for (size_t i = 0; i < ARRAY_LEN(nodes); i++)   /* a DaemonSet pod's node affinity */
+		if (pod_pinned(pod, nodes[i]))
+			want = nodes[i], h = i;
+	const char *node = sched_pick(pod, want ? want : nodes[h % ARRAY_LEN(nodes)], &why);
+	if (node && want && strcmp(node, want)) {   /* the pinned node does not fit */
+		node = NULL;
+		why = xasprintf("0/%zu nodes are available: 1 node(s) didn't match Pod's node affinity/selector",
+				db_count(K_NODE));
+	}
+	if (!node) {
+		pod_unschedulable(pod, why);
+		free(why);
+		return false;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(nodes); i++)   /* hostIP follows the node */
+		if (!strcmp(nodes[i], node))
+			h = i;
 	vset_str(vmap(pod, "spec"), "nodeName", node);
 	struct value *st = vmap(pod, "status");
 	vset_str(st, "phase", "Pending");
@@ -100,6 +151,7 @@ static void pod_schedule(struct value *pod)
 	char *msg = xasprintf("Successfully assigned %s/%s to %s", ns, name, node);
 	ctrl_event(pod, "Normal", "Scheduled", msg);
 	free(msg);
+	return true;
 }
 
 /* Returns true when every image pulled; otherwise marks the failing containers. */
@@ -108,10 +160,10 @@ static bool pod_pull(struct value *pod)
 	bool ok = true;
 	for (size_t i = 0; i < ncontainers(pod); i++) {
 		struct value *c = containers(pod)->u.list.items[i], *cs = cstatus(pod, i);
-		const char *image = vstr(c, "image") ?: "", *why;
+		const char *image = vstr(c, "image") ?: "";
 		const char *prev = vstr(cs, "state.waiting.reason");
-		char *msg;
-		if (image_pullable(image, &why))
+		char *msg, *why = image_pull_error(pod, image);
+		if (!why)
 			continue;
 		ok = false;
 		if (prev && strcmp(prev, "ErrImagePull") == 0) {
@@ -127,6 +179,7 @@ static bool pod_pull(struct value *pod)
 			ctrl_event(pod, "Warning", "Failed", msg);
 			ctrl_event(pod, "Warning", "Failed", "Error: ErrImagePull");
 		}
+		free(why);
 		free(msg);
 	}
 	return ok;
@@ -153,9 +206,23 @@ static void start_container(struct value *pod, size_t i, bool first)
 	msg = xasprintf("Started container %s", cname);
 	ctrl_event(pod, "Normal", "Started", msg);
 	free(msg);
-	value_map_set(cs, "imageID", value_strf("%s@sha256:%016llx%016llx", image,
-		(unsigned long long)sim_hash(image, strlen(image), 0), (unsigned long long)sim_hash(image, strlen(image), 7)));
+	value_map_set(cs, "imageID", image_id(image));
 	set_running(cs);
+}
+
+struct value *image_id(const char *image)
+{
+	const char *at = strstr(image, "@sha256:"), *slash = strrchr(image, '/');
+	size_t end = at ? (size_t)(at - image) : strlen(image);
+	const char *from = slash && slash < image + end ? slash : image;
+	const char *colon = memchr(from, ':', end - (size_t)(from - image));
+	size_t repo = colon ? (size_t)(colon - image) : end;
+	if (at)
+		return value_strf("%.*s%s", (int)repo, image, at);
+	size_t n = strlen(image);
+	return value_strf("%.*s@sha256:%016llx%016llx%016llx%016llx", (int)repo, image,
+			  (unsigned long long)sim_hash(image, n, 0), (unsigned long long)sim_hash(image, n, 7),
+			  (unsigned long long)sim_hash(image, n, 13), (unsigned long long)sim_hash(image, n, 29));
 }
 
 static void pod_start(struct value *pod)
@@ -190,7 +257,8 @@ static bool restart_on_failure(const struct value *pod)
  * when the pod restarts failed containers (restartPolicy OnFailure: a Job's pod retries in place). */
 static bool crashes(const struct value *pod, const struct value *c)
 {
-	return env_on(c, "KUBESIM_CRASH") || (env_on(c, "KUBESIM_FAIL") && restart_on_failure(pod));
+	return env_on(c, "KUBESIM_CRASH") || env_on(c, "KUBESIM_OOM") ||
+	       (env_on(c, "KUBESIM_FAIL") && restart_on_failure(pod));
 }
 
 static bool any_crashes(struct value *pod)
@@ -212,8 +280,12 @@ static double pod_crashloop(struct value *pod)
 		if (value_map_path(cs, "state.running")) {
 			struct value *last = value_map(), *t = vmap(last, "terminated");
 			char *now = ctrl_now_ts();
-			vset_int(t, "exitCode", 1);
-			vset_str(t, "reason", "Error");
+			/* KUBESIM_OOM: the kernel's kill at the memory limit (137, OOMKilled);
+			 * KUBESIM_EXIT_CODE: the code the process exits with (default 1) */
+			bool oom = env_on(c, "KUBESIM_OOM");
+			const char *code = container_env(c, "KUBESIM_EXIT_CODE");
+			vset_int(t, "exitCode", oom ? 137 : code ? atoi(code) : 1);
+			vset_str(t, "reason", oom ? "OOMKilled" : "Error");
 			vset_str(t, "startedAt", vstr(cs, "state.running.startedAt") ?: now);
 			vset_str(t, "finishedAt", now);
 			free(now);
@@ -274,22 +346,52 @@ static void pod_finish(struct value *pod)
 	ctrl_condition(vmap(pod, "status"), "ContainersReady", "False", "PodCompleted", "", false);
 }
 
+/* The kubelet's words for a readiness probe that fails (the app answers 503, or nothing). */
+static char *probe_message(const struct value *pod, const struct value *probe)
+{
+	const struct value *port = value_map_path(probe, "httpGet.port");
+	if (value_map_path(probe, "httpGet"))
+		return xstrdup("Readiness probe failed: HTTP probe failed with statuscode: 503");
+	port = value_map_path(probe, "tcpSocket.port");
+	if (port)
+		return xasprintf("Readiness probe failed: dial tcp %s:%lld: connect: connection refused",
+				 vstr(pod, "status.podIP") ?: "", port->type == V_INT ? (long long)port->u.i : 0LL);
+	return xstrdup("Readiness probe failed: command exited with status 1");
+}
+
+/* KUBESIM_NEVER_READY containers with a readiness probe: an Unhealthy event every period (the
+ * event's count grows). Returns the delay to the next probe, -1 without a probe. */
+static double probe_fails(struct value *pod)
+{
+	double next = -1;
+	for (size_t i = 0; i < ncontainers(pod); i++) {
+		const struct value *c = containers(pod)->u.list.items[i];
+		const struct value *probe = value_map_get(c, "readinessProbe");
+		if (!env_on(c, "KUBESIM_NEVER_READY") || !probe || probe->type != V_MAP)
+			continue;
+		char *msg = probe_message(pod, probe);
+		ctrl_event_at(pod, "Warning", "Unhealthy", msg, vstr(c, "name"));
+		free(msg);
+		double period = (double)vint(probe, "periodSeconds", 10);
+		next = next < 0 || period < next ? period : next;
+	}
+	return next;
+}
+
 static double pod_advance(struct value *pod)
 {
 	const char *phase = vstr(pod, "status.phase");
 	if (vstr(pod, "metadata.deletionTimestamp"))
 		return -1;
-	if (!vstr(pod, "spec.nodeName")) {
-		pod_schedule(pod);
-		return sim_cfg.pull_delay;
-	}
+	if (!vstr(pod, "spec.nodeName"))
+		return pod_schedule(pod) ? sim_cfg.pull_delay : 60;
 	if (!phase || strcmp(phase, "Pending") == 0) {
 		if (!pod_pull(pod))
 			return 5;
 		pod_start(pod);
 		if (any_crashes(pod))
 			return 3;
-		return any_env(pod, "KUBESIM_NEVER_READY") ? -1 : sim_cfg.ready_delay;
+		return sim_cfg.ready_delay;   /* NEVER_READY: its probe fails from then on */
 	}
 	if (strcmp(phase, "Running") != 0)
 		return -1;
@@ -300,7 +402,7 @@ static double pod_advance(struct value *pod)
 		return -1;
 	}
 	if (any_env(pod, "KUBESIM_NEVER_READY"))
-		return -1;
+		return probe_fails(pod);
 	for (size_t i = 0; i < ncontainers(pod); i++)
 		value_map_set(cstatus(pod, i), "ready", value_bool(true));
 	pod_ready(pod, true);

@@ -37,6 +37,27 @@ static void add_storage_class(const char *name, bool dflt)
 	value_unref(v);
 }
 
+/* defaultStorageClass: "" — a cluster without a default class: claims without a class stay
+ * Pending; the base "standard" class goes unless storageClasses lists it. */
+static void no_default_class(void)
+{
+	free(sim_cfg.default_sc);
+	sim_cfg.default_sc = NULL;
+	struct value *l = sim_cfg.storage_classes;
+	bool listed = false;
+	for (size_t i = 0; l && l->type == V_LIST && i < l->u.list.len; i++)
+		listed |= l->u.list.items[i]->type == V_STRING && strcmp(l->u.list.items[i]->u.str.s, "standard") == 0;
+	if (!listed)
+		db_delete(K_SC, "", "standard", NULL, NULL);
+	for (size_t i = 0; i < db_count(K_SC); i++) {
+		struct value *sc = obj_value(db_at(K_SC, i));
+		struct value *ann = value_map_path(sc, "metadata.annotations");
+		if (ann && value_map_del(ann, "storageclass.kubernetes.io/is-default-class"))
+			db_update(K_SC, sc, false, false, NULL);
+		value_unref(sc);
+	}
+}
+
 static void add_node(const char *name, int i)
 {
 	struct value *v = value_map(), *md = vmap(v, "metadata"), *st = vmap(v, "status");
@@ -97,7 +118,9 @@ static void sim_config(const struct value *doc)
 			if (scs->u.list.items[i]->type == V_STRING)
 				add_storage_class(scs->u.list.items[i]->u.str.s, false);
 	}
-	if (vstr(doc, "defaultStorageClass")) {
+	if (vstr(doc, "defaultStorageClass") && !*vstr(doc, "defaultStorageClass"))
+		no_default_class();
+	else if (vstr(doc, "defaultStorageClass")) {
 		free(sim_cfg.default_sc);
 		sim_cfg.default_sc = xstrdup(vstr(doc, "defaultStorageClass"));
 		add_storage_class(sim_cfg.default_sc, true);
@@ -105,6 +128,9 @@ static void sim_config(const struct value *doc)
 	struct value *regs = value_map_get(doc, "allowedRegistries");
 	if (regs && regs->type == V_LIST)
 		sim_cfg.registries = value_ref(regs);
+	struct value *priv = value_map_get(doc, "privateRegistries");
+	if (priv && priv->type == V_LIST)
+		sim_cfg.private_registries = value_ref(priv);
 	struct value *mirror = value_map_get(doc, "mirrorDigests");
 	if (mirror && mirror->type == V_LIST)
 		sim_cfg.mirror = value_ref(mirror);
@@ -274,7 +300,7 @@ static void fleet_pod(const struct value *rs, int idx, const char *ts)
 	struct value *css = value_list(), *cs = value_map(), *c = value_list_get(value_map_path(pod, "spec.containers"), 0);
 	vset_str(cs, "name", vstr(c, "name"));
 	vset_str(cs, "image", vstr(c, "image"));
-	value_map_set(cs, "imageID", value_strf("%s@sha256:5f1c%060d", vstr(c, "image"), 0));
+	value_map_set(cs, "imageID", image_id(vstr(c, "image") ?: ""));
 	vset_int(cs, "restartCount", 0);
 	value_map_set(cs, "ready", value_bool(true));
 	value_map_set(cs, "started", value_bool(true));

@@ -37,6 +37,7 @@ enum { SIM_EEXISTS = 100, SIM_EBADREQ, SIM_ENOTALLOWED };
 	X(K_CRB,    "rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", "clusterrolebinding", "", false) \
 	X(K_PDB,    "policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", "poddisruptionbudget", "pdb", true) \
 	X(K_ING,    "networking.k8s.io", "v1", "ingresses", "Ingress", "ingress", "ing", true) \
+	X(K_INGCLASS, "networking.k8s.io", "v1", "ingressclasses", "IngressClass", "ingressclass", "", false) \
 	X(K_NETPOL, "networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", "networkpolicy", "netpol", true) \
 	X(K_SC,     "storage.k8s.io", "v1", "storageclasses", "StorageClass", "storageclass", "sc", false) \
 	X(K_HPA,    "autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", "horizontalpodautoscaler", "hpa", true) \
@@ -71,6 +72,7 @@ struct sim_config {
 	struct value *storage_classes;   /* list of names */
 	struct value *registries;        /* list of allowed registries (empty = all) */
 	struct value *mirror;            /* list of "sha256:..." digests the mirror holds (NULL = all) */
+	struct value *private_registries; /* registries that refuse pulls without imagePullSecrets */
 	char *default_sc;
 };
 extern struct sim_config sim_cfg;

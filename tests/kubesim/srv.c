@@ -21,7 +21,10 @@ struct srv_conn {
 	http_parser parser;
 	struct srv_server *srv;
 	struct strbuf url, hfield, hvalue, body, pending;
-	char *accept, *ctype, *agent;
+	char *accept, *ctype, *agent, *upgrade, *ws_key, *ws_proto;
+	srv_raw_fn on_raw;            /* set once the connection is taken over */
+	size_t raw_pending;
+	uv_shutdown_t shutdown;
 	bool in_value, complete, busy, streaming, closing, keep_alive, expect_continue;
 	void (*on_close)(void *data);
 	void *data;
@@ -31,6 +34,7 @@ struct srv_conn {
 struct wreq {
 	uv_write_t req;
 	char *buf[2];
+	size_t len;
 };
 
 static http_parser_settings settings;
@@ -42,6 +46,7 @@ static void conn_free_cb(uv_handle_t *h)
 	sb_done(&c->url); sb_done(&c->hfield); sb_done(&c->hvalue);
 	sb_done(&c->body); sb_done(&c->pending);
 	free(c->accept); free(c->ctype); free(c->agent);
+	free(c->upgrade); free(c->ws_key); free(c->ws_proto);
 	free(c);
 }
 
@@ -56,8 +61,9 @@ static void conn_close(struct srv_conn *c, bool notify)
 	if (c->closing)
 		return;
 	c->closing = true;
-	if (c->streaming && notify && c->on_close)
+	if ((c->streaming || c->on_raw) && notify && c->on_close)
 		c->on_close(c->data);
+	c->on_raw = NULL;
 	c->streaming = false;
 	c->on_close = NULL;
 	uv_close((uv_handle_t *)&c->timer, timer_closed_cb);
@@ -68,6 +74,8 @@ void srv_conn_close(struct srv_conn *c) { conn_close(c, false); }
 static void write_cb(uv_write_t *req, int status)
 {
 	struct wreq *w = (struct wreq *)req;
+	struct srv_conn *c = req->handle->data;
+	c->raw_pending -= w->len;
 	free(w->buf[0]);
 	free(w->buf[1]);
 	free(w);
@@ -85,8 +93,11 @@ static void conn_write2(struct srv_conn *c, char *buf, size_t len, char *buf2, s
 	struct wreq *w = xcalloc(1, sizeof(*w));
 	w->buf[0] = buf;
 	w->buf[1] = buf2;
+	w->len = len + len2;
+	c->raw_pending += w->len;
 	uv_buf_t b[2] = {uv_buf_init(buf, (unsigned)len), uv_buf_init(buf2, (unsigned)len2)};
 	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, b, buf2 ? 2 : 1, write_cb) != 0) {
+		c->raw_pending -= w->len;
 		free(buf);
 		free(buf2);
 		free(w);
@@ -104,6 +115,19 @@ static void reply_head(struct strbuf *sb, int status, const char *ctype)
 	sb_addf(sb, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nCache-Control: no-cache, private\r\n"
 		"Date: Thu, 01 Jan 2026 00:00:00 GMT\r\n", status,
 		http_status_str((enum http_status)status), ctype);
+}
+
+/* reply_head() without its Cache-Control when headers bring their own. */
+static void reply_head_with(struct strbuf *sb, int status, const char *ctype, const char *headers)
+{
+	if (!headers || !strstr(headers, "Cache-Control:")) {
+		reply_head(sb, status, ctype);
+	} else {
+		sb_addf(sb, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nDate: Thu, 01 Jan 2026 00:00:00 GMT\r\n",
+			status, http_status_str((enum http_status)status), ctype);
+	}
+	if (headers)
+		sb_adds(sb, headers);
 }
 
 static void request_done(struct srv_conn *c)
@@ -125,8 +149,14 @@ void srv_respond(struct srv_conn *c, int status, const char *ctype, const char *
 
 void srv_respond_sb(struct srv_conn *c, int status, const char *ctype, struct strbuf *body)
 {
+	srv_respond_hdrs(c, status, ctype, NULL, body);
+}
+
+void srv_respond_hdrs(struct srv_conn *c, int status, const char *ctype, const char *headers,
+		      struct strbuf *body)
+{
 	struct strbuf head = STRBUF_INIT;
-	reply_head(&head, status, ctype);
+	reply_head_with(&head, status, ctype, headers);
 	sb_addf(&head, "Content-Length: %zu\r\n\r\n", body->len);
 	size_t hn, bn;
 	char *h = sb_detach(&head, &hn), *b = sb_detach(body, &bn);
@@ -169,6 +199,45 @@ void srv_stream_end(struct srv_conn *c)
 	c->streaming = false;
 	c->on_close = NULL;
 	request_done(c);
+}
+
+void srv_hijack(struct srv_conn *c, const char *head, size_t len, srv_raw_fn on_data,
+		void (*on_close)(void *data), void *data)
+{
+	conn_write(c, xstrndup(head, len), len);
+	c->on_raw = on_data;
+	c->on_close = on_close;
+	c->data = data;
+	c->busy = true;   /* no more HTTP on this connection */
+	if (c->pending.len)
+		conn_feed(c);
+}
+
+void srv_raw_write(struct srv_conn *c, const char *buf, size_t len)
+{
+	if (!len)
+		return;
+	char *copy = xmalloc(len);
+	memcpy(copy, buf, len);
+	conn_write(c, copy, len);
+}
+
+size_t srv_raw_pending(const struct srv_conn *c) { return c->raw_pending; }
+
+static void shutdown_cb(uv_shutdown_t *req, int status)
+{
+	conn_close(req->data, false);
+}
+
+void srv_raw_end(struct srv_conn *c)
+{
+	c->on_raw = NULL;
+	c->on_close = NULL;
+	if (c->closing)
+		return;
+	c->shutdown.data = c;
+	if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->tcp, shutdown_cb) != 0)
+		conn_close(c, false);
 }
 
 static char *url_decode(const char *s, size_t n)
@@ -226,6 +295,9 @@ static void dispatch(struct srv_conn *c)
 	r.accept = c->accept ? c->accept : "";
 	r.content_type = c->ctype ? c->ctype : "";
 	r.user_agent = c->agent ? c->agent : "";
+	r.upgrade = c->upgrade ? c->upgrade : "";
+	r.ws_key = c->ws_key ? c->ws_key : "";
+	r.ws_protocol = c->ws_proto ? c->ws_proto : "";
 	r.body = (char *)sb_str(&c->body);
 	r.body_len = c->body.len;
 	c->srv->handler(c, &r);
@@ -242,7 +314,8 @@ static void message_ready(struct srv_conn *c)
 {
 	c->complete = false;
 	c->busy = true;
-	c->keep_alive = http_should_keep_alive(&c->parser);
+	/* an upgrade that is not taken is answered once; the bytes after it are not HTTP */
+	c->keep_alive = http_should_keep_alive(&c->parser) && !c->parser.upgrade;
 	struct srv_req probe = {.method = c->parser.method, .path = (char *)sb_str(&c->url)};
 	unsigned ms = c->srv->delay ? c->srv->delay(&probe) : 0;
 	if (ms)
@@ -254,6 +327,13 @@ static void message_ready(struct srv_conn *c)
 /* Parses buffered input until one request is complete, then dispatches it. */
 static void conn_feed(struct srv_conn *c)
 {
+	if (c->on_raw && c->pending.len) {
+		struct strbuf in = c->pending;
+		c->pending = (struct strbuf)STRBUF_INIT;
+		c->on_raw(c->data, in.buf, in.len);
+		sb_done(&in);
+		return;
+	}
 	while (!c->closing && !c->busy && c->pending.len) {
 		size_t n = http_parser_execute(&c->parser, &settings, c->pending.buf, c->pending.len);
 		enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
@@ -277,7 +357,8 @@ static int on_begin(http_parser *p)
 	struct srv_conn *c = p->data;
 	sb_reset(&c->url); sb_reset(&c->body); sb_reset(&c->hfield); sb_reset(&c->hvalue);
 	free(c->accept); free(c->ctype); free(c->agent);
-	c->accept = c->ctype = c->agent = NULL;
+	free(c->upgrade); free(c->ws_key); free(c->ws_proto);
+	c->accept = c->ctype = c->agent = c->upgrade = c->ws_key = c->ws_proto = NULL;
 	c->in_value = false;
 	return 0;
 }
@@ -299,6 +380,12 @@ static void header_done(struct srv_conn *c)
 		free(c->ctype), c->ctype = xstrdup(sb_str(&c->hvalue));
 	else if (strcasecmp(f, "user-agent") == 0)
 		free(c->agent), c->agent = xstrdup(sb_str(&c->hvalue));
+	else if (strcasecmp(f, "upgrade") == 0)
+		free(c->upgrade), c->upgrade = xstrdup(sb_str(&c->hvalue));
+	else if (strcasecmp(f, "sec-websocket-key") == 0)
+		free(c->ws_key), c->ws_key = xstrdup(sb_str(&c->hvalue));
+	else if (strcasecmp(f, "sec-websocket-protocol") == 0)
+		free(c->ws_proto), c->ws_proto = xstrdup(sb_str(&c->hvalue));
 	else if (strcasecmp(f, "expect") == 0 && strcasecmp(sb_str(&c->hvalue), "100-continue") == 0)
 		c->expect_continue = true;
 	sb_reset(&c->hfield);
@@ -364,6 +451,11 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	if (n < 0) {
 		free(buf->base);
 		conn_close(c, true);
+		return;
+	}
+	if (c->on_raw) {
+		c->on_raw(c->data, buf->base, (size_t)n);
+		free(buf->base);
 		return;
 	}
 	sb_add(&c->pending, buf->base, (size_t)n);

@@ -169,7 +169,7 @@ static int64_t crev_max(const struct value *sts, struct value **found, const cha
 
 /* The ControllerRevision of the current template: made when new, and renumbered to be the
  * latest when an older one comes back (a rollback), as the controller does. */
-static void crev_ensure(const struct value *sts, const char *rev, const char *hash)
+void crev_ensure(int kind, const struct value *sts, const char *rev, const char *hash)
 {
 	struct value *cr = NULL;
 	int64_t max = crev_max(sts, &cr, rev);
@@ -189,7 +189,7 @@ static void crev_ensure(const struct value *sts, const char *rev, const char *ha
 	struct value *labels = ml && ml->type == V_MAP ? value_copy(ml) : value_map();
 	vset_str(labels, "controller.kubernetes.io/hash", hash);
 	value_map_set(md, "labels", labels);
-	ctrl_set_owner(cr, K_STS, sts);
+	ctrl_set_owner(cr, kind, sts);
 	/* The data is the patch that restores the template (what `kubectl rollout undo` applies). */
 	struct value *tmpl = value_copy(value_map_path(sts, "spec.template") ?: value_map());
 	if (tmpl->type == V_MAP)
@@ -327,7 +327,7 @@ void sts_reconcile(const char *ns, const char *name)
 	struct sts_counts c;
 	template_hash(value_map_path(sts, "spec.template"), hash);
 	char *rev = xasprintf("%s-%s", name, hash);
-	crev_ensure(sts, rev, hash);
+	crev_ensure(K_STS, sts, rev, hash);
 	free(rev);
 	sts_state_init(&s, sts, hash);
 	sts_scale(&s, &c);

@@ -171,6 +171,18 @@ static void deploy_row(struct value *cells, const struct value *o)
 	workload_tail(cells, o, true);
 }
 
+static void ds_row(struct value *cells, const struct value *o)
+{
+	cell_str(cells, vstr(o, "metadata.name"));
+	static const char *const counts[] = {"status.desiredNumberScheduled", "status.currentNumberScheduled",
+		"status.numberReady", "status.updatedNumberScheduled", "status.numberAvailable"};
+	for (size_t i = 0; i < ARRAY_LEN(counts); i++)
+		cell_int(cells, vint(o, counts[i], 0));
+	cell_own(cells, selector_text(value_map_path(o, "spec.template.spec.nodeSelector")));
+	cell_age(cells, o);
+	workload_tail(cells, o, true);
+}
+
 static void rs_row(struct value *cells, const struct value *o)
 {
 	cell_str(cells, vstr(o, "metadata.name"));
@@ -364,6 +376,33 @@ static void lease_row(struct value *cells, const struct value *o)
 	cell_age(cells, o);
 }
 
+/* kubectl's PDB columns: MIN AVAILABLE and MAX UNAVAILABLE as given (an int or a percentage),
+ * N/A for the one not set; ALLOWED DISRUPTIONS from the status. */
+static char *int_or_na(const struct value *v)
+{
+	if (v && v->type == V_INT)
+		return xasprintf("%lld", (long long)v->u.i);
+	return xstrdup(v && v->type == V_STRING ? v->u.str.s : "N/A");
+}
+
+static void pdb_row(struct value *cells, const struct value *o)
+{
+	cell_str(cells, vstr(o, "metadata.name"));
+	cell_own(cells, int_or_na(value_map_path(o, "spec.minAvailable")));
+	cell_own(cells, int_or_na(value_map_path(o, "spec.maxUnavailable")));
+	cell_int(cells, vint(o, "status.disruptionsAllowed", 0));
+	cell_age(cells, o);
+}
+
+static void ingclass_row(struct value *cells, const struct value *o)
+{
+	cell_str(cells, vstr(o, "metadata.name"));
+	cell_str(cells, vstr(o, "spec.controller"));
+	const char *pk = vstr(o, "spec.parameters.kind"), *pn = vstr(o, "spec.parameters.name");
+	cell_own(cells, pk && pn ? xasprintf("%s/%s", pk, pn) : xstrdup("<none>"));
+	cell_age(cells, o);
+}
+
 /* CONTROLLER is "statefulset.apps/NAME" (the controller ownerReference, lowercased kind.group). */
 static void crev_row(struct value *cells, const struct value *o)
 {
@@ -404,6 +443,9 @@ static const struct col rs_cols[] = {{"Name", S, 0}, {"Desired", I, 0}, {"Curren
 	{"Age", S, 0}, {"Containers", S, 1}, {"Images", S, 1}, {"Selector", S, 1}};
 static const struct col sts_cols[] = {{"Name", S, 0}, {"Ready", S, 0}, {"Age", S, 0},
 	{"Containers", S, 1}, {"Images", S, 1}};
+static const struct col ds_cols[] = {{"Name", S, 0}, {"Desired", I, 0}, {"Current", I, 0},
+	{"Ready", I, 0}, {"Up-to-date", I, 0}, {"Available", I, 0}, {"Node Selector", S, 0},
+	{"Age", S, 0}, {"Containers", S, 1}, {"Images", S, 1}, {"Selector", S, 1}};
 static const struct col pvc_cols[] = {{"Name", S, 0}, {"Status", S, 0}, {"Volume", S, 0}, {"Capacity", S, 0},
 	{"Access Modes", S, 0}, {"StorageClass", S, 0}, {"VolumeAttributesClass", S, 0}, {"Age", S, 0}, {"VolumeMode", S, 1}};
 static const struct col pv_cols[] = {{"Name", S, 0}, {"Capacity", S, 0}, {"Access Modes", S, 0},
@@ -420,6 +462,9 @@ static const struct col job_cols[] = {{"Name", S, 0}, {"Status", S, 0}, {"Comple
 	{"Duration", S, 0}, {"Age", S, 0}, {"Containers", S, 1}, {"Images", S, 1}, {"Selector", S, 1}};
 static const struct col lease_cols[] = {{"Name", S, 0}, {"Holder", S, 0}, {"Age", S, 0}};
 static const struct col crev_cols[] = {{"Name", S, 0}, {"Controller", S, 0}, {"Revision", I, 0}, {"Age", S, 0}};
+static const struct col pdb_cols[] = {{"Name", S, 0}, {"Min Available", S, 0}, {"Max Unavailable", S, 0},
+	{"Allowed Disruptions", I, 0}, {"Age", S, 0}};
+static const struct col ingclass_cols[] = {{"Name", S, 0}, {"Controller", S, 0}, {"Parameters", S, 0}, {"Age", S, 0}};
 static const struct col default_cols[] = {{"Name", S, 0}, {"Age", S, 0}};
 #undef S
 #undef I
@@ -427,9 +472,10 @@ static const struct col default_cols[] = {{"Name", S, 0}, {"Age", S, 0}};
 #define DEF(k, c, r) {k, c, ARRAY_LEN(c), r}
 static const struct table_def defs[] = {
 	DEF(K_POD, pod_cols, pod_row), DEF(K_DEPLOY, deploy_cols, deploy_row), DEF(K_RS, rs_cols, rs_row),
-	DEF(K_STS, sts_cols, sts_row), DEF(K_PVC, pvc_cols, pvc_row), DEF(K_SVC, svc_cols, svc_row),
+	DEF(K_STS, sts_cols, sts_row), DEF(K_DS, ds_cols, ds_row), DEF(K_PVC, pvc_cols, pvc_row), DEF(K_SVC, svc_cols, svc_row),
 	DEF(K_EVENT, event_cols, event_row), DEF(K_NS, ns_cols, ns_row), DEF(K_NODE, node_cols, node_row), DEF(K_EP, ep_cols, ep_row), DEF(K_PV, pv_cols, pv_row),
 	DEF(K_JOB, job_cols, job_row), DEF(K_LEASE, lease_cols, lease_row), DEF(K_CREV, crev_cols, crev_row),
+	DEF(K_PDB, pdb_cols, pdb_row), DEF(K_INGCLASS, ingclass_cols, ingclass_row),
 };
 static const struct table_def default_def = DEF(-1, default_cols, default_row);
 #undef DEF

@@ -2,9 +2,13 @@
 # make screenshots: real runs of the console against kubesim's demo scenario, captured from tmux
 # with colours (capture-pane -e) and rendered to PNG by tests/screen/ansi2png.py.
 # Writes screenshots/dashboard.png, pod-detail.png, logs.png, metrics.png, render.png,
-# disconnected.png, small-80x24.png. The real Prometheus scrapes kubesim for the metric columns.
+# disconnected.png, small-80x24.png, doctor.png, snapshot-compare.png (a second kubesim with
+# the TestOps release, tests/screen/snapshot_scene.sh); then, on a release installed with tops on
+# the offline scenario: releases.png, upgrade-dialog.png, upgrade-diff.png, supervision.png
+# (mid-rollout) and rollback.png. The real Prometheus scrapes kubesim for the metric columns.
 . "$(dirname "$0")/../lib.sh"
 . "$TOPS_ROOT/tests/screen/screen_lib.sh"
+. "$TOPS_ROOT/tests/screen/snapshot_scene.sh"
 
 OUT=${SCREENSHOT_DIR:-$TOPS_ROOT/screenshots}
 SCENARIO=$TOPS_ROOT/tests/kubesim/scenarios/demo.yaml
@@ -88,3 +92,70 @@ wait_until 10 sh -c "tmux -L $SCREEN_SOCK capture-pane -p | grep -qE 'data is [3
 shot disconnected "tops — API unreachable"
 keys q
 need "EXIT=0" 5
+
+# tops doctor on the demo namespace: each problem with its cause and fix
+sim_start --scenario "$SCENARIO" || exit 1
+wait_until 60 sh -c "$TOPS_BIN -n testops doctor | grep -q crashloop"
+screen_run "clear; $TOPS_BIN -n testops doctor --ingress-wait 1 | fold -s -w 118 | head -36"
+need "problems found in namespace testops" 20
+shot doctor "tops doctor"
+
+# snapshot-compare: the TestOps release on an offline-site kubesim, golden against post
+sim_stop
+prom_stop
+offline_site_scenario "$TEST_TMP/offline-sim.yaml"
+sim_start --speed 20 --scenario "$TEST_TMP/offline-sim.yaml" || exit 1
+prom_start "127.0.0.1:$KUBESIM_PORT" || exit 1
+snapshot_scene || exit 1
+screen_run "$TOPS_BIN -n testops --prometheus $PROM_URL; echo EXIT=\$?"
+need "connected"
+keys : ; tm send-keys -l "snapshots"; keys Enter
+need "$SCENE_POST" 15
+keys g Space j Space c
+need "Compare golden → post" 5
+need "REGRESSION error_rate" 5
+shot snapshot-compare "tops — snapshot compare"
+keys Escape q q
+need "EXIT=0" 5
+
+sim_stop
+
+# ---- acting: a release installed with tops on the offline site's scenario ----
+offline_site_scenario "$TEST_TMP/offline.yaml"
+export XDG_STATE_HOME="$TEST_TMP/state"
+sim_start --speed 1 --scenario "$TEST_TMP/offline.yaml" || exit 1
+printf 'render:\n  chart: charts/testops\n  values: [deploy/offline-values.yaml]\n' >"$HOME/.config/tops/config.yaml"
+"$TOPS_BIN" install testops charts/testops -n testops -f deploy/offline-values.yaml --wait --timeout 5m >/dev/null 2>&1 \
+  || { echo "screenshots: tops install failed" >&2; exit 1; }
+"$TOPS_BIN" upgrade testops charts/testops -n testops -f deploy/offline-values.yaml --set runner.replicas=3 --wait --timeout 5m \
+  >/dev/null 2>&1 || { echo "screenshots: tops upgrade failed" >&2; exit 1; }
+tm send-keys C-l
+screen_run "clear; $TOPS_BIN; echo EXIT=\$?"
+need "connected" 15
+keys :; tm send-keys -l "releases"; keys Enter
+need "deployed" 10
+shot releases "tops — releases"
+keys u
+need "Upgrade testops/testops" 5
+keys Tab Tab; tm send-keys -l "runner.replicas=6 runner.podAnnotations.rollout=second"
+shot upgrade-dialog "tops — upgrade dialog"
+keys Enter
+need "Plan: 0 to add, 1 to change" 60
+shot upgrade-diff "tops — plan and diff"
+keys y
+need "Phase: waiting for" 30
+wait_until 60 sh -c "tmux -L $SCREEN_SOCK capture-pane -p | grep -qE 'deployment/testops-runner .*updated [1-5]/6'"
+shot supervision "tops — supervision mid-rollout"
+need "Result: deployed" 300
+keys Escape; wait_gone "Phase:" 5
+keys :; tm send-keys -l "releases"; keys Enter
+need "Releases" 5; keys Enter
+need "History testops/testops" 5
+keys j j
+keys r
+need "Plan: 0 to add, 1 to change" 60
+shot rollback "tops — rollback: the diff against revision 1"
+keys n
+need "cancelled" 10
+keys Escape; wait_gone "Phase:" 5; keys q
+need "EXIT=0" 10

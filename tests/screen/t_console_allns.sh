@@ -74,8 +74,8 @@ else
   fail "-A: Pending claim shows its event's reason" "$(capture | grep -A1 cold | tr '\n' '|')"
 fi
 
-# sort: s cycles to NAMESPACE (READY STATUS RESTARTS AGE NODE IP, then NAMESPACE); r reverses
-keys s s s s s s s
+# sort: S cycles (s opens a shell on the Pods pane) to NAMESPACE (READY STATUS RESTARTS AGE NODE IP, then NAMESPACE); r reverses
+keys S S S S S S S
 first_row() { capture | sed -n 4p; }
 if wait_for "NAMESPACE▲" 3 && first_row | grep -q "^│beta "; then pass "-A: sort by NAMESPACE"
 else fail "-A: sort by NAMESPACE" "$(capture | sed -n 3,4p | tr '\n' '|')"; fi
@@ -94,7 +94,7 @@ else
   fail "-A: filter matches the namespace" "$(capture | sed -n 2,6p | tr '\n' '|')"
 fi
 keys Escape; wait_gone "filter:" 3
-keys s; wait_for "NAME▲" 3 || fail "-A: s after NAMESPACE sorts by NAME"
+keys S; wait_for "NAME▲" 3 || fail "-A: S after NAMESPACE sorts by NAME"
 
 # 80x24: NAMESPACE goes before the columns a small terminal keeps; names stay whole
 tm resize-window -x 80 -y 24

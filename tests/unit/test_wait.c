@@ -168,6 +168,56 @@ static void test_targets_of(void **state)
 		value_unref(objs[i]);
 }
 
+#define DS(gen, obs, strategy, desired, updated, ready) \
+	"{\"metadata\":{\"name\":\"a\",\"generation\":" #gen "},\"spec\":{\"updateStrategy\":{\"type\":\"" \
+	strategy "\"}},\"status\":{\"observedGeneration\":" #obs ",\"desiredNumberScheduled\":" #desired "," \
+	"\"currentNumberScheduled\":" #desired ",\"updatedNumberScheduled\":" #updated ",\"numberReady\":" #ready "," \
+	"\"numberAvailable\":" #ready "}}"
+
+/* DaemonSets: the targets' maxUnavailable from the manifest (default 1, absolute or a
+ * percentage rounded up against the desired nodes), then helm's rule on the status. */
+static void test_daemonset(void **state)
+{
+	(void)state;
+	const char *docs[] = {
+		"{\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"metadata\":{\"name\":\"a\"},\"spec\":{}}",
+		"{\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"metadata\":{\"name\":\"b\"},\"spec\":"
+		"{\"updateStrategy\":{\"rollingUpdate\":{\"maxUnavailable\":\"50%\"}}}}",
+		"{\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"metadata\":{\"name\":\"c\"},\"spec\":"
+		"{\"updateStrategy\":{\"type\":\"OnDelete\"}}}",
+	};
+	struct value *objs[3];
+	for (int i = 0; i < 3; i++)
+		objs[i] = value_from_json(docs[i], strlen(docs[i]), NULL);
+	size_t n = 0;
+	struct wait_target *t = wait_targets_of(objs, 3, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(t[0].kind, KK_DAEMONSET);
+	assert_int_equal(t[0].max_unavailable, 1);
+	assert_int_equal(t[1].max_unavailable_pct, 50);
+	assert_true(t[2].on_delete);
+	static const struct { int target; const char *json; bool ready; const char *what; } cases[] = {
+		{0, DS(2, 2, "RollingUpdate", 3, 3, 3), true, "all updated and ready"},
+		{0, DS(2, 1, "RollingUpdate", 3, 3, 3), false, "the new generation not observed yet"},
+		{0, DS(2, 2, "RollingUpdate", 3, 2, 3), false, "a node still on the old template"},
+		{0, DS(2, 2, "RollingUpdate", 3, 3, 2), true, "one not ready within maxUnavailable 1"},
+		{0, DS(2, 2, "RollingUpdate", 3, 3, 1), false, "two not ready beyond maxUnavailable 1"},
+		{1, DS(2, 2, "RollingUpdate", 3, 3, 1), true, "50% of 3 rounds up to 2 unavailable"},
+		{1, DS(2, 2, "RollingUpdate", 3, 3, 0), false, "three not ready beyond 50%"},
+		{2, DS(2, 2, "OnDelete", 3, 0, 0), true, "OnDelete has no rollout to wait for"},
+		{2, DS(2, 1, "OnDelete", 3, 0, 0), false, "OnDelete, generation not observed"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		union st_record *r = project(KK_DAEMONSET, cases[i].json);
+		if (wait_rule_ready(&t[cases[i].target], r) != cases[i].ready)
+			fail_msg("daemonset %s: expected %s", cases[i].what, cases[i].ready ? "ready" : "not ready");
+		store_record_free(KK_DAEMONSET, r);
+	}
+	wait_targets_free(t, n);
+	for (int i = 0; i < 3; i++)
+		value_unref(objs[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_failure_rules),
 		cmocka_unit_test(test_progress_deadline),
 		cmocka_unit_test(test_targets_of),
+		cmocka_unit_test(test_daemonset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,3 +106,54 @@ prometheus.io/scrape: "true"
 prometheus.io/port: {{ .port | quote }}
 prometheus.io/path: {{ .ctx.Values.metrics.path | quote }}
 {{- end }}
+
+{{/*
+Object storage is on when an endpoint is given or the emulator is enabled: "true" or "".
+*/}}
+{{- define "testops.objectStorage.enabled" -}}
+{{- if or .Values.objectStorage.endpoint .Values.objectStorage.emulator.enabled }}true{{ end }}
+{{- end }}
+
+{{/*
+The S3 endpoint: the one given, else the emulator's Service.
+*/}}
+{{- define "testops.objectStorage.endpoint" -}}
+{{- if .Values.objectStorage.endpoint }}
+{{- trimSuffix "/" .Values.objectStorage.endpoint }}
+{{- else }}
+{{- printf "http://%s.%s.svc:%d" (include "testops.componentName" (dict "ctx" . "component" "s3")) .Release.Namespace (int .Values.objectStorage.emulator.port) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The Secret with the object storage keys (access-key, secret-key).
+*/}}
+{{- define "testops.objectStorage.secretName" -}}
+{{- default (include "testops.componentName" (dict "ctx" . "component" "s3")) .Values.objectStorage.existingSecret }}
+{{- end }}
+
+{{/*
+Environment of the runner and the engine for the object storage (nothing when it is off).
+*/}}
+{{- define "testops.objectStorage.env" -}}
+{{- if include "testops.objectStorage.enabled" . }}
+- name: TESTOPS_S3_ENDPOINT
+  value: {{ include "testops.objectStorage.endpoint" . | quote }}
+- name: TESTOPS_S3_BUCKET
+  value: {{ .Values.objectStorage.bucket | quote }}
+- name: TESTOPS_S3_REGION
+  value: {{ .Values.objectStorage.region | quote }}
+- name: TESTOPS_S3_INSECURE
+  value: {{ ternary "true" "false" (or .Values.objectStorage.insecure (not .Values.objectStorage.endpoint)) | quote }}
+- name: TESTOPS_S3_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "testops.objectStorage.secretName" . }}
+      key: access-key
+- name: TESTOPS_S3_SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "testops.objectStorage.secretName" . }}
+      key: secret-key
+{{- end }}
+{{- end }}
