@@ -7,8 +7,7 @@
 #include "core/base/options.h"
 #include "core/base/yaml.h"
 #include "core/bluegreen/bluegreen.h"
-#include "core/kube/http.h"
-#include "core/prom/promclient.h"
+#include "cli/gate_cli.h"
 #include "core/release/rest.h"
 
 #include <math.h>
@@ -73,7 +72,7 @@ static int take(struct bg_args *a, const char *flag, const char *val)
 	for (size_t i = 0; i < ARRAY_LEN(value_flags); i++)
 		if (!strcmp(flag, value_flags[i])) {
 			a->vflags = xrealloc(a->vflags, (a->nvflags + 1) * sizeof *a->vflags);
-			a->vflags[a->nvflags++] = (struct val_flag){!strcmp(flag, "-f") ? "--values" : flag, val};
+			a->vflags[a->nvflags++] = (struct val_flag){i == 0 ? "--values" : value_flags[i], val};
 			return 0;
 		}
 	if (!strcmp(flag, "--gate")) {
@@ -139,75 +138,6 @@ static int parse(int argc, char **argv, struct bg_args *a)
 			return rc;
 	}
 	return 0;
-}
-
-/* ---- Prometheus for gates: made on first use, one client per address ---- */
-
-struct prom_io {
-	struct kube_client *kc;
-	struct tops_config *cfg;
-	const char *ns;
-	struct { char *addr; struct promclient *pc; struct http *http; } c[4];
-	int n;
-};
-
-static struct promclient *prom_for(struct prom_io *p, const char *addr, struct tops_err *err)
-{
-	const char *key = p->cfg->prom_url ? "" : addr ? addr : "";
-	for (int i = 0; i < p->n; i++)
-		if (!strcmp(p->c[i].addr, key))
-			return p->c[i].pc;
-	if (p->n == 4)
-		return tops_err_set(err, TOPS_EINVAL, "too many Prometheus addresses"), NULL;
-	struct promclient *pc = NULL;
-	struct http *http = NULL;
-	if (!p->cfg->prom_url && addr && *addr) {
-		if (!(http = http_new(p->kc->loop, err)))
-			return NULL;
-		struct promclient_opts o = {.loop = p->kc->loop, .http = http, .base_url = addr};
-		pc = promclient_new(&o);
-	} else if (promclient_from_config(p->kc->loop, p->cfg, p->kc, p->ns, &pc, &http, err) < 0) {
-		return NULL;
-	}
-	p->c[p->n].addr = xstrdup(key);
-	p->c[p->n].pc = pc;
-	p->c[p->n++].http = http;
-	return pc;
-}
-
-static int prom_query_cb(void *ud, const char *addr, const char *q, double **vals, size_t *n, struct tops_err *err)
-{
-	struct promclient *pc = prom_for(ud, addr, err);
-	struct prom_result res = {0};
-	if (!pc || promclient_query_sync(pc, q, &res, err) < 0)
-		return -(err->code ? err->code : TOPS_EHTTP);
-	*n = res.type == PROM_SCALAR ? 1 : res.nseries;
-	*vals = xcalloc(*n ? *n : 1, sizeof **vals);
-	if (res.type == PROM_SCALAR)
-		(*vals)[0] = res.scalar.v;
-	for (size_t i = 0; res.type != PROM_SCALAR && i < res.nseries; i++)
-		(*vals)[i] = res.series[i].n ? res.series[i].samples[res.series[i].n - 1].v : NAN;
-	prom_result_done(&res);
-	return 0;
-}
-
-static void prom_sleep_cb(void *ud, long ms) { rest_sleep(((struct prom_io *)ud)->kc, ms); }
-
-static double wall_now_cb(void *ud)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
-static void prom_io_done(struct prom_io *p)
-{
-	for (int i = 0; i < p->n; i++) {
-		promclient_free(p->c[i].pc);
-		if (p->c[i].http)
-			http_free(p->c[i].http);
-		free(p->c[i].addr);
-	}
 }
 
 /* ---- status ---- */
@@ -341,9 +271,9 @@ static int load_gates(const struct bg_args *a, struct bg_gate_src *g, char **tex
 static int check_durations(const struct bg_args *a, long *auto_ms, long *delay_ms, long *timeout_ms)
 {
 	*auto_ms = a->auto_flag ? rel_duration_ms(a->auto_promote, 0) : -1;
-	*delay_ms = rel_duration_ms(a->scale_down, 30000);
+	*delay_ms = rel_duration_ms(a->scale_down, -2) == -2 ? -1 : rel_duration_ms(a->scale_down, 0);
 	*timeout_ms = rel_duration_ms(a->timeout, 600000);
-	if ((a->auto_flag && *auto_ms < 0) || *delay_ms < 0 || *timeout_ms < 0) {
+	if ((a->auto_flag && *auto_ms < 0) || (a->scale_down && *delay_ms < 0) || *timeout_ms < 0) {
 		fprintf(stderr, "tops: --auto-promote, --scale-down-delay and --timeout take durations such as 30s or 10m\n");
 		return -1;
 	}
@@ -386,10 +316,9 @@ static int do_mutate(struct kube_client *kc, const struct bg_args *a)
 	if (config_load(&tops_opts, &cfg, &err) < 0)
 		goto out;
 	static volatile sig_atomic_t stop;
-	struct prom_io pio = {.kc = kc, .cfg = cfg, .ns = o.namespace_};
+	struct gate_cli pio;
 	o.abort = &stop;
-	o.io = (struct gate_io){.query = prom_query_cb, .sleep_ms = prom_sleep_cb, .now = wall_now_cb, .ud = &pio,
-				.stop = (const volatile int *)&stop, .max_ms = o.timeout_ms};
+	gate_cli_init(&pio, kc, cfg, o.namespace_, &stop, o.timeout_ms, &o.io);
 	rel_signals(&stop);
 	enum bg_outcome outcome = BG_FAILED;
 	int rc = !strcmp(a->sub, "deploy") ? bg_deploy(kc, &o, &outcome, &err)
@@ -397,7 +326,7 @@ static int do_mutate(struct kube_client *kc, const struct bg_args *a)
 	code = outcome_code(rc, outcome, &err);
 	if (code == 0)
 		printf("bluegreen %s %s: %s\n", a->sub, a->pos[0], !strcmp(a->sub, "abort") ? "aborted" : "done");
-	prom_io_done(&pio);
+	gate_cli_done(&pio);
 out:
 	if (err.msg && code == 1 && !cfg)
 		fprintf(stderr, "tops: %s\n", tops_err_msg(&err));

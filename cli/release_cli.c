@@ -54,6 +54,7 @@ static const struct rflag rflags[] = {
 	{"--reset-then-reuse-values", NULL, RF_BOOL, A(reset_then_reuse), RC_UPGRADE, NULL, "the chart's values, then the last release's, then the new"},
 	{"--history-max", NULL, RF_LONG, A(history_max), RC_UPGRADE | RC_ROLLBACK, "N", "records kept per release (default 10; 0 no limit)"},
 	{"--cleanup-on-fail", NULL, RF_BOOL, A(cleanup_on_fail), RC_UPGRADE | RC_ROLLBACK, NULL, "delete new objects when the operation fails"},
+	{"--gate", NULL, RF_STR, A(gate), DEPLOY, "FILE", "a metric gate run once ready (implies --wait); failing it fails the operation"},
 	{"--skip-schema-validation", NULL, RF_BOOL, A(skip_schema_validation), DEPLOY, NULL, "do not check the rendered objects against the cluster's OpenAPI v3 schemas"},
 	{"--take-over", NULL, RF_BOOL, A(take_over), RC_UPGRADE, NULL, "proceed over a pending revision no tops holds (helm's)"},
 	{"--snapshot", NULL, RF_BOOL, A(snapshot), RC_UPGRADE, NULL, "take snapshot pre before and post after a successful upgrade; print their compare"},

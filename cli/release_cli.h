@@ -35,6 +35,7 @@ struct rel_args {
 	const char *dry_run;         /* NULL, "client", "server", "none" */
 	const char *timeout, *grace, *description, *field_manager, *cascade, *output, *filter;
 	const char *max;             /* history --max */
+	const char *gate;            /* install/upgrade --gate FILE */
 	long history_max, restarts, revision;
 };
 

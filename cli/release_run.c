@@ -3,6 +3,9 @@
 #include "cli/release_cli.h"
 #include "cli/release_run.h"
 #include "cli/release_diff.h"
+#include "cli/gate_cli.h"
+
+#include "core/base/config.h"
 #include "cli/snapshot_cli.h"
 
 #include "core/base/options.h"
@@ -153,15 +156,32 @@ int rel_run(enum rel_cmd cmd, int argc, char **argv)
 		o.ud = &dc;
 	}
 	rel_signals(&stop);
+	struct tops_config *cfg = NULL;
+	struct gate_cli_check gc = {.file = a.gate, .values = user, .stop = &stop, .max_ms = o.timeout_ms};
+	struct gate *gpre = NULL;
+	if (a.gate && gate_load(a.gate, NULL, &gpre, &err) == 0)
+		gate_free(gpre);
+	else if (a.gate)
+		tops_err_prefix(&err, "gate");
+	if (a.gate && !err.msg && config_load(&tops_opts, &cfg, &err) == 0) {
+		gc.cfg = cfg;
+		o.wait = true;
+		o.post_ready = gate_cli_post_ready;
+		o.post_ready_ud = &gc;
+	}
 	bool snap = a.snapshot && cmd == RC_UPGRADE && !o.dry_run_client && !o.dry_run_server;
 	char *pre = snap ? snapshot_before(kc, &o) : NULL;
 	struct engine_result res;
-	int rc = engine_run(kc, &o, &res, &err);
+	int rc = a.gate && !cfg ? -TOPS_EINVAL : engine_run(kc, &o, &res, &err);
+	if (a.gate && !cfg)
+		memset(&res, 0, sizeof res);
 	int code = report(&a, k, &res, rc, &err);
 	if (pre && rc == 0)
 		snapshot_after(kc, &o, pre);
 	free(pre);
 	engine_result_done(&res);
+	value_unref(gc.run);
+	config_free(cfg);
 	tops_err_clear(&err);
 	value_unref(user);
 	kube_client_free(kc);

@@ -346,7 +346,7 @@ static void store_inputs(struct op *op, const char *newc)
 	bgr_set(&op->st, "chart", o->chart_path);
 	bgr_set(&op->st, "host", o->host);
 	bgr_set(&op->st, "previewHost", o->preview_host);
-	value_map_set(op->st.v, "scaleDownDelayMs", value_int(o->scale_down_delay_ms));
+	value_map_set(op->st.v, "scaleDownDelayMs", value_int(o->scale_down_delay_ms >= 0 ? o->scale_down_delay_ms : 30000));
 	value_map_set(op->st.v, "keepOld", value_bool(o->keep_old));
 	value_map_set(op->st.v, "args", o->gate_args ? value_copy(o->gate_args) : value_map());
 	struct value *gates = value_list();
@@ -608,10 +608,12 @@ static int do_promote(struct op *op, enum bg_outcome *outcome, struct tops_err *
 	if (s == BS_ANALYSING || s == BS_WAITING) {
 		rc = save(op, BS_PROMOTED, NULL, err);
 		say(op, "promoting %s: one write to Service %s", newc, op->name);
+		uint64_t t0 = now_ms();
 		if (rc == 0)
 			rc = point(op, op->name, BG_ANN_LIVE, newc, rel, err);
 		if (rc)
 			return rc;
+		say(op, "router write acknowledged %llu ms after the promote decision", (unsigned long long)(now_ms() - t0));
 		char *ts = obj_microtime(now_wall() * 1000);
 		bgr_set(&op->st, "promotedAt", ts);
 		free(ts);
@@ -648,6 +650,8 @@ int bg_promote(struct kube_client *kc, const struct bg_opts *o, enum bg_outcome 
 				  bgr_get(&op.st, "old"), o->name);
 	else if (rc == 0 && !(s == BS_ANALYSING || s == BS_WAITING || s == BS_PROMOTED || s == BS_SCALING))
 		rc = nothing_to("promote", &op, err);
+	if (rc == 0 && o->scale_down_delay_ms >= 0 && !value_map_get(op.st.v, "scaleDownAt"))
+		value_map_set(op.st.v, "scaleDownDelayMs", value_int(o->scale_down_delay_ms));
 	if (rc == 0) {
 		if (s != BS_WAITING)
 			say(&op, "continuing the blue/green operation of %s from %s", o->name, bg_step_name(s));

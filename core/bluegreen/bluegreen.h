@@ -58,7 +58,8 @@ struct bg_opts {
 	size_t ngates;
 	struct value *gate_args;     /* --arg k=v for AnalysisTemplates (borrowed map) */
 	long auto_promote_ms;        /* < 0: wait for promote; >= 0: promote after this long */
-	long scale_down_delay_ms;    /* the old colour stays up this long after promotion */
+	long scale_down_delay_ms;    /* the old colour stays up this long after promotion; < 0: the
+	                              * deploy's (promote) or 30 s (deploy) */
 	const char *host, *preview_host;
 	long timeout_ms;             /* each colour's wait; 0: 10 minutes */
 	bool keep_old;

@@ -430,6 +430,10 @@ static int deploy(struct op *op, struct value *const *objs, size_t n, bool wait,
 		rc = wait_objects(op, objs, n, started, err);
 	if (rc == 0 && wait && op->o->wait_for_jobs)
 		rc = wait_jobs(op, objs, n, err);
+	if (rc == 0 && wait && !op->rolling_back && op->o->post_ready) {
+		emit(op, EE_PHASE, NULL, "checking the ready release (post-ready gate)");
+		rc = op->o->post_ready(op->kc, op->o->namespace_, op->o->release, op->o->post_ready_ud, err);
+	}
 	return rc;
 }
 

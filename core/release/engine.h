@@ -65,6 +65,12 @@ struct engine_opts {
 			struct value *const *gone, size_t ngone, void *ud);
 	void (*on_event)(const struct engine_event *ev, void *ud);
 	void *ud;
+	/* Called once the new revision is ready (after the wait; never during a rollback), e.g. a
+	 * metric gate; non-zero fails the operation as a failed wait does (atomic: rolled back).
+	 * post_ready_ud is its data. NULL: nothing to check. */
+	int (*post_ready)(struct kube_client *kc, const char *ns, const char *release, void *ud,
+			  struct tops_err *err);
+	void *post_ready_ud;
 };
 
 struct engine_result {
