@@ -43,7 +43,7 @@ run_script() {
     if [ "$f" != 0 ]; then echo "FAIL: $name ($p passed, $f failed; see $log)"; grep -E '^(FAIL|SKIP): ' "$log" | head -20
     else echo "ok: $name ($p passed, $s skipped, ${took}s)"; grep '^SKIP: ' "$log" | head -5; fi
   } >"$2.out"
-  echo "$p $f $s $name" >"$2"
+  echo "$p $f $s $name" >"$2.tmp" && mv "$2.tmp" "$2"   # collect() waits for this file: whole or absent
 }
 
 # Suites run TEST_JOBS at a time (default 2: most of their time is spent waiting on servers

@@ -157,7 +157,9 @@ check_has "release: digest checked against the notes in the release's chart, at 
 check_has "release: the notes named as the release's" "VERSIONING_AND_RELEASE_NOTES.md (in the chart of release testops)"
 check "release: registry agrees with its values" bash -c "! grep -q '\[image-registry\]' $TEST_TMP/o"
 check "release: its new Ingress is given time for an address" bash -c "! grep -q '\[ingress\]' $TEST_TMP/o"
-doc doc-rel testops --ingress-wait 1
+# the Ingress's age is counted in whole seconds from its creationTimestamp: ask until it is past 1 s
+ingress_named() { doc doc-rel testops --ingress-wait 1; has "ingress/testops-runner (namespace doc-rel) [ingress]"; }
+wait_until 10 ingress_named
 check_has "release: then the default class's controller is named" "ingress/testops-runner (namespace doc-rel) [ingress]"
 doc doc-rel testops -f "$TEST_TMP/none.yaml"
 check_eq "release: a values file that is missing is an error (exit 1)" 1 "$rc"
