@@ -12,6 +12,7 @@
 #include "core/release/lease.h"
 #include "core/release/obj.h"
 #include "core/release/rest.h"
+#include "core/release/plan.h"
 #include "core/release/schemacheck.h"
 #include "core/release/storage.h"
 #include "core/release/wait.h"
@@ -83,35 +84,6 @@ bool engine_valid_name(const char *n)
 	bool ok = regexec(&re, n, 0, NULL, 0) == 0;
 	regfree(&re);
 	return ok;
-}
-
-/* The objects of a manifest text (documents of a helm manifest), parsed. */
-static struct value **parse_objects(const char *manifest, size_t *n, struct tops_err *err)
-{
-	char **docs = NULL;
-	size_t nd = 0;
-	*n = 0;
-	manifest_split(manifest ? manifest : "", manifest ? strlen(manifest) : 0, &docs, &nd);
-	struct value **objs = xcalloc(nd + 1, sizeof *objs);
-	int rc = 0;
-	for (size_t i = 0; i < nd; i++) {
-		struct value *v = rc ? NULL : yaml_load(docs[i], strlen(docs[i]), "manifest", NULL, NULL, err);
-		if (!v)
-			rc = -TOPS_EINVAL;
-		else if (v->type == V_MAP)
-			objs[(*n)++] = v;
-		else
-			value_unref(v);
-		free(docs[i]);
-	}
-	free(docs);
-	if (rc < 0) {
-		for (size_t i = 0; i < *n; i++)
-			value_unref(objs[i]);
-		free(objs);
-		return NULL;
-	}
-	return objs;
 }
 
 static void free_objects(struct value **objs, size_t n)
@@ -480,7 +452,7 @@ static int restore(struct op *op, const struct release *prev, struct value *cons
 		   size_t nfailed, struct tops_err *err)
 {
 	size_t n = 0;
-	struct value **objs = parse_objects(prev->manifest, &n, err);
+	struct value **objs = plan_parse_manifest(prev->manifest, &n, err);
 	if (!objs)
 		return -TOPS_EINVAL;
 	op->res->rollback_started_ms = (int64_t)now_ms();
@@ -592,7 +564,7 @@ static struct value **crd_objects(const struct chart *c, size_t *n, struct tops_
 	for (size_t i = 0; i < c->nfiles; i++)
 		if (str_has_prefix(c->files[i].name, "crds/"))
 			sb_addf(&sb, "---\n%s\n", c->files[i].data);
-	struct value **objs = parse_objects(sb_str(&sb), n, err);
+	struct value **objs = plan_parse_manifest(sb_str(&sb), n, err);
 	sb_done(&sb);
 	return objs;
 }
@@ -775,9 +747,9 @@ static int install_or_upgrade(struct op *op, struct tops_err *err)
 	if (rc == 0)
 		rc = hooks_from_manifests(rr.set.hooks, rr.set.nhooks, &op->cur->hooks, &op->cur->nhooks, err);
 	/* the objects are read back from the manifest as it is stored, as a later run sees them */
-	if (rc == 0 && !(objs = parse_objects(rr.manifest, &n, err)))
+	if (rc == 0 && !(objs = plan_parse_manifest(rr.manifest, &n, err)))
 		rc = -TOPS_EINVAL;
-	if (rc == 0 && prev && !(prev_objs = parse_objects(prev->manifest, &nprev, err)))
+	if (rc == 0 && prev && !(prev_objs = plan_parse_manifest(prev->manifest, &nprev, err)))
 		rc = -TOPS_EINVAL;
 	if (rc == 0 && !(crds = crd_objects(c, &ncrds, err)))
 		rc = -TOPS_EINVAL;
@@ -806,10 +778,10 @@ static int rollback(struct op *op, struct tops_err *err)
 	if (!target)
 		return tops_err_set(err, TOPS_ENOENT, "release has no %d version", want);
 	size_t n = 0, nprev = 0;
-	struct value **objs = parse_objects(target->manifest, &n, err), **prev_objs = NULL;
+	struct value **objs = plan_parse_manifest(target->manifest, &n, err), **prev_objs = NULL;
 	if (!objs)
 		return -TOPS_EINVAL;
-	if (prev && !(prev_objs = parse_objects(prev->manifest, &nprev, err))) {
+	if (prev && !(prev_objs = plan_parse_manifest(prev->manifest, &nprev, err))) {
 		free_objects(objs, n);
 		return -TOPS_EINVAL;
 	}
@@ -868,7 +840,7 @@ static int uninstall(struct op *op, struct tops_err *err)
 {
 	struct release *last = history_last(&op->h);
 	size_t n = 0, kept = 0;
-	struct value **objs = parse_objects(last->manifest, &n, err);
+	struct value **objs = plan_parse_manifest(last->manifest, &n, err);
 	if (!objs)
 		return -TOPS_EINVAL;
 	op->from_revision = last->version;
@@ -1002,7 +974,7 @@ static int sorted_objects(const char *const *names, const char *const *texts, si
 		const struct manifest *m = i < ms.nmanifests ? &ms.manifests[i] : &ms.hooks[i - ms.nmanifests];
 		sb_addf(&sb, "---\n%s\n", m->content);
 	}
-	if (rc == 0 && !(*objs = parse_objects(sb_str(&sb), nobjs, err)))
+	if (rc == 0 && !(*objs = plan_parse_manifest(sb_str(&sb), nobjs, err)))
 		rc = -TOPS_EINVAL;
 	sb_done(&sb);
 	manifest_set_done(&ms);

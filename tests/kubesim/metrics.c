@@ -47,22 +47,6 @@ static double parse_ts(const char *ts)
 	return (double)timegm(&tm);
 }
 
-/* Kubernetes quantity ("100m", "128Mi", "1G", "2") as a number. */
-static double quantity(const char *q)
-{
-	static const struct { const char *sfx; double mul; } units[] = {
-		{"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
-		{"m", 0.001}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}};
-	if (!q)
-		return 0;
-	char *end;
-	double v = strtod(q, &end);
-	for (size_t i = 0; i < ARRAY_LEN(units); i++)
-		if (strcmp(end, units[i].sfx) == 0)
-			return v * units[i].mul;
-	return v;
-}
-
 /* Integral over [0, t] of base * (1 + 0.3 sin(w x + ph)) * warm-up boost. */
 static double integral(double base, double t, uint64_t h)
 {
@@ -100,7 +84,7 @@ static void resources(struct strbuf *out, int m, const struct value *res, const 
 		if (!q)
 			continue;
 		char *l = xasprintf("%s,resource=\"%s\",unit=\"%s\"", base_labels, names[i], unitn[i]);
-		series(out, metric_info[m].name, l, quantity(q));
+		series(out, metric_info[m].name, l, sim_quantity(q));
 		free(l);
 	}
 }
@@ -237,7 +221,7 @@ static void pvc_series(struct strbuf *out, const struct obj *o)
 {
 	struct value *pvc = obj_value(o);
 	if (strcmp(vstr(pvc, "status.phase") ?: "", "Bound") == 0) {
-		double cap = quantity(vstr(pvc, "status.capacity.storage"));
+		double cap = sim_quantity(vstr(pvc, "status.capacity.storage"));
 		double age = sim_now() - sim_from_wall(parse_ts(vstr(pvc, "metadata.creationTimestamp")));
 		uint64_t h = sim_hash(o->name, strlen(o->name), sim_cfg.seed + 2);
 		double frac = 0.1 + 0.5 * (1 - exp(-(age > 0 ? age : 0) / 3600.0)) + (double)(h % 100) / 1000.0;

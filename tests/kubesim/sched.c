@@ -8,22 +8,6 @@
 #include "tests/kubesim/db.h"
 #include "tests/kubesim/select.h"
 
-/* A quantity ("100m", "128Mi", "2") as a number. */
-static double qty(const char *q)
-{
-	static const struct { const char *sfx; double mul; } units[] = {
-		{"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
-		{"m", 0.001}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}};
-	if (!q)
-		return 0;
-	char *end;
-	double v = strtod(q, &end);
-	for (size_t i = 0; i < ARRAY_LEN(units); i++)
-		if (strcmp(end, units[i].sfx) == 0)
-			return v * units[i].mul;
-	return v;
-}
-
 static bool is_list(const struct value *v) { return v && v->type == V_LIST; }
 
 static bool tolerates(const struct value *tols, const struct value *taint)
@@ -65,7 +49,7 @@ static double requests(const struct value *pod, const char *res)
 	for (size_t i = 0; is_list(cs) && i < cs->u.list.len; i++) {
 		char path[64];
 		snprintf(path, sizeof(path), "resources.requests.%s", res);
-		sum += qty(vstr(cs->u.list.items[i], path));
+		sum += sim_quantity(vstr(cs->u.list.items[i], path));
 	}
 	return sum;
 }
@@ -86,7 +70,7 @@ static char *unfit(const struct value *pod, const struct value *node)
 		char path[64];
 		snprintf(path, sizeof(path), "status.allocatable.%s", res[i]);
 		const char *alloc = vstr(node, path);
-		if (alloc && requests(pod, res[i]) > qty(alloc))
+		if (alloc && requests(pod, res[i]) > sim_quantity(alloc))
 			sb_addf(&sb, "%sInsufficient %s", sb.len ? "\n" : "", res[i]);
 	}
 	return sb.len ? sb_detach(&sb, NULL) : (sb_done(&sb), NULL);

@@ -139,3 +139,18 @@ struct value *vmap(struct value *map, const char *key)
 
 void vset_str(struct value *map, const char *key, const char *s) { value_map_set(map, key, s ? value_str(s) : value_null()); }
 void vset_int(struct value *map, const char *key, int64_t i) { value_map_set(map, key, value_int(i)); }
+
+double sim_quantity(const char *q)
+{
+	static const struct { const char *sfx; double mul; } units[] = {
+		{"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
+		{"m", 0.001}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}};
+	if (!q)
+		return 0;
+	char *end;
+	double v = strtod(q, &end);
+	for (size_t i = 0; i < ARRAY_LEN(units); i++)
+		if (strcmp(end, units[i].sfx) == 0)
+			return v * units[i].mul;
+	return v;
+}

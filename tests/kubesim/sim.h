@@ -57,6 +57,8 @@ extern const struct kind_info kinds[K_COUNT];
 int kind_by_resource(const char *group, const char *version, const char *resource);
 /* Kind by apiVersion ("apps/v1", "v1") and kind ("Deployment"), or -1. */
 int kind_by_kind(const char *api_version, const char *kind);
+/* A Kubernetes quantity ("100m", "128Mi", "1G", "2") as a number; 0 for NULL. */
+double sim_quantity(const char *q);
 /* "apps/v1" or "v1"; borrowed static string. */
 const char *kind_api_version(int kind);
 
