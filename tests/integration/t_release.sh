@@ -476,6 +476,15 @@ check_eq "audit -o json: the applies are recorded" 5 \
 trel audit
 check_eq "audit: a table" "TIME ACTION NAMESPACE RELEASE REVISION RESULT BY ERROR" "$(head -1 "$TEST_TMP/o" | tr -s ' \t' ' ' | sed 's/ $//')"
 
+# ---- a rollout that never gets ready (no early-failure cause): the timeout ends it, atomic rolls back ----
+before=$(count); before_image=$(runner_image)
+trel upgrade testops "$CHART" -n testops -f "$OFFLINE" --set runner.image.tag=never-ready \
+  --set-json 'runner.extraEnv=[{"name":"KUBESIM_NEVER_READY","value":"1"}]' --atomic --timeout 5s --grace 2s
+check_eq "timeout: exit 1, helm's words" "1 yes" "$rc $(grep -q 'timed out waiting for the condition' "$TEST_TMP/e" && echo yes)"
+check_eq "timeout: the timed-out revision failed, the next one rolls back" "failed|deployed Rollback to $before" \
+  "$(record_field $((before + 1)) 'r["info"]["status"]')|$(record_field $((before + 2)) 'r["info"]["status"], r["info"]["description"]')"
+check_eq "timeout: the runner is back on its image" "$before_image" "$(runner_image)"
+
 # ---- uninstall ----
 trel uninstall testops -n testops
 check_eq "uninstall: exit 0, helm's words" '0 release "testops" uninstalled' "$rc $(cat "$TEST_TMP/o")"
