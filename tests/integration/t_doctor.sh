@@ -124,7 +124,9 @@ check_has "pdb: the cause" "warning poddisruptionbudget/testops-runner (namespac
 check_has "pdb: the fix" "--set podDisruptionBudget.runner.minAvailable=1"
 
 # ---- -o json ----
-doc doc-crash -o json
+# both pods of doc-crash back off in their own time: ask until both are found
+two_crashes() { doc doc-crash -o json; [ "$(jfield 'j["problems"]')" = 2 ]; }
+wait_until 30 two_crashes
 check_eq "json: exit 1" 1 "$rc"
 check_eq "json: problems and rules" "2 crashloop,crashloop" "$(jfield 'j["problems"], ",".join(f["rule"] for f in j["findings"])')"
 check_eq "json: object fields" "pod doc-crash exits,oom" \
